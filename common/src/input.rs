@@ -1,0 +1,78 @@
+//! What a person typed at the client's keyboard, as a typed value.
+//!
+//! This is not the wire: `key_param 12` typed by a person is chat text, not a protocol line,
+//! and `verify` or `help` never leave the client. The client turns an [`Input`] into zero or
+//! more [`Command`](crate::protocol::Command)s.
+
+/// One line typed by the person at the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `status`
+    Status,
+    /// `connect <user>` (the user may be empty; the client then shows the usage).
+    Connect(String),
+    /// `goodbye`
+    Goodbye,
+    /// `close`
+    Close,
+    /// `help`
+    Help,
+    /// `verify`: show the safety code of the current chat's key again.
+    Verify,
+    /// `secure: <message>`
+    Secure(String),
+    /// Anything else: a chat message, sent exactly as typed.
+    Message(String),
+}
+
+impl Input {
+    /// Reads one typed line (without its line ending).
+    pub fn parse(line: &str) -> Input {
+        if let Some(text) = line.strip_prefix("secure:") {
+            return Input::Secure(text.strip_prefix(' ').unwrap_or(text).to_string());
+        }
+        let trimmed = line.trim();
+        match trimmed.split_once(char::is_whitespace) {
+            None => match trimmed {
+                "status" => Input::Status,
+                "goodbye" => Input::Goodbye,
+                "close" => Input::Close,
+                "help" => Input::Help,
+                "verify" => Input::Verify,
+                "connect" => Input::Connect(String::new()),
+                _ => Input::Message(line.to_string()),
+            },
+            Some(("connect", user)) => Input::Connect(user.trim().to_string()),
+            Some(_) => Input::Message(line.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Input;
+
+    #[test]
+    fn typed_lines() {
+        let cases = [
+            ("status", Input::Status),
+            (" status ", Input::Status),
+            ("goodbye", Input::Goodbye),
+            ("close", Input::Close),
+            ("help", Input::Help),
+            ("verify", Input::Verify),
+            ("connect bob", Input::Connect("bob".into())),
+            ("connect", Input::Connect("".into())),
+            ("secure: hi there", Input::Secure("hi there".into())),
+            ("secure:x", Input::Secure("x".into())),
+            ("key_param 12", Input::Message("key_param 12".into())),
+            ("GEN_KEYS", Input::Message("GEN_KEYS".into())),
+            ("msg hi", Input::Message("msg hi".into())),
+            ("  hello  ", Input::Message("  hello  ".into())),
+            ("", Input::Message("".into())),
+        ];
+        for (line, want) in cases {
+            assert_eq!(Input::parse(line), want, "line {line:?}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! labchat's shared, pure code: everything that can be decided without a socket.
+//!
+//! Layout:
+//! - [`protocol`]: every line that crosses the wire, as a typed value with `parse` and `Display`.
+//! - [`framing`]: splits a byte stream into lines, bounded in memory.
+//! - [`input`]: what a person typed into the client, as a typed value.
+//! - [`limits`]: the numbers both sides agree on (line length, name length).
+//! - [`escape`]: makes peer-supplied text safe to print on a terminal.
+//! - [`rc4`]: the RC4 stream cipher, checked against RFC 6229.
+//! - [`dh`]: Diffie-Hellman over named groups (the original's toy group and RFC 7919 groups).
+//! - [`secure`]: per-chat keys, sealed secure messages and the safety code.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod dh;
+pub mod escape;
+pub mod framing;
+pub mod input;
+pub mod limits;
+pub mod protocol;
+pub mod rc4;
+pub mod secure;

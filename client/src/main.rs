@@ -1,1 +1,63 @@
-fn main() {}
+//! `client HOST PORT`: connects to a labchat server and chats.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use client::Outcome;
+use std::net::TcpStream;
+use std::process::ExitCode;
+
+/// The labchat client: pick a user name, see who is FREE, connect and chat.
+#[derive(Debug, Parser)]
+#[command(name = "client", version)]
+struct Args {
+    /// Server address: an IPv4 or IPv6 address, or a host name.
+    host: String,
+    /// Server port.
+    port: u16,
+    /// Register with this name instead of asking (exit 1 if it is taken).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            let first = err
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("bad arguments")
+                .to_string();
+            eprintln!(
+                "client: {}; usage: client HOST PORT (see client --help)",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match try_main(args) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("client: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn try_main(args: Args) -> Result<Outcome, String> {
+    let host = args.host.trim_start_matches('[').trim_end_matches(']');
+    let socket = TcpStream::connect((host, args.port)).map_err(|err| {
+        format!(
+            "cannot reach the server at {}:{}: {err}; check the address and that the server is running",
+            args.host, args.port
+        )
+    })?;
+    let _ = socket.set_nodelay(true);
+    client::run(socket, args.name).map_err(|err| format!("cannot start: {err}"))
+}

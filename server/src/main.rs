@@ -1,1 +1,96 @@
-fn main() {}
+//! `server PORT`: starts the labchat server and serves until Ctrl+C or SIGTERM.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use server::config::Config;
+use server::{listen, log};
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The labchat server: people connect with `client HOST PORT`, see who is FREE or BUSY and chat.
+#[derive(Debug, Parser)]
+#[command(name = "server", version)]
+struct Args {
+    /// TCP port to listen on (0 picks a free one and prints it).
+    port: u16,
+    /// Most connections at once; more are told the server is full.
+    #[arg(long, default_value_t = 10_000)]
+    max_clients: usize,
+    /// Seconds a new connection has to send its user name.
+    #[arg(long, default_value_t = 30)]
+    name_timeout: u64,
+    /// Bytes that may queue for a client that stops reading before it is disconnected.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    backlog_limit: usize,
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            let first = err
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("bad arguments")
+                .to_string();
+            eprintln!(
+                "server: {}; usage: server PORT (see server --help)",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match try_main(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("server: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn try_main(args: Args) -> Result<(), String> {
+    let listener = listen::bind(args.port).map_err(|err| match err.kind() {
+        io::ErrorKind::AddrInUse => format!(
+            "port {} is already in use; stop the program using it or pick another port",
+            args.port
+        ),
+        io::ErrorKind::PermissionDenied => format!(
+            "no permission to listen on port {}; pick a port above 1023",
+            args.port
+        ),
+        _ => format!("cannot listen on port {}: {err}", args.port),
+    })?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let config = Config {
+        max_clients: args.max_clients,
+        name_timeout: Duration::from_secs(args.name_timeout),
+        backlog_limit: args.backlog_limit,
+        ..Config::default()
+    };
+    let (stop, shutdown) = crossbeam_channel::bounded(1);
+    ctrlc::set_handler(move || {
+        let _ = stop.try_send(());
+    })
+    .map_err(|err| format!("cannot catch Ctrl+C: {err}"))?;
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "Server started successfully");
+    let _ = writeln!(out, "Listening on port {port}. Clients can connect with:");
+    for ip in listen::addresses(&listener) {
+        let _ = writeln!(out, "  client {ip} {port}");
+    }
+    let _ = out.flush();
+    drop(out);
+    log!(
+        "listening on {}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    server::run(listener, config, shutdown);
+    Ok(())
+}

@@ -73,7 +73,7 @@ pub enum Notice {
     UserBusy(Name),
     /// `You are already in a chat with <name>; type goodbye to end it first`
     AlreadyInChat(Name),
-    /// `You are not in a chat; type connect <user> to start one (status shows who is FREE)`
+    /// `You are not in a chat; type connect <user> to start one, status to see who is FREE, or help`
     NotInChat,
     /// `You are not in a chat, so there is nothing to end`
     NothingToEnd,
@@ -134,7 +134,7 @@ impl fmt::Display for Notice {
                 "You are already in a chat with {name}; type goodbye to end it first"
             ),
             Notice::NotInChat => f.write_str(
-                "You are not in a chat; type connect <user> to start one (status shows who is FREE)",
+                "You are not in a chat; type connect <user> to start one, status to see who is FREE, or help",
             ),
             Notice::NothingToEnd => f.write_str("You are not in a chat, so there is nothing to end"),
             Notice::YouEndedChat(name) => write!(f, "You ended the chat with {name}"),

@@ -1,0 +1,141 @@
+//! The writer thread: keyboard lines in, commands to the server out.
+//!
+//! The first lines are name proposals, sent as typed until the server accepts one. After that
+//! each line is an [`Input`]: commands go out as commands, everything else as `msg <text>`, so
+//! chat text that looks like a protocol line (`key_param 12`) stays chat text.
+
+use crate::link::Link;
+use crate::reader::Registration;
+use crate::screen::Screen;
+use crate::state::State;
+use crate::Event;
+use common::input::Input;
+use common::protocol::Command;
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
+use std::io::BufRead;
+use std::sync::Arc;
+
+/// Everything the keyboard thread needs.
+pub struct Keyboard<R> {
+    /// Typed lines.
+    pub input: R,
+    /// Where commands go.
+    pub link: Arc<Link>,
+    /// Shared situation.
+    pub state: Arc<Mutex<State>>,
+    /// Output for the client's own notes.
+    pub screen: Arc<Screen>,
+    /// Registration outcomes from the reader thread.
+    pub registration: Receiver<Registration>,
+    /// A name given on the command line: register with it, and give up if it is refused.
+    pub preset_name: Option<String>,
+    /// Where a fatal refusal is reported (to the main thread).
+    pub events: Sender<Event>,
+}
+
+/// The local answer to `help`.
+pub const HELP: [&str; 9] = [
+    "Commands:",
+    "  status            list every user, BUSY or FREE",
+    "  connect <user>    start a chat with a FREE user",
+    "  <any text>        send a message to your partner",
+    "  secure: <text>    send an end-to-end encrypted message to your partner",
+    "  verify            show the safety code of this chat's key again",
+    "  goodbye           end the current chat",
+    "  close             disconnect and quit (also Ctrl+D or Ctrl+C)",
+    "  help              this list",
+];
+
+impl<R: BufRead> Keyboard<R> {
+    /// Registers, then forwards typed lines until `close` or end of input. Either way it
+    /// ends by sending `close`.
+    pub fn run(mut self) {
+        if self.register() {
+            while let Some(line) = self.read_line() {
+                if !self.handle(&line) {
+                    break;
+                }
+            }
+        }
+        self.state.lock().closing = true;
+        let _ = self.link.send(&Command::Close);
+        self.link.finish();
+    }
+
+    /// Proposes names until one is accepted. False if input ended or a preset name was refused.
+    fn register(&mut self) -> bool {
+        let preset = self.preset_name.is_some();
+        loop {
+            let name = match self.preset_name.take() {
+                Some(name) => name,
+                None => match self.read_line() {
+                    Some(line) => line,
+                    None => return false,
+                },
+            };
+            if self.link.send_line(name.trim()).is_err() {
+                return false;
+            }
+            match self.registration.recv() {
+                Ok(Registration::Accepted) => return true,
+                Ok(Registration::Refused(reason)) if preset => {
+                    let _ = self.events.send(Event::NameRefused(reason));
+                    return false;
+                }
+                Ok(Registration::Refused(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    fn read_line(&mut self) -> Option<String> {
+        let mut bytes = Vec::new();
+        match self.input.read_until(b'\n', &mut bytes) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => {
+                if bytes.last() == Some(&b'\n') {
+                    bytes.pop();
+                }
+                if bytes.last() == Some(&b'\r') {
+                    bytes.pop();
+                }
+                Some(String::from_utf8_lossy(&bytes).into_owned())
+            }
+        }
+    }
+
+    /// Acts on one typed line. False when the person asked to close.
+    fn handle(&self, line: &str) -> bool {
+        let command = match Input::parse(line) {
+            Input::Status => Command::Status,
+            Input::Connect(user) if user.is_empty() => {
+                self.screen
+                    .note("usage: connect <user> (type status to see who is FREE)");
+                return true;
+            }
+            Input::Connect(user) => Command::Connect(user),
+            Input::Goodbye => Command::Goodbye,
+            Input::Close => return false,
+            Input::Help => {
+                for line in HELP {
+                    self.screen.note(line);
+                }
+                return true;
+            }
+            Input::Verify => {
+                self.screen.note("no key has been agreed in this chat yet");
+                return true;
+            }
+            Input::Secure(_) => {
+                self.screen
+                    .note("secure messages are not available in this build; nothing was sent");
+                return true;
+            }
+            Input::Message(text) if text.trim().is_empty() => return true,
+            // The server decides whether we are in a chat: our own view may be a moment old.
+            Input::Message(text) => Command::Message(text),
+        };
+        self.link.send(&command).is_ok()
+    }
+}

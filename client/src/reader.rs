@@ -1,0 +1,114 @@
+//! The reader thread: server lines in, screen lines out.
+//!
+//! Every line is parsed into a [`ServerLine`] and shown with peer-written text escaped, so a
+//! partner cannot clear our screen or forge a `(server):` line with terminal tricks. Notices that
+//! change our situation (registered, connected, chat over) update the shared [`State`].
+
+use crate::screen::Screen;
+use crate::state::State;
+use crate::Event;
+use common::escape::escape_for_terminal;
+use common::framing::LineBuffer;
+use common::protocol::{Notice, ServerLine};
+use crossbeam_channel::Sender;
+use parking_lot::Mutex;
+use std::io::Read;
+use std::net::TcpStream;
+use std::sync::Arc;
+
+/// The outcome of one name we proposed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// The server accepted the name.
+    Accepted,
+    /// The server refused it; the text says why.
+    Refused(String),
+}
+
+/// Everything the reader thread needs.
+pub struct Reader {
+    /// The connection's read half.
+    pub socket: TcpStream,
+    /// Shared situation.
+    pub state: Arc<Mutex<State>>,
+    /// Output.
+    pub screen: Arc<Screen>,
+    /// Where registration outcomes go (to the keyboard thread).
+    pub registration: Sender<Registration>,
+    /// Where the end of the connection is reported (to the main thread).
+    pub events: Sender<Event>,
+}
+
+impl Reader {
+    /// Reads until the server closes the connection, then reports [`Event::Disconnected`].
+    pub fn run(mut self) {
+        let mut lines = LineBuffer::new();
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            match self.socket.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => lines.extend(&chunk[..n]),
+            }
+            while let Some(line) = lines.next_line() {
+                match line {
+                    Ok(line) => self.handle(&line),
+                    Err(err) => self
+                        .screen
+                        .note(&format!("the server sent a bad line: {err}")),
+                }
+            }
+        }
+        let state = self.state.lock();
+        let expected = state.closing || state.server_said_bye;
+        drop(state);
+        let _ = self.events.send(Event::Disconnected { expected });
+    }
+
+    fn handle(&self, line: &str) {
+        match ServerLine::parse(line) {
+            Ok(ServerLine::Notice(notice)) => {
+                self.follow(&notice);
+                self.screen.show(&format!(
+                    "(server): {}",
+                    escape_for_terminal(&notice.to_string())
+                ));
+            }
+            Ok(ServerLine::Chat { from, text }) => {
+                self.screen
+                    .show(&format!("{from}: {}", escape_for_terminal(&text)));
+            }
+            Ok(ServerLine::Secure { from, .. }) => {
+                self.screen.note(&format!(
+                    "{from} sent a secure message, but this client cannot read it yet"
+                ));
+            }
+            Ok(ServerLine::GenKeys(_) | ServerLine::KeyParam(_)) => {}
+            Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
+        }
+    }
+
+    /// Updates the shared state from a notice.
+    fn follow(&self, notice: &Notice) {
+        let mut state = self.state.lock();
+        match notice {
+            Notice::Registered(name) if state.name.is_none() => {
+                state.name = Some(name.clone());
+                let _ = self.registration.send(Registration::Accepted);
+            }
+            Notice::NameTaken(_) | Notice::NameInvalid(_) if state.name.is_none() => {
+                let _ = self
+                    .registration
+                    .send(Registration::Refused(notice.to_string()));
+            }
+            Notice::Connected(peer) => state.partner = Some(peer.clone()),
+            Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
+                state.partner = None;
+            }
+            Notice::Bye | Notice::ShuttingDown | Notice::ServerFull(_) | Notice::NameTimeout(_) => {
+                state.partner = None;
+                state.server_said_bye = true;
+            }
+            _ => {}
+        }
+    }
+}

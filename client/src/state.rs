@@ -1,0 +1,16 @@
+//! What the client knows about its own situation, shared by its threads.
+
+use common::protocol::Name;
+
+/// The client's view of the conversation, updated from what the server says.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Our registered name, once the server accepted it.
+    pub name: Option<Name>,
+    /// Whom we are chatting with.
+    pub partner: Option<Name>,
+    /// We sent `close` (or are exiting): the server closing the connection is expected.
+    pub closing: bool,
+    /// The server said goodbye or is shutting down: its closing is expected.
+    pub server_said_bye: bool,
+}

@@ -1,0 +1,28 @@
+//! The operator's choices, fixed when the server starts.
+
+use std::time::Duration;
+
+/// How the server behaves; see `server --help` for the command-line names.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Connections admitted at once, named or not; the next one is told `Server full`.
+    pub max_clients: usize,
+    /// How long a new connection has to send an acceptable name.
+    pub name_timeout: Duration,
+    /// Bytes that may wait for one client that is not reading; past this it is disconnected.
+    pub backlog_limit: usize,
+    /// The Diffie-Hellman group named in `GEN_KEYS` at each new chat; `None` sends no
+    /// `GEN_KEYS`.
+    pub dh_group: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_clients: 10_000,
+            name_timeout: Duration::from_secs(30),
+            backlog_limit: 1024 * 1024,
+            dh_group: None,
+        }
+    }
+}

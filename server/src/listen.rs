@@ -1,0 +1,47 @@
+//! Binding the listening socket and telling the operator where clients can reach it.
+
+use socket2::{Domain, Socket, Type};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+
+/// Pending connections the kernel holds before `accept`: a whole lab may start at once.
+const BACKLOG: i32 = 1024;
+
+/// Listens on `port` on every address, IPv6 and IPv4 on one socket where the system allows,
+/// IPv4 only where IPv6 is off.
+///
+/// # Errors
+/// The bind error, e.g. `AddrInUse`.
+pub fn bind(port: u16) -> io::Result<TcpListener> {
+    match bind_on(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)) {
+        Ok(listener) => Ok(listener),
+        Err(err) if err.kind() == io::ErrorKind::AddrInUse => Err(err),
+        Err(_) => bind_on(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)),
+    }
+}
+
+fn bind_on(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(false)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+/// The addresses of this machine that clients can use, loopback first.
+pub fn addresses(listener: &TcpListener) -> Vec<IpAddr> {
+    let dual_stack = listener.local_addr().is_ok_and(|a| a.is_ipv6());
+    let mut found: Vec<IpAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|iface| iface.ip())
+        .filter(|ip| dual_stack || ip.is_ipv4())
+        .filter(|ip| !matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80))
+        .collect();
+    found.sort_by_key(|ip| (!ip.is_loopback(), ip.is_ipv6(), *ip));
+    found.dedup();
+    found
+}

@@ -1,0 +1,316 @@
+//! One client's connection, from accept to leave, on its own thread.
+//!
+//! The session reads the socket in large chunks, turns every complete line into a
+//! [`Command`], and asks the [`Users`] table to act. Chat lines bound for the partner are
+//! gathered per chunk and queued in one piece, so a burst of messages becomes one write on the
+//! partner's socket.
+
+use crate::config::Config;
+use crate::log;
+use crate::outbox::Outbox;
+use crate::users::{ChatChange, ConnId, JoinRefused, Users};
+use common::framing::{LineBuffer, LineError};
+use common::protocol::{Command, Name, Notice, ServerLine};
+use socket2::{SockRef, TcpKeepalive};
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How much one `read` may take from the socket.
+const READ_CHUNK: usize = 64 * 1024;
+/// Stack for a writer thread: it only moves bytes from the outbox to the socket.
+const WRITER_STACK: usize = 64 * 1024;
+
+/// Serves one accepted connection until it leaves or the server shuts it down.
+pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
+    let peer = stream.peer_addr().ok();
+    if let Err(err) = configure(&stream) {
+        log!("could not set up the connection from {}: {err}", show(peer));
+        return;
+    }
+    let (Ok(write_half), Ok(shutdown_half)) = (stream.try_clone(), stream.try_clone()) else {
+        return;
+    };
+    let outbox = Arc::new(Outbox::new(shutdown_half, config.backlog_limit));
+    let writer_outbox = Arc::clone(&outbox);
+    let spawned = thread::Builder::new()
+        .name("writer".into())
+        .stack_size(WRITER_STACK)
+        .spawn(move || writer_outbox.run_writer(write_half));
+    if spawned.is_err() {
+        log!("out of threads: refused the connection from {}", show(peer));
+        return;
+    }
+    let id = match users.join(Arc::clone(&outbox)) {
+        Ok(id) => id,
+        Err(refused) => {
+            let notice = match refused {
+                JoinRefused::Full(max) => Notice::ServerFull(max),
+                JoinRefused::ShuttingDown => Notice::ShuttingDown,
+            };
+            outbox.push(format!("{}\n", ServerLine::Notice(notice)).as_bytes());
+            outbox.close();
+            log!("refused {}: {refused:?}", show(peer));
+            return;
+        }
+    };
+    let mut session = Session {
+        id,
+        users,
+        config,
+        reader: Reader::new(stream),
+    };
+    session.users.tell(id, Notice::AskName);
+    if let Some(name) = session.register() {
+        log!("{name} joined from {}", show(peer));
+        session.chat(&name);
+    }
+    let (name, change) = session.users.leave(id);
+    if let Some(name) = name {
+        log_change(&change);
+        log!("{name} left");
+    }
+}
+
+fn configure(stream: &TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    // A host that vanishes without a FIN is noticed in about 20 + 5 * 4 = 40 seconds.
+    let keepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(20))
+        .with_interval(Duration::from_secs(5))
+        .with_retries(4);
+    SockRef::from(stream).set_tcp_keepalive(&keepalive)
+}
+
+fn show(peer: Option<SocketAddr>) -> String {
+    peer.map_or_else(|| "an unknown address".into(), |p| p.to_string())
+}
+
+fn log_change(change: &ChatChange) {
+    match change {
+        ChatChange::None => {}
+        ChatChange::Started(a, b) => log!("{a} connected to {b}"),
+        ChatChange::Ended(by, other) => log!("chat between {by} and {other} ended by {by}"),
+    }
+}
+
+/// The socket's read half with its line framing.
+struct Reader {
+    stream: TcpStream,
+    lines: LineBuffer,
+    chunk: Vec<u8>,
+}
+
+/// What one read brought.
+enum ReadOutcome {
+    /// More bytes are in the line buffer.
+    Data,
+    /// The read timed out.
+    TimedOut,
+    /// The peer closed the connection, or it broke.
+    Closed,
+}
+
+impl Reader {
+    fn new(stream: TcpStream) -> Reader {
+        Reader {
+            stream,
+            lines: LineBuffer::new(),
+            chunk: vec![0; READ_CHUNK],
+        }
+    }
+
+    fn read_more(&mut self) -> ReadOutcome {
+        match self.stream.read(&mut self.chunk) {
+            Ok(0) => ReadOutcome::Closed,
+            Ok(n) => {
+                self.lines.extend(&self.chunk[..n]);
+                ReadOutcome::Data
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                ReadOutcome::TimedOut
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Data,
+            Err(_) => ReadOutcome::Closed,
+        }
+    }
+}
+
+struct Session {
+    id: ConnId,
+    users: Arc<Users>,
+    config: Arc<Config>,
+    reader: Reader,
+}
+
+impl Session {
+    /// Asks for names until one is free and valid. `None` if the client left or took too long.
+    fn register(&mut self) -> Option<Name> {
+        let deadline = Instant::now() + self.config.name_timeout;
+        loop {
+            while let Some(line) = self.reader.lines.next_line() {
+                match line
+                    .map_err(|e| e.to_string())
+                    .and_then(|l| Name::parse(l.trim()).map_err(|e| e.to_string()))
+                {
+                    Ok(name) => {
+                        if self.users.register(self.id, &name) {
+                            let _ = self.reader.stream.set_read_timeout(None);
+                            return Some(name);
+                        }
+                    }
+                    Err(reason) => self.users.tell(self.id, Notice::NameInvalid(reason)),
+                }
+            }
+            if self.reader.lines.is_flooding() {
+                return None;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.users.tell(
+                    self.id,
+                    Notice::NameTimeout(self.config.name_timeout.as_secs()),
+                );
+                return None;
+            }
+            let _ = self.reader.stream.set_read_timeout(Some(left));
+            if let ReadOutcome::Closed = self.reader.read_more() {
+                return None;
+            }
+        }
+    }
+
+    /// Serves commands until `close`, end of stream or a broken connection.
+    fn chat(&mut self, name: &Name) {
+        let mut to_partner = Vec::new();
+        loop {
+            while let Some(line) = self.reader.lines.next_line() {
+                let command = match line {
+                    Ok(line) => Command::parse(&line),
+                    Err(err) => {
+                        self.refuse(err);
+                        continue;
+                    }
+                };
+                match command {
+                    Ok(Command::Message(text)) if text.is_empty() => {}
+                    Ok(Command::Message(text)) => {
+                        push_line(
+                            &mut to_partner,
+                            ServerLine::Chat {
+                                from: name.clone(),
+                                text,
+                            },
+                        );
+                    }
+                    Ok(Command::Secure(payload)) if payload.is_empty() => {
+                        self.users
+                            .tell(self.id, Notice::Error("usage: secure: <message>".into()));
+                    }
+                    Ok(Command::Secure(payload)) => {
+                        push_line(
+                            &mut to_partner,
+                            ServerLine::Secure {
+                                from: name.clone(),
+                                payload,
+                            },
+                        );
+                    }
+                    Ok(Command::KeyParam(value)) if !is_decimal(&value) => {
+                        self.users.tell(
+                            self.id,
+                            Notice::Error("key_param needs a decimal number".into()),
+                        );
+                    }
+                    Ok(Command::KeyParam(value)) => {
+                        push_line(&mut to_partner, ServerLine::KeyParam(value));
+                    }
+                    Ok(other) => {
+                        // Everything queued for the partner goes before a change of state.
+                        self.flush(&mut to_partner);
+                        if !self.obey(other) {
+                            return;
+                        }
+                    }
+                    Err(err) => self.users.tell(self.id, Notice::Error(err.to_string())),
+                }
+            }
+            self.flush(&mut to_partner);
+            if self.reader.lines.is_flooding() {
+                self.users.tell(
+                    self.id,
+                    Notice::Error("you sent over 1 MiB without a line break; disconnecting".into()),
+                );
+                return;
+            }
+            if let ReadOutcome::Closed = self.reader.read_more() {
+                return;
+            }
+        }
+    }
+
+    /// Carries out a command that is not chat. Returns false when the session should end.
+    fn obey(&mut self, command: Command) -> bool {
+        match command {
+            Command::Status => self.users.status(self.id),
+            Command::Connect(target) => {
+                let gen_keys = self
+                    .config
+                    .dh_group
+                    .as_ref()
+                    .map(|g| ServerLine::GenKeys(g.clone()));
+                log_change(&self.users.connect(self.id, &target, gen_keys.as_ref()));
+            }
+            Command::Goodbye => log_change(&self.users.goodbye(self.id)),
+            Command::Help => {
+                for line in HELP {
+                    self.users.tell(self.id, Notice::Info(line.to_string()));
+                }
+            }
+            Command::Close => {
+                self.users.tell(self.id, Notice::Bye);
+                return false;
+            }
+            Command::Message(_) | Command::Secure(_) | Command::KeyParam(_) => {}
+        }
+        true
+    }
+
+    fn flush(&self, to_partner: &mut Vec<u8>) {
+        if !to_partner.is_empty() {
+            self.users.relay(self.id, to_partner);
+            to_partner.clear();
+        }
+    }
+
+    fn refuse(&self, err: LineError) {
+        self.users.tell(self.id, Notice::Error(err.to_string()));
+    }
+}
+
+/// The answer to `help`, for people on `nc`.
+const HELP: [&str; 7] = [
+    "Commands:",
+    "  status            list every user, BUSY or FREE",
+    "  connect <user>    start a chat with a FREE user",
+    "  <any text>        send a message to your partner (msg <text> sends text that looks like a command)",
+    "  secure: <text>    send an encrypted message (the client does the encryption)",
+    "  goodbye           end the current chat",
+    "  close             disconnect",
+];
+
+fn push_line(buf: &mut Vec<u8>, line: ServerLine) {
+    use std::io::Write;
+    let _ = writeln!(buf, "{line}");
+}
+
+fn is_decimal(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}

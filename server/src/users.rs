@@ -1,0 +1,302 @@
+//! The user table: who is connected, under which name, and who is chatting with whom.
+//!
+//! It is one `parking_lot::Mutex` around all of it because every interesting change touches
+//! two users at once (a pairing, an ending) and `status` must never see half of one. The rule:
+//! decide under the lock and queue every resulting line to the affected outboxes under the same
+//! lock, so each client hears events in the order they happened; never read or write a socket
+//! under it. Queuing is a memory copy ([`Outbox::push`]); the sockets are written by each
+//! client's writer thread.
+
+use crate::outbox::Outbox;
+use common::protocol::{Name, Notice, ServerLine, StatusEntry};
+use parking_lot::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Identifies one accepted connection for its whole life.
+pub type ConnId = u64;
+
+/// Everything a session can ask of the table, with what the table decided.
+#[derive(Debug)]
+pub struct Users {
+    table: Mutex<Table>,
+    max_clients: usize,
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    next_id: ConnId,
+    conns: HashMap<ConnId, Conn>,
+    by_name: BTreeMap<Name, ConnId>,
+    shutting_down: bool,
+}
+
+#[derive(Debug)]
+struct Conn {
+    outbox: Arc<Outbox>,
+    name: Option<Name>,
+    partner: Option<ConnId>,
+}
+
+/// Why a connection was not let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinRefused {
+    /// `max_clients` connections are open already.
+    Full(usize),
+    /// The server is shutting down.
+    ShuttingDown,
+}
+
+/// What happened to a chat, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatChange {
+    /// Nothing changed.
+    None,
+    /// `0` and `1` are now chatting.
+    Started(Name, Name),
+    /// The chat between `0` and `1` ended, ended by `0`.
+    Ended(Name, Name),
+}
+
+impl Table {
+    fn name_of(&self, id: ConnId) -> Option<&Name> {
+        self.conns.get(&id).and_then(|c| c.name.as_ref())
+    }
+
+    /// Queues one server line for `id` (an outbox cuts its client off if it is too far behind).
+    fn send(&self, id: ConnId, line: &ServerLine) {
+        if let Some(conn) = self.conns.get(&id) {
+            let mut bytes = line.to_string().into_bytes();
+            bytes.push(b'\n');
+            conn.outbox.push(&bytes);
+        }
+    }
+
+    fn notify(&self, id: ConnId, notice: Notice) {
+        self.send(id, &ServerLine::Notice(notice));
+    }
+
+    /// Unpairs `id` from its partner, if any; returns the partner.
+    fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
+        let partner = self.conns.get_mut(&id)?.partner.take()?;
+        if let Some(p) = self.conns.get_mut(&partner) {
+            p.partner = None;
+        }
+        Some(partner)
+    }
+}
+
+impl Users {
+    /// An empty table that admits at most `max_clients` connections.
+    pub fn new(max_clients: usize) -> Users {
+        Users {
+            table: Mutex::new(Table::default()),
+            max_clients,
+        }
+    }
+
+    /// Admits a new connection (not yet named).
+    ///
+    /// # Errors
+    /// [`JoinRefused`] when the server is full or shutting down.
+    pub fn join(&self, outbox: Arc<Outbox>) -> Result<ConnId, JoinRefused> {
+        let mut table = self.table.lock();
+        if table.shutting_down {
+            return Err(JoinRefused::ShuttingDown);
+        }
+        if table.conns.len() >= self.max_clients {
+            return Err(JoinRefused::Full(self.max_clients));
+        }
+        table.next_id += 1;
+        let id = table.next_id;
+        table.conns.insert(
+            id,
+            Conn {
+                outbox,
+                name: None,
+                partner: None,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Gives connection `id` the name `name` if nobody has it; tells the client either way.
+    /// Returns true if the name is now theirs.
+    pub fn register(&self, id: ConnId, name: &Name) -> bool {
+        let mut table = self.table.lock();
+        if table.by_name.contains_key(name) {
+            table.notify(id, Notice::NameTaken(name.clone()));
+            return false;
+        }
+        let Some(conn) = table.conns.get_mut(&id) else {
+            return false;
+        };
+        conn.name = Some(name.clone());
+        table.by_name.insert(name.clone(), id);
+        table.notify(id, Notice::Registered(name.clone()));
+        true
+    }
+
+    /// Queues a consistent snapshot of every user for `id`.
+    pub fn status(&self, id: ConnId) {
+        let table = self.table.lock();
+        let mut text = format!(
+            "{}\n",
+            ServerLine::Notice(Notice::StatusHeader(table.by_name.len()))
+        );
+        for (name, &uid) in &table.by_name {
+            let partner = table.conns[&uid]
+                .partner
+                .and_then(|p| table.name_of(p))
+                .cloned();
+            let entry = StatusEntry {
+                name: name.clone(),
+                partner,
+                is_you: uid == id,
+            };
+            text.push_str(&ServerLine::Notice(Notice::Status(entry)).to_string());
+            text.push('\n');
+        }
+        if let Some(conn) = table.conns.get(&id) {
+            conn.outbox.push(text.as_bytes());
+        }
+    }
+
+    /// Pairs `id` with the user named `target` if both are FREE; tells both, or tells `id` why
+    /// not. `gen_keys`, when given, is sent to both right after the connect notice.
+    pub fn connect(&self, id: ConnId, target: &str, gen_keys: Option<&ServerLine>) -> ChatChange {
+        let mut table = self.table.lock();
+        let Some(me) = table.name_of(id).cloned() else {
+            return ChatChange::None;
+        };
+        let refusal = if let Some(partner) = table.conns[&id].partner {
+            Some(Notice::AlreadyInChat(
+                table.name_of(partner).cloned().unwrap_or(me.clone()),
+            ))
+        } else {
+            match Name::parse(target)
+                .ok()
+                .and_then(|n| table.by_name.get(&n).copied())
+            {
+                None => Some(Notice::NoSuchUser(target.to_string())),
+                Some(other) if other == id => Some(Notice::ConnectToSelf),
+                Some(other) if table.conns[&other].partner.is_some() => Some(Notice::UserBusy(
+                    table.name_of(other).cloned().unwrap_or(me.clone()),
+                )),
+                Some(other) => {
+                    let them = table.name_of(other).cloned().unwrap_or(me.clone());
+                    for (a, b) in [(id, other), (other, id)] {
+                        if let Some(conn) = table.conns.get_mut(&a) {
+                            conn.partner = Some(b);
+                        }
+                    }
+                    table.notify(id, Notice::Connected(them.clone()));
+                    table.notify(other, Notice::Connected(me.clone()));
+                    if let Some(line) = gen_keys {
+                        table.send(id, line);
+                        table.send(other, line);
+                    }
+                    return ChatChange::Started(me, them);
+                }
+            }
+        };
+        if let Some(notice) = refusal {
+            table.notify(id, notice);
+        }
+        ChatChange::None
+    }
+
+    /// Ends `id`'s chat, telling both; or tells `id` there is no chat to end.
+    pub fn goodbye(&self, id: ConnId) -> ChatChange {
+        let mut table = self.table.lock();
+        let Some(me) = table.name_of(id).cloned() else {
+            return ChatChange::None;
+        };
+        match table.unpair(id) {
+            None => {
+                table.notify(id, Notice::NothingToEnd);
+                ChatChange::None
+            }
+            Some(partner) => {
+                let them = table.name_of(partner).cloned().unwrap_or(me.clone());
+                table.notify(id, Notice::YouEndedChat(them.clone()));
+                table.notify(partner, Notice::PeerEndedChat(me.clone()));
+                ChatChange::Ended(me, them)
+            }
+        }
+    }
+
+    /// Queues `bytes` (whole, already formatted lines from `id`) for `id`'s partner in one
+    /// piece. Returns false, having told `id` it is not in a chat, if it has no partner.
+    pub fn relay(&self, id: ConnId, bytes: &[u8]) -> bool {
+        let table = self.table.lock();
+        let partner = table.conns.get(&id).and_then(|c| c.partner);
+        match partner.and_then(|p| table.conns.get(&p)) {
+            Some(conn) => {
+                conn.outbox.push(bytes);
+                true
+            }
+            None => {
+                table.notify(id, Notice::NotInChat);
+                false
+            }
+        }
+    }
+
+    /// Queues a notice for `id` alone.
+    pub fn tell(&self, id: ConnId, notice: Notice) {
+        self.table.lock().notify(id, notice);
+    }
+
+    /// Removes `id` (after `close`, end of stream or a broken socket); frees and tells its
+    /// partner. Returns the name it had and the chat that ended, for the log.
+    pub fn leave(&self, id: ConnId) -> (Option<Name>, ChatChange) {
+        let mut table = self.table.lock();
+        let partner = table.unpair(id);
+        let Some(conn) = table.conns.remove(&id) else {
+            return (None, ChatChange::None);
+        };
+        if let Some(name) = &conn.name {
+            table.by_name.remove(name);
+        }
+        conn.outbox.close();
+        let change = match (partner, &conn.name) {
+            (Some(partner), Some(me)) => {
+                table.notify(partner, Notice::PeerLeft(me.clone()));
+                let them = table.name_of(partner).cloned().unwrap_or(me.clone());
+                ChatChange::Ended(me.clone(), them)
+            }
+            _ => ChatChange::None,
+        };
+        (conn.name, change)
+    }
+
+    /// Tells every connection the server is shutting down, ends every chat, closes every
+    /// outbox and refuses new connections. Returns the outboxes so the caller can wait for
+    /// them to finish sending.
+    pub fn shut_down(&self) -> Vec<Arc<Outbox>> {
+        let mut table = self.table.lock();
+        table.shutting_down = true;
+        let notice = format!("{}\n", ServerLine::Notice(Notice::ShuttingDown));
+        let conns = std::mem::take(&mut table.conns);
+        table.by_name.clear();
+        conns
+            .into_values()
+            .map(|conn| {
+                conn.outbox.push(notice.as_bytes());
+                conn.outbox.close();
+                conn.outbox
+            })
+            .collect()
+    }
+
+    /// Number of open connections (named or not).
+    pub fn len(&self) -> usize {
+        self.table.lock().conns.len()
+    }
+
+    /// True when no connection is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,1 +1,21 @@
-//! support
+//! Support for labchat's integration tests: start the real `server` and `client` binaries (and
+//! raw-socket clients, as a person with `nc` would), and wait for what a person would see.
+//!
+//! Every wait has a deadline; a failed wait panics with everything each side printed, so a
+//! failing test explains itself.
+#![forbid(unsafe_code)]
+
+mod binaries;
+mod raw;
+mod running;
+mod transcript;
+
+pub use binaries::binary;
+pub use raw::RawClient;
+pub use running::{Client, Server};
+pub use transcript::Transcript;
+
+use std::time::Duration;
+
+/// How long a test waits for something that should happen at once.
+pub const WAIT: Duration = Duration::from_secs(10);

@@ -1,0 +1,74 @@
+//! A client that is only a socket: what a person with `nc HOST PORT` has.
+
+use crate::{Transcript, WAIT};
+use std::io::Write;
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
+
+/// A raw TCP connection to the server, reading every line it sends.
+#[derive(Debug)]
+pub struct RawClient {
+    socket: TcpStream,
+    /// Every line the server sent.
+    pub received: Transcript,
+}
+
+impl RawClient {
+    /// Connects to the server on `127.0.0.1:port`.
+    pub fn connect(port: u16) -> RawClient {
+        let socket = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
+        let received = Transcript::capture(socket.try_clone().expect("socket clones"));
+        RawClient { socket, received }
+    }
+
+    /// Connects and registers `name`.
+    pub fn register(port: u16, name: &str) -> RawClient {
+        let mut raw = RawClient::connect(port);
+        raw.expect("(server): Welcome to labchat! Please enter your user name:");
+        raw.send(name);
+        raw.expect(&format!("(server): Hello {name}!"));
+        raw
+    }
+
+    /// Sends `line` and a `\n`.
+    pub fn send(&mut self, line: &str) {
+        self.send_bytes(format!("{line}\n").as_bytes());
+    }
+
+    /// Sends raw bytes.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.socket
+            .write_all(bytes)
+            .expect("the server is still reading");
+    }
+
+    /// Waits for a new line containing `text` and returns it.
+    ///
+    /// # Panics
+    /// If none arrives within [`WAIT`].
+    pub fn expect(&self, text: &str) -> String {
+        self.received
+            .wait_for(WAIT, |l| l.contains(text))
+            .unwrap_or_else(|| {
+                panic!(
+                    "raw client never got {text:?}; got {:#?}",
+                    self.received.lines()
+                )
+            })
+    }
+
+    /// Waits up to `timeout` for a line containing `text`.
+    pub fn maybe(&self, text: &str, timeout: Duration) -> Option<String> {
+        self.received.wait_for(timeout, |l| l.contains(text))
+    }
+
+    /// Waits for the server to close the connection; true if it did within `timeout`.
+    pub fn expect_closed(&self, timeout: Duration) -> bool {
+        self.received.wait_end(timeout)
+    }
+
+    /// Closes our sending side (the server sees end of stream).
+    pub fn finish(&self) {
+        let _ = self.socket.shutdown(Shutdown::Write);
+    }
+}

@@ -1,0 +1,266 @@
+//! The real `server` and `client` processes, driven through stdin and signals.
+
+use crate::{binary, RawClient, Transcript, WAIT};
+use std::io::Write;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `server` on a port it chose itself.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    port: u16,
+    /// What it printed on stdout.
+    pub stdout: Transcript,
+    /// Its log (stderr).
+    pub log: Transcript,
+}
+
+impl Server {
+    /// Starts `server 0` and waits until it says which port it took.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts `server 0 <extra args>` and waits until it says which port it took.
+    ///
+    /// # Panics
+    /// If it does not start within [`WAIT`].
+    pub fn start_with(extra: &[&str]) -> Server {
+        let mut child = Command::new(binary("server"))
+            .arg("0")
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = Transcript::capture(child.stdout.take().expect("piped stdout"));
+        let log = Transcript::capture(child.stderr.take().expect("piped stderr"));
+        let started = stdout.wait_for(WAIT, |l| l == "Server started successfully");
+        let listening = stdout.wait_for(WAIT, |l| l.starts_with("Listening on port "));
+        let port = listening
+            .as_deref()
+            .and_then(|l| l.strip_prefix("Listening on port "))
+            .and_then(|l| l.split('.').next())
+            .and_then(|p| p.parse().ok());
+        match (started, port) {
+            (Some(_), Some(port)) => Server {
+                child,
+                port,
+                stdout,
+                log,
+            },
+            _ => panic!(
+                "server did not start\nstdout: {:#?}\nstderr: {:#?}",
+                stdout.lines(),
+                log.lines()
+            ),
+        }
+    }
+
+    /// The port clients connect to.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Starts a client process against this server, not yet registered.
+    pub fn spawn_client(&self) -> Client {
+        Client::spawn(&["127.0.0.1".into(), self.port.to_string()])
+    }
+
+    /// Starts a client and registers `name`, waiting for the server's welcome.
+    pub fn client(&self, name: &str) -> Client {
+        let mut client = self.spawn_client();
+        client.expect("Please enter your user name:");
+        client.send(name);
+        client.expect(&format!("(server): Hello {name}!"));
+        client.name = name.to_string();
+        client
+    }
+
+    /// Opens a raw socket to the server, as `nc` would.
+    pub fn raw(&self) -> RawClient {
+        RawClient::connect(self.port)
+    }
+
+    /// Sends a signal (`"INT"`, `"TERM"`, `"KILL"`, ...).
+    pub fn signal(&self, signal: &str) {
+        send_signal(self.child.id(), signal);
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        wait_child(&mut self.child, timeout)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running `client` process.
+#[derive(Debug)]
+pub struct Client {
+    /// The name it registered with (empty until then).
+    pub name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// What it printed on stdout: what the person sees.
+    pub stdout: Transcript,
+    /// What it printed on stderr.
+    pub stderr: Transcript,
+}
+
+impl Client {
+    /// Starts `client <args>` with piped stdin, stdout and stderr.
+    pub fn spawn(args: &[String]) -> Client {
+        let mut child = Command::new(binary("client"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the client binary starts");
+        let stdout = Transcript::capture(child.stdout.take().expect("piped stdout"));
+        let stderr = Transcript::capture(child.stderr.take().expect("piped stderr"));
+        let stdin = child.stdin.take();
+        Client {
+            name: String::new(),
+            child,
+            stdin,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Types one line.
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin is still open");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("typing {line:?} into {}: {e}\n{}", self.name, self.dump()));
+    }
+
+    /// Closes stdin, as Ctrl+D would.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for a new line containing `text` and returns it.
+    ///
+    /// # Panics
+    /// If none arrives within [`WAIT`]; the message holds everything the client printed.
+    pub fn expect(&self, text: &str) -> String {
+        self.stdout
+            .wait_for(WAIT, |l| l.contains(text))
+            .unwrap_or_else(|| panic!("{} never showed {text:?}\n{}", self.label(), self.dump()))
+    }
+
+    /// Waits for a new line that is exactly `text`.
+    ///
+    /// # Panics
+    /// If none arrives within [`WAIT`].
+    pub fn expect_line(&self, text: &str) {
+        self.stdout
+            .wait_for(WAIT, |l| l == text)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} never showed the line {text:?}\n{}",
+                    self.label(),
+                    self.dump()
+                )
+            });
+    }
+
+    /// Waits up to `timeout` for a line containing `text`; `None` if it does not come.
+    pub fn maybe(&self, text: &str, timeout: Duration) -> Option<String> {
+        self.stdout.wait_for(timeout, |l| l.contains(text))
+    }
+
+    /// Sends a signal (`"INT"`, `"KILL"`, `"STOP"`, `"CONT"`, ...).
+    pub fn signal(&self, signal: &str) {
+        send_signal(self.child.id(), signal);
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    ///
+    /// # Panics
+    /// If it does not exit within `timeout`, or dies from a signal.
+    pub fn expect_exit(&mut self, timeout: Duration) -> i32 {
+        match wait_child(&mut self.child, timeout) {
+            Some(status) => status.code().unwrap_or_else(|| {
+                panic!(
+                    "{} died from a signal: {status}\n{}",
+                    self.label(),
+                    self.dump()
+                )
+            }),
+            None => panic!(
+                "{} did not exit within {timeout:?}\n{}",
+                self.label(),
+                self.dump()
+            ),
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn label(&self) -> String {
+        if self.name.is_empty() {
+            format!("client {}", self.child.id())
+        } else {
+            format!("client {}", self.name)
+        }
+    }
+
+    /// Everything the client printed, for failure messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "stdout: {:#?}\nstderr: {:#?}",
+            self.stdout.lines(),
+            self.stderr.lines()
+        )
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill can be run");
+    assert!(status.success(), "kill -{signal} {pid} failed");
+}
+
+fn wait_child(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

@@ -4,12 +4,14 @@
 //! each line is an [`Input`]: commands go out as commands, everything else as `msg <text>`, so
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
+use crate::keys::Keys;
 use crate::link::Link;
 use crate::reader::Registration;
 use crate::screen::Screen;
 use crate::state::State;
 use crate::Event;
 use common::input::Input;
+use common::limits::MAX_LINE_LEN;
 use common::protocol::Command;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
@@ -124,18 +126,51 @@ impl<R: BufRead> Keyboard<R> {
                 return true;
             }
             Input::Verify => {
-                self.screen.note("no key has been agreed in this chat yet");
+                self.verify();
                 return true;
             }
-            Input::Secure(_) => {
-                self.screen
-                    .note("secure messages are not available in this build; nothing was sent");
+            Input::Secure(text) if text.is_empty() => {
+                self.screen.note("usage: secure: <message>");
                 return true;
             }
+            Input::Secure(text) => match self.seal(&text) {
+                Ok(command) => command,
+                Err(reason) => {
+                    self.screen.note(&format!("{reason}; nothing was sent"));
+                    return true;
+                }
+            },
             Input::Message(text) if text.trim().is_empty() => return true,
             // The server decides whether we are in a chat: our own view may be a moment old.
             Input::Message(text) => Command::Message(text),
         };
-        self.link.send(&command).is_ok()
+        let line = command.to_string();
+        if line.len() > MAX_LINE_LEN {
+            self.screen.note(&format!(
+                "that line is too long ({} bytes on the wire, at most {MAX_LINE_LEN}); nothing was sent",
+                line.len()
+            ));
+            return true;
+        }
+        self.link.send_line(&line).is_ok()
+    }
+
+    /// Seals `text` for the partner, or says why it cannot be sent securely.
+    fn seal(&self, text: &str) -> Result<Command, String> {
+        match &mut self.state.lock().keys {
+            Keys::Agreed(session) => Ok(Command::Secure(session.seal(text))),
+            other => Err(other.unavailable().unwrap_or_default()),
+        }
+    }
+
+    fn verify(&self) {
+        let state = self.state.lock();
+        match (&state.keys, &state.partner) {
+            (Keys::Agreed(session), Some(partner)) => self.screen.note(&format!(
+                "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
+                session.safety_code()
+            )),
+            (keys, _) => self.screen.note(&keys.unavailable().unwrap_or_default()),
+        }
     }
 }

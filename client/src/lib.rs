@@ -4,12 +4,14 @@
 //! Layout:
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
 //! - [`keyboard`]: registers, then turns typed lines into commands.
+//! - [`keys`]: the current chat's key agreement and sealed session.
 //! - [`link`]: the shared write half of the socket.
 //! - [`state`]: what the threads know about the conversation.
 //! - [`screen`]: where lines are shown.
 #![forbid(unsafe_code)]
 
 pub mod keyboard;
+pub mod keys;
 pub mod link;
 pub mod reader;
 pub mod screen;
@@ -67,6 +69,7 @@ pub fn run(socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome
         socket,
         state: Arc::clone(&state),
         screen: Arc::clone(&screen),
+        link: Arc::clone(&link),
         registration,
         events: events.clone(),
     };

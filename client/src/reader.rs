@@ -4,12 +4,15 @@
 //! partner cannot clear our screen or forge a `(server):` line with terminal tricks. Notices that
 //! change our situation (registered, connected, chat over) update the shared [`State`].
 
+use crate::keys::KeyStep;
+use crate::keys::Keys;
+use crate::link::Link;
 use crate::screen::Screen;
 use crate::state::State;
 use crate::Event;
 use common::escape::escape_for_terminal;
 use common::framing::LineBuffer;
-use common::protocol::{Notice, ServerLine};
+use common::protocol::{Name, Notice, ServerLine};
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
 use std::io::Read;
@@ -33,6 +36,8 @@ pub struct Reader {
     pub state: Arc<Mutex<State>>,
     /// Output.
     pub screen: Arc<Screen>,
+    /// Where our `key_param` goes.
+    pub link: Arc<Link>,
     /// Where registration outcomes go (to the keyboard thread).
     pub registration: Sender<Registration>,
     /// Where the end of the connection is reported (to the main thread).
@@ -77,14 +82,64 @@ impl Reader {
                 self.screen
                     .show(&format!("{from}: {}", escape_for_terminal(&text)));
             }
-            Ok(ServerLine::Secure { from, .. }) => {
-                self.screen.note(&format!(
-                    "{from} sent a secure message, but this client cannot read it yet"
-                ));
+            Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
+            Ok(ServerLine::GenKeys(group)) => {
+                let step = self.state.lock().keys.start(&group);
+                self.key_step(step);
             }
-            Ok(ServerLine::GenKeys(_) | ServerLine::KeyParam(_)) => {}
+            Ok(ServerLine::KeyParam(value)) => {
+                let step = self.state.lock().keys.finish(&value);
+                self.key_step(step);
+            }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
         }
+    }
+
+    fn key_step(&self, step: KeyStep) {
+        match step {
+            KeyStep::Send(command) => {
+                // A failed send means the server is gone; the read loop will notice.
+                let _ = self.link.send(&command);
+            }
+            KeyStep::Agreed(code) => {
+                let partner = self.partner_label();
+                self.screen.note(&format!(
+                    "secure messages to {partner} are ready; safety code {code} (compare it with {partner}; type verify to see it again)"
+                ));
+            }
+            KeyStep::Failed(reason) => {
+                self.screen.note(&format!(
+                    "key agreement failed: {reason}; secure: is off for this chat"
+                ));
+            }
+        }
+    }
+
+    /// Shows a sealed message if it opens, or says why it was not shown.
+    fn open(&self, from: &Name, payload: &str) {
+        let opened = match &mut self.state.lock().keys {
+            Keys::Agreed(session) => session.open(payload).map_err(|e| e.to_string()),
+            other => Err(format!(
+                "it cannot be read: {}",
+                other.unavailable().unwrap_or_default()
+            )),
+        };
+        match opened {
+            Ok(text) => self
+                .screen
+                .show(&format!("{from} (secure): {}", escape_for_terminal(&text))),
+            Err(reason) => self.screen.note(&format!(
+                "a secure message from {from} failed verification: {reason}"
+            )),
+        }
+    }
+
+    fn partner_label(&self) -> String {
+        self.state
+            .lock()
+            .partner
+            .as_ref()
+            .map_or_else(|| "your partner".into(), |p| p.to_string())
     }
 
     /// Updates the shared state from a notice.
@@ -100,12 +155,15 @@ impl Reader {
                     .registration
                     .send(Registration::Refused(notice.to_string()));
             }
-            Notice::Connected(peer) => state.partner = Some(peer.clone()),
+            Notice::Connected(peer) => {
+                state.end_chat();
+                state.partner = Some(peer.clone());
+            }
             Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
-                state.partner = None;
+                state.end_chat();
             }
             Notice::Bye | Notice::ShuttingDown | Notice::ServerFull(_) | Notice::NameTimeout(_) => {
-                state.partner = None;
+                state.end_chat();
                 state.server_said_bye = true;
             }
             _ => {}

@@ -1,5 +1,6 @@
 //! What the client knows about its own situation, shared by its threads.
 
+use crate::keys::Keys;
 use common::protocol::Name;
 
 /// The client's view of the conversation, updated from what the server says.
@@ -9,8 +10,18 @@ pub struct State {
     pub name: Option<Name>,
     /// Whom we are chatting with.
     pub partner: Option<Name>,
+    /// The current chat's key.
+    pub keys: Keys,
     /// We sent `close` (or are exiting): the server closing the connection is expected.
     pub closing: bool,
     /// The server said goodbye or is shutting down: its closing is expected.
     pub server_said_bye: bool,
+}
+
+impl State {
+    /// Forgets the chat and its key.
+    pub fn end_chat(&mut self) {
+        self.partner = None;
+        self.keys = Keys::None;
+    }
 }

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
+use common::dh::Group;
 use server::config::Config;
 use server::{listen, log};
 use std::io::{self, Write};
@@ -20,6 +21,10 @@ struct Args {
     /// Seconds a new connection has to send its user name.
     #[arg(long, default_value_t = 30)]
     name_timeout: u64,
+    /// Diffie-Hellman group for secure messages: ffdhe2048, ffdhe3072, or toy (the original's
+    /// n=1999, g=1777: breakable in milliseconds, for teaching only).
+    #[arg(long, default_value_t = Group::default())]
+    dh_group: Group,
     /// Bytes that may queue for a client that stops reading before it is disconnected.
     #[arg(long, default_value_t = 1024 * 1024)]
     backlog_limit: usize,
@@ -72,7 +77,7 @@ fn try_main(args: Args) -> Result<(), String> {
         max_clients: args.max_clients,
         name_timeout: Duration::from_secs(args.name_timeout),
         backlog_limit: args.backlog_limit,
-        ..Config::default()
+        dh_group: Some(args.dh_group.to_string()),
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {
@@ -91,6 +96,9 @@ fn try_main(args: Args) -> Result<(), String> {
         "listening on {}",
         listener.local_addr().map_err(|e| e.to_string())?
     );
+    if args.dh_group == Group::Toy {
+        log!("warning: --dh-group toy has fewer than 2,000 keys; anyone watching can read secure messages");
+    }
     server::run(listener, config, shutdown);
     Ok(())
 }

@@ -108,22 +108,20 @@ pub fn run(socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome
         .name("keyboard".into())
         .spawn(move || keyboard.run())?;
 
-    loop {
-        match event_rx.recv() {
-            Ok(Event::Disconnected { expected: true }) => return Ok(Outcome::Done),
-            Ok(Event::Disconnected { expected: false }) | Err(_) => {
-                screen.note("lost the connection to the server");
-                return Ok(Outcome::Failed);
-            }
-            Ok(Event::NameRefused(reason)) => {
-                screen.note(&format!("could not register: {reason}"));
-                return Ok(Outcome::Failed);
-            }
-            Ok(Event::Interrupted) => {
-                // Let the server's goodbye arrive so the close is clean, but do not linger.
-                let _ = event_rx.recv_timeout(Duration::from_secs(1));
-                return Ok(Outcome::Done);
-            }
+    match event_rx.recv() {
+        Ok(Event::Disconnected { expected: true }) => Ok(Outcome::Done),
+        Ok(Event::Disconnected { expected: false }) | Err(_) => {
+            screen.note("lost the connection to the server");
+            Ok(Outcome::Failed)
+        }
+        Ok(Event::NameRefused(reason)) => {
+            screen.note(&format!("could not register: {reason}"));
+            Ok(Outcome::Failed)
+        }
+        Ok(Event::Interrupted) => {
+            // Let the server's goodbye arrive so the close is clean, but do not linger.
+            let _ = event_rx.recv_timeout(Duration::from_secs(1));
+            Ok(Outcome::Done)
         }
     }
 }

@@ -12,7 +12,7 @@ mod transcript;
 
 pub use binaries::binary;
 pub use raw::RawClient;
-pub use running::{Client, Server};
+pub use running::{run_to_exit, Client, Finished, Server};
 pub use transcript::Transcript;
 
 use std::time::Duration;

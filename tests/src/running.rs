@@ -84,6 +84,23 @@ impl Server {
         client
     }
 
+    /// Starts `client <host> <port> <extra args>` against this server, not yet registered.
+    pub fn spawn_client_with(&self, host: &str, extra: &[&str]) -> Client {
+        let mut args = vec![host.to_string(), self.port.to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Client::spawn(&args)
+    }
+
+    /// Starts `client <host> <port>` (e.g. `::1` or `localhost`) and registers `name`.
+    pub fn client_via(&self, host: &str, name: &str) -> Client {
+        let mut client = self.spawn_client_with(host, &[]);
+        client.expect("Please enter your user name:");
+        client.send(name);
+        client.expect(&format!("(server): Hello {name}!"));
+        client.name = name.to_string();
+        client
+    }
+
     /// Opens a raw socket to the server, as `nc` would.
     pub fn raw(&self) -> RawClient {
         RawClient::connect(self.port)
@@ -213,6 +230,11 @@ impl Client {
         }
     }
 
+    /// Waits up to `timeout` for the process to exit, however it ended (e.g. killed).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        wait_child(&mut self.child, timeout)
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -240,6 +262,51 @@ impl Drop for Client {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// How a program run to completion by [`run_to_exit`] ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its exit code (`None` if a signal ended it).
+    pub code: Option<i32>,
+    /// What it printed on stdout, line by line.
+    pub stdout: Vec<String>,
+    /// What it printed on stderr, line by line.
+    pub stderr: Vec<String>,
+}
+
+/// Runs the workspace binary `name` (`"server"` or `"client"`) with `args` and stdin closed,
+/// and waits for it to exit on its own.
+///
+/// # Panics
+/// If it is still running after `timeout` (it is then killed).
+pub fn run_to_exit(name: &str, args: &[&str], timeout: Duration) -> Finished {
+    let mut child = Command::new(binary(name))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{name} {args:?} could not start: {e}"));
+    let stdout = Transcript::capture(child.stdout.take().expect("piped stdout"));
+    let stderr = Transcript::capture(child.stderr.take().expect("piped stderr"));
+    let Some(status) = wait_child(&mut child, timeout) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "{name} {args:?} did not exit within {timeout:?}\nstdout: {:#?}\nstderr: {:#?}",
+            stdout.lines(),
+            stderr.lines()
+        );
+    };
+    // The pipes close when the process exits; let the readers take the last lines.
+    stdout.wait_end(WAIT);
+    stderr.wait_end(WAIT);
+    Finished {
+        code: status.code(),
+        stdout: stdout.lines(),
+        stderr: stderr.lines(),
     }
 }
 

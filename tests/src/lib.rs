@@ -7,6 +7,7 @@
 
 mod binaries;
 mod raw;
+pub mod relay;
 mod running;
 mod transcript;
 

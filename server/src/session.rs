@@ -10,6 +10,7 @@ use crate::log;
 use crate::outbox::Outbox;
 use crate::users::{ChatChange, ConnId, JoinRefused, Users};
 use common::framing::{LineBuffer, LineError};
+use common::limits::MAX_LINE_LEN;
 use common::protocol::{Command, Name, Notice, ServerLine};
 use socket2::{SockRef, TcpKeepalive};
 use std::io::{self, Read};
@@ -76,12 +77,15 @@ pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
 
 fn configure(stream: &TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    // A host that vanishes without a FIN is noticed in about 20 + 5 * 4 = 40 seconds.
+    let socket = SockRef::from(stream);
+    // A host that vanishes without a FIN while idle is noticed in 20 + 5 * 4 = 40 seconds.
     let keepalive = TcpKeepalive::new()
         .with_time(Duration::from_secs(20))
         .with_interval(Duration::from_secs(5))
         .with_retries(4);
-    SockRef::from(stream).set_tcp_keepalive(&keepalive)
+    socket.set_tcp_keepalive(&keepalive)?;
+    // Keepalive stays silent while data waits to be acknowledged; this bounds that case too.
+    socket.set_tcp_user_timeout(Some(Duration::from_secs(40)))
 }
 
 fn show(peer: Option<SocketAddr>) -> String {
@@ -202,26 +206,24 @@ impl Session {
                 match command {
                     Ok(Command::Message(text)) if text.is_empty() => {}
                     Ok(Command::Message(text)) => {
-                        push_line(
-                            &mut to_partner,
-                            ServerLine::Chat {
-                                from: name.clone(),
-                                text,
-                            },
-                        );
+                        let len = text.len();
+                        let line = ServerLine::Chat {
+                            from: name.clone(),
+                            text,
+                        };
+                        self.relay_if_it_fits(&mut to_partner, &line, len);
                     }
                     Ok(Command::Secure(payload)) if payload.is_empty() => {
                         self.users
                             .tell(self.id, Notice::Error("usage: secure: <message>".into()));
                     }
                     Ok(Command::Secure(payload)) => {
-                        push_line(
-                            &mut to_partner,
-                            ServerLine::Secure {
-                                from: name.clone(),
-                                payload,
-                            },
-                        );
+                        let len = payload.len();
+                        let line = ServerLine::Secure {
+                            from: name.clone(),
+                            payload,
+                        };
+                        self.relay_if_it_fits(&mut to_partner, &line, len);
                     }
                     Ok(Command::KeyParam(value)) if !is_decimal(&value) => {
                         self.users.tell(
@@ -281,6 +283,25 @@ impl Session {
             Command::Message(_) | Command::Secure(_) | Command::KeyParam(_) => {}
         }
         true
+    }
+
+    /// Queues `line` (chat or sealed text of `len` bytes, with the sender's name in front) for
+    /// the partner. The sender's line fitted [`MAX_LINE_LEN`], but the name can take the relayed
+    /// line past it, and the partner's client would then drop it: the sender is told instead.
+    fn relay_if_it_fits(&self, to_partner: &mut Vec<u8>, line: &ServerLine, len: usize) {
+        let wire = line.to_string();
+        if wire.len() > MAX_LINE_LEN {
+            let room = MAX_LINE_LEN.saturating_sub(wire.len() - len);
+            self.users.tell(
+                self.id,
+                Notice::Error(format!(
+                    "message too long (more than {room} bytes after your name); it was not sent"
+                )),
+            );
+            return;
+        }
+        to_partner.extend_from_slice(wire.as_bytes());
+        to_partner.push(b'\n');
     }
 
     fn flush(&self, to_partner: &mut Vec<u8>) {

@@ -8,6 +8,7 @@
 //! client's writer thread.
 
 use crate::outbox::Outbox;
+use common::limits::MAX_NAME_LEN;
 use common::protocol::{Name, Notice, ServerLine, StatusEntry};
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
@@ -178,7 +179,7 @@ impl Users {
                 .ok()
                 .and_then(|n| table.by_name.get(&n).copied())
             {
-                None => Some(Notice::NoSuchUser(target.to_string())),
+                None => Some(Notice::NoSuchUser(shorten(target))),
                 Some(other) if other == id => Some(Notice::ConnectToSelf),
                 Some(other) if table.conns[&other].partner.is_some() => Some(Notice::UserBusy(
                     table.name_of(other).cloned().unwrap_or(me.clone()),
@@ -298,5 +299,14 @@ impl Users {
     /// True when no connection is open.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// `text` cut to a little over a name's length, so that echoing what someone typed after
+/// `connect` can never take the notice past the line limit the client accepts.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(MAX_NAME_LEN + 1) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_string(),
     }
 }

@@ -61,6 +61,15 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args) -> Result<(), String> {
+    // Every client is a socket: take all the file descriptors the system allows us.
+    if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {
+        if (limit as usize) < args.max_clients + 64 {
+            log!(
+                "warning: only {limit} file descriptors; --max-clients {} cannot be reached",
+                args.max_clients
+            );
+        }
+    }
     let listener = listen::bind(args.port).map_err(|err| match err.kind() {
         io::ErrorKind::AddrInUse => format!(
             "port {} is already in use; stop the program using it or pick another port",

@@ -1,0 +1,102 @@
+//! A client that stops reading (SIGSTOP) while its partner floods it: nobody else is delayed,
+//! the server's memory stays bounded, and the stuck client is cut off and its partner told.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+use tests::{RawClient, Server};
+
+/// Set when the flood has ended, so the round trips can stop.
+static FLOOD_OVER: AtomicBool = AtomicBool::new(false);
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server runs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// Round trips between two other users while one client is stuck and flooded.
+#[test]
+fn stopped_client_is_cut_off_without_delaying_anyone() {
+    let server = Server::start();
+    let alice = server.client("alice");
+    let mut bob = RawClient::register(server.port(), "bob");
+    bob.send("connect alice");
+    alice.expect_line("(server): You are now connected to bob");
+    let mut carol = RawClient::register(server.port(), "carol");
+    let mut dave = RawClient::register(server.port(), "dave");
+    carol.send("connect dave");
+    dave.expect("(server): You are now connected to carol");
+
+    let rss_before = rss_kib(server.pid());
+    alice.signal("STOP");
+
+    let pinger = thread::spawn(move || {
+        let mut rtts = Vec::new();
+        // At least 20 rounds, then until the flood is over.
+        for round in 0.. {
+            let started = Instant::now();
+            carol.send(&format!("ping {round}"));
+            dave.expect(&format!("carol: ping {round}"));
+            dave.send(&format!("pong {round}"));
+            carol.expect(&format!("dave: pong {round}"));
+            rtts.push(started.elapsed());
+            if round >= 20 && FLOOD_OVER.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        rtts
+    });
+
+    // Flood alice until the server gives up on her.
+    let line = format!("msg {}\n", "x".repeat(100));
+    let batch = line.repeat(1000);
+    let started = Instant::now();
+    let mut sent = 0usize;
+    let cut_off = loop {
+        if let Some(notice) = bob.maybe(
+            "(server): alice disconnected; the chat is over",
+            Duration::ZERO,
+        ) {
+            break Some(notice);
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            break None;
+        }
+        bob.send_bytes(batch.as_bytes());
+        sent += batch.len();
+    };
+    let rss_after = rss_kib(server.pid());
+    FLOOD_OVER.store(true, Ordering::SeqCst);
+    let mut rtts = pinger.join().expect("the pinger finishes");
+    alice.signal("CONT");
+
+    assert!(
+        cut_off.is_some(),
+        "alice was never cut off after {sent} bytes"
+    );
+    rtts.sort();
+    let p50 = rtts[rtts.len() / 2];
+    let max = *rtts.last().expect("some rounds");
+    eprintln!(
+        "stuck client cut off after {:?} and {} MiB sent; other pair: {} round trips, p50 {p50:?}, max {max:?}; server RSS {rss_before} KiB -> {rss_after} KiB",
+        started.elapsed(),
+        sent >> 20,
+        rtts.len()
+    );
+    assert!(
+        max < Duration::from_millis(500),
+        "another chat was delayed by {max:?}"
+    );
+    assert!(
+        rss_after < rss_before + 32 * 1024,
+        "server memory grew from {rss_before} KiB to {rss_after} KiB"
+    );
+    // Bob is free again and the server still serves.
+    bob.send("status");
+    bob.expect("(server): - bob: FREE (you)");
+}

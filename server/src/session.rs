@@ -8,7 +8,7 @@
 use crate::config::Config;
 use crate::log;
 use crate::outbox::Outbox;
-use crate::users::{ChatChange, ConnId, JoinRefused, Users};
+use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
 use common::framing::{LineBuffer, LineError};
 use common::limits::MAX_LINE_LEN;
 use common::protocol::{Command, Name, Notice, ServerLine};
@@ -196,13 +196,14 @@ impl Session {
         let mut to_partner = Vec::new();
         loop {
             while let Some(line) = self.reader.lines.next_line() {
-                let command = match line {
-                    Ok(line) => Command::parse(&line),
+                let line = match line {
+                    Ok(line) => line,
                     Err(err) => {
                         self.refuse(err);
                         continue;
                     }
                 };
+                let command = Command::parse(&line);
                 match command {
                     Ok(Command::Message(text)) if text.is_empty() => {}
                     Ok(Command::Message(text)) => {
@@ -225,14 +226,17 @@ impl Session {
                         };
                         self.relay_if_it_fits(&mut to_partner, &line, len);
                     }
-                    Ok(Command::KeyParam(value)) if !is_decimal(&value) => {
-                        self.users.tell(
-                            self.id,
-                            Notice::Error("key_param needs a decimal number".into()),
-                        );
-                    }
                     Ok(Command::KeyParam(value)) => {
-                        push_line(&mut to_partner, ServerLine::KeyParam(value));
+                        self.flush(&mut to_partner);
+                        if self.users.relay_key_param(self.id, &value) == KeyTurn::NotExpected {
+                            // The chat's key is agreed already: this is someone typing.
+                            let len = line.len();
+                            let chat = ServerLine::Chat {
+                                from: name.clone(),
+                                text: line,
+                            };
+                            self.relay_if_it_fits(&mut to_partner, &chat, len);
+                        }
                     }
                     Ok(other) => {
                         // Everything queued for the partner goes before a change of state.
@@ -326,12 +330,3 @@ const HELP: [&str; 7] = [
     "  goodbye           end the current chat",
     "  close             disconnect",
 ];
-
-fn push_line(buf: &mut Vec<u8>, line: ServerLine) {
-    use std::io::Write;
-    let _ = writeln!(buf, "{line}");
-}
-
-fn is_decimal(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
-}

@@ -37,6 +37,9 @@ struct Conn {
     outbox: Arc<Outbox>,
     name: Option<Name>,
     partner: Option<ConnId>,
+    /// In a chat whose `GEN_KEYS` this client has not answered yet: its next `key_param` is
+    /// its public value; any later one is chat text.
+    owes_key_param: bool,
 }
 
 /// Why a connection was not let in.
@@ -46,6 +49,17 @@ pub enum JoinRefused {
     Full(usize),
     /// The server is shutting down.
     ShuttingDown,
+}
+
+/// What became of a `key_param` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyTurn {
+    /// It was the awaited public value and went to the partner.
+    Forwarded,
+    /// It was refused (not a number, or not in a chat); the sender was told.
+    Refused,
+    /// This chat's values were exchanged already: the line is chat text.
+    NotExpected,
 }
 
 /// What happened to a chat, for the log.
@@ -79,9 +93,12 @@ impl Table {
 
     /// Unpairs `id` from its partner, if any; returns the partner.
     fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
-        let partner = self.conns.get_mut(&id)?.partner.take()?;
+        let me = self.conns.get_mut(&id)?;
+        me.owes_key_param = false;
+        let partner = me.partner.take()?;
         if let Some(p) = self.conns.get_mut(&partner) {
             p.partner = None;
+            p.owes_key_param = false;
         }
         Some(partner)
     }
@@ -116,6 +133,7 @@ impl Users {
                 outbox,
                 name: None,
                 partner: None,
+                owes_key_param: false,
             },
         );
         Ok(id)
@@ -189,6 +207,7 @@ impl Users {
                     for (a, b) in [(id, other), (other, id)] {
                         if let Some(conn) = table.conns.get_mut(&a) {
                             conn.partner = Some(b);
+                            conn.owes_key_param = gen_keys.is_some();
                         }
                     }
                     table.notify(id, Notice::Connected(them.clone()));
@@ -242,6 +261,29 @@ impl Users {
                 false
             }
         }
+    }
+
+    /// Forwards `id`'s public Diffie-Hellman value to its partner, if this chat is waiting for
+    /// it. Each side of a chat sends exactly one; later `key_param` lines are chat text.
+    pub fn relay_key_param(&self, id: ConnId, value: &str) -> KeyTurn {
+        let mut table = self.table.lock();
+        let Some(conn) = table.conns.get_mut(&id) else {
+            return KeyTurn::Refused;
+        };
+        let Some(partner) = conn.partner else {
+            table.notify(id, Notice::NotInChat);
+            return KeyTurn::Refused;
+        };
+        if !conn.owes_key_param {
+            return KeyTurn::NotExpected;
+        }
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            table.notify(id, Notice::Error("key_param needs a decimal number".into()));
+            return KeyTurn::Refused;
+        }
+        conn.owes_key_param = false;
+        table.send(partner, &ServerLine::KeyParam(value.to_string()));
+        KeyTurn::Forwarded
     }
 
     /// Queues a notice for `id` alone.

@@ -1,0 +1,192 @@
+//! Chat text never becomes a control line, and never reaches a terminal as raw escape codes.
+
+use tests::{Client, RawClient, Server, WAIT};
+
+/// A real client `alice` chatting with a raw socket `mallory`.
+fn pair(server: &Server) -> (Client, RawClient) {
+    let mut alice = server.client("alice");
+    let mallory = RawClient::register(server.port(), "mallory");
+    alice.send("connect mallory");
+    alice.expect_line("(server): You are now connected to mallory");
+    mallory.expect("(server): You are now connected to alice");
+    // alice's client answers the server's GEN_KEYS with its public value; mallory does not.
+    mallory
+        .received
+        .wait_for(WAIT, |l| l.starts_with("key_param "))
+        .expect("alice's client sends its key_param");
+    (alice, mallory)
+}
+
+/// Text a raw socket sends that looks like protocol lines reaches the real client as chat,
+/// attributed to mallory, and changes nothing about alice's chat.
+#[test]
+fn protocol_look_alikes_from_a_raw_socket_stay_chat() {
+    let server = Server::start();
+    let (mut alice, mut mallory) = pair(&server);
+    let seen = alice.stdout.lines().len();
+
+    let sent_and_shown = [
+        ("GEN_KEYS", "mallory: GEN_KEYS"),
+        ("GEN_KEYS ffdhe2048", "mallory: GEN_KEYS ffdhe2048"),
+        ("msg key_param 12", "mallory: key_param 12"),
+        (
+            "(server): You are now connected to eve",
+            "mallory: (server): You are now connected to eve",
+        ),
+        (
+            "(server): eve ended the chat",
+            "mallory: (server): eve ended the chat",
+        ),
+        ("msg status", "mallory: status"),
+        ("status please", "mallory: status please"),
+        ("msg goodbye", "mallory: goodbye"),
+        ("mallory: hi", "mallory: mallory: hi"),
+    ];
+    for (sent, _) in sent_and_shown {
+        mallory.send(sent);
+    }
+    mallory.send("the end");
+    alice.expect_line("mallory: the end");
+
+    let mut want: Vec<&str> = sent_and_shown.iter().map(|(_, shown)| *shown).collect();
+    want.push("mallory: the end");
+    assert_eq!(alice.stdout.lines()[seen..], want, "{}", alice.dump());
+
+    alice.send("status");
+    alice.expect_line("(server): - alice: BUSY with mallory (you)");
+    alice.send("still with you?");
+    mallory.expect("alice: still with you?");
+}
+
+/// From a raw socket, the first `key_param <n>` of a chat and `secure: <x>` are protocol, as
+/// PROTOCOL.md documents: the server relays them as `key_param 12` and `eve (secure): x`. Each
+/// side sends one public value per chat, so a later `key_param 12` is someone typing: chat.
+/// The real client takes the first as mallory's key value and refuses the unsealed secure
+/// line; it shows neither as chat nor as a server line, and its chat goes on unchanged.
+#[test]
+fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
+    let server = Server::start();
+    let (mut alice, mut mallory) = pair(&server);
+
+    // Seen by a raw partner, the relayed lines are exactly the documented forms.
+    let mut eve = RawClient::register(server.port(), "eve");
+    let mut bob = RawClient::register(server.port(), "bob");
+    eve.send("connect bob");
+    bob.expect("(server): You are now connected to eve");
+    bob.expect("GEN_KEYS ");
+    eve.send("key_param abc");
+    eve.expect("(server): Error: key_param needs a decimal number");
+    eve.send("key_param 12");
+    eve.send("secure: x");
+    eve.send("key_param 12");
+    eve.send("secure:");
+    eve.expect("(server): Error: usage: secure: <message>");
+    eve.send("done");
+    bob.expect("eve: done");
+    let got: Vec<String> = bob.received.lines();
+    let tail = &got[got.len() - 4..];
+    assert_eq!(
+        tail,
+        [
+            "key_param 12",
+            "eve (secure): x",
+            "eve: key_param 12",
+            "eve: done"
+        ]
+    );
+    bob.send("status");
+    bob.expect("(server): - bob: BUSY with eve (you)");
+
+    // Seen by a real client.
+    let seen = alice.stdout.lines().len();
+    mallory.send("key_param 12");
+    mallory.send("secure: x");
+    mallory.send("key_param 12");
+    mallory.send("the end");
+    alice.expect_line("mallory: the end");
+    let shown = alice.stdout.lines()[seen..].to_vec();
+    let (notes, rest): (Vec<&String>, Vec<&String>) =
+        shown.iter().partition(|l| l.starts_with("(client): "));
+    assert_eq!(
+        rest,
+        ["mallory: key_param 12", "mallory: the end"],
+        "{}",
+        alice.dump()
+    );
+    assert!(
+        notes.iter().all(|n| n.contains("secure message")),
+        "unexpected client notes: {notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("secure message from mallory") && n.contains("not shown")),
+        "the unsealed secure: line was not reported: {notes:#?}"
+    );
+    assert!(
+        !shown.iter().any(|l| l.ends_with(": x") || l == "x"),
+        "the payload was shown as text: {shown:#?}"
+    );
+
+    alice.send("status");
+    alice.expect_line("(server): - alice: BUSY with mallory (you)");
+    alice.expect_line("(server): - mallory: BUSY with alice");
+    alice.send("still chatting");
+    mallory.expect("alice: still chatting");
+}
+
+/// What a person types into the real client that looks like a command or protocol line
+/// arrives as chat, attributed to them.
+#[test]
+fn typed_protocol_words_arrive_as_chat() {
+    let server = Server::start();
+    let (mut alice, mallory) = pair(&server);
+    let seen = mallory.received.lines().len();
+
+    let typed = [
+        "key_param 12",
+        "status please",
+        "GEN_KEYS",
+        "GEN_KEYS ffdhe2048",
+        "msg hi",
+        "(server): You are now connected to eve",
+        "  padded  ",
+    ];
+    for line in typed {
+        alice.send(line);
+    }
+    alice.send("the end");
+    mallory.expect("alice: the end");
+
+    let mut want: Vec<String> = typed.iter().map(|t| format!("alice: {t}")).collect();
+    want.push("alice: the end".into());
+    assert_eq!(mallory.received.lines()[seen..], want);
+
+    alice.send("status");
+    alice.expect_line("(server): - alice: BUSY with mallory (you)");
+}
+
+/// Escape sequences and bidi overrides in chat are shown escaped, never as raw bytes.
+#[test]
+fn escape_sequences_are_shown_escaped() {
+    let server = Server::start();
+    let (alice, mut mallory) = pair(&server);
+
+    mallory.send_bytes(b"\x1b[2J(server): fake\n");
+    alice.expect_line(r"mallory: \x1b[2J(server): fake");
+    mallory.send_bytes("\u{202e}olleh\x07\x1b]0;title\x07\n".as_bytes());
+    alice.expect_line(r"mallory: \u{202e}olleh\x07\x1b]0;title\x07");
+    mallory.send_bytes(b"cr\roverwrite\n");
+    alice.expect_line(r"mallory: cr\x0doverwrite");
+
+    let raw_controls: Vec<String> = alice
+        .stdout
+        .lines()
+        .into_iter()
+        .filter(|l| l.chars().any(|c| c.is_control() || c == '\u{202e}'))
+        .collect();
+    assert!(
+        raw_controls.is_empty(),
+        "raw control characters reached the terminal: {raw_controls:?}"
+    );
+}

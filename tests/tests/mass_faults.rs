@@ -1,0 +1,79 @@
+//! Faults at scale: many clients killed mid-chat at once, and a server shutdown with a
+//! thousand clients connected.
+
+use std::time::{Duration, Instant};
+use tests::{Client, RawClient, Server};
+
+/// kill -9 of 100 client processes, each in a chat, at the same moment: all 100 partners are
+/// told and freed, and the server keeps serving.
+#[test]
+fn hundred_clients_killed_mid_chat() {
+    let server = Server::start();
+    let victims: Vec<Client> = (0..100).map(|i| server.client(&format!("v{i}"))).collect();
+    let partners: Vec<RawClient> = (0..100)
+        .map(|i| {
+            let mut raw = RawClient::register(server.port(), &format!("p{i}"));
+            raw.send(&format!("connect v{i}"));
+            raw.expect(&format!("(server): You are now connected to v{i}"));
+            raw
+        })
+        .collect();
+    for victim in &victims {
+        victim.expect("(server): You are now connected to p");
+    }
+    let pids: Vec<String> = victims.iter().map(|v| v.pid().to_string()).collect();
+    let status = std::process::Command::new("kill")
+        .arg("-KILL")
+        .args(&pids)
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    for (i, partner) in partners.iter().enumerate() {
+        partner.expect(&format!("(server): v{i} disconnected; the chat is over"));
+    }
+    let mut newcomer = RawClient::register(server.port(), "v0");
+    newcomer.send("status");
+    newcomer.expect("(server): 101 users online:");
+    newcomer.send("connect p7");
+    newcomer.expect("(server): You are now connected to p7");
+    drop(victims);
+}
+
+/// Ctrl+C on a server with 1,000 clients in 500 chats: every client is told, every connection
+/// is closed within 2 seconds, and the server exits 0.
+#[test]
+fn shutdown_with_a_thousand_clients() {
+    let mut server = Server::start();
+    let mut clients: Vec<RawClient> = (0..1000)
+        .map(|i| RawClient::register(server.port(), &format!("n{i}")))
+        .collect();
+    for (k, pair) in clients.chunks_mut(2).enumerate() {
+        pair[0].send(&format!("connect n{}", 2 * k + 1));
+    }
+    for (k, pair) in clients.chunks(2).enumerate() {
+        pair[1].expect(&format!("(server): You are now connected to n{}", 2 * k));
+    }
+    let started = Instant::now();
+    server.signal("INT");
+    for (i, client) in clients.iter().enumerate() {
+        let left = Duration::from_secs(2).saturating_sub(started.elapsed());
+        assert!(
+            client
+                .maybe("(server): Server is shutting down", left)
+                .is_some(),
+            "client {i} was not told within 2 s"
+        );
+    }
+    for (i, client) in clients.iter().enumerate() {
+        let left = Duration::from_secs(2).saturating_sub(started.elapsed());
+        assert!(
+            client.expect_closed(left),
+            "client {i} still connected 2 s after Ctrl+C"
+        );
+    }
+    let status = server
+        .wait_exit(Duration::from_secs(3))
+        .expect("the server exits");
+    assert_eq!(status.code(), Some(0));
+    eprintln!("1,000 clients told and closed in {:?}", started.elapsed());
+}

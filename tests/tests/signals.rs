@@ -1,0 +1,116 @@
+//! Ctrl+C, SIGTERM and kill -9, on the client and on the server, in the middle of chats.
+
+use std::time::{Duration, Instant};
+use tests::{Client, RawClient, Server, WAIT};
+
+/// Client `a` gets Ctrl+C in a chat: it ends the chat, exits 0, and its name is free again.
+#[test]
+fn client_ctrl_c_in_a_chat_ends_it_and_frees_the_name() {
+    let server = Server::start();
+    let mut a = server.client("a");
+    let mut b = server.client("b");
+    a.send("connect b");
+    b.expect_line("(server): You are now connected to a");
+    a.expect_line("(server): You are now connected to b");
+
+    a.signal("INT");
+    b.expect_line("(server): a ended the chat");
+    assert_eq!(a.expect_exit(Duration::from_secs(3)), 0);
+    a.expect_line("(server): You ended the chat with b");
+
+    server
+        .log
+        .wait_for(WAIT, |l| l.ends_with(" a left"))
+        .expect("the server logs a leaving");
+    b.send("status");
+    b.expect_line("(server): 1 user online:");
+    b.expect_line("(server): - b: FREE (you)");
+    let mut again = server.client("a");
+    again.send("connect b");
+    b.expect_line("(server): You are now connected to a");
+}
+
+/// Client `a` is killed (-9) in a chat: b is told a disconnected, is FREE, and a's name is free.
+#[test]
+fn client_kill_9_in_a_chat_frees_the_partner_and_the_name() {
+    let server = Server::start();
+    let mut a = server.client("a");
+    let mut b = server.client("b");
+    a.send("connect b");
+    b.expect_line("(server): You are now connected to a");
+
+    a.signal("KILL");
+    b.expect_line("(server): a disconnected; the chat is over");
+    assert!(
+        a.wait_exit(Duration::from_secs(3)).is_some(),
+        "a outlived kill -9"
+    );
+
+    b.send("status");
+    b.expect_line("(server): 1 user online:");
+    b.expect_line("(server): - b: FREE (you)");
+
+    let c = server.client("a");
+    b.send("connect a");
+    b.expect_line("(server): You are now connected to a");
+    c.expect_line("(server): You are now connected to b");
+}
+
+/// Server gets `signal` with two chats open (one with a raw socket), a FREE client and a
+/// connection that has not sent its name: everyone is told, every client exits 0 by itself
+/// within 2 s, the sockets see the notice then end of stream, and the server exits 0.
+fn server_signal_ends_every_chat_cleanly(signal: &str) {
+    const NOTICE: &str = "(server): Server is shutting down; every chat has ended. Goodbye!";
+    let mut server = Server::start();
+    let mut a = server.client("a");
+    let b = server.client("b");
+    let mut c = server.client("c");
+    let raw = RawClient::register(server.port(), "r");
+    let free = server.client("free");
+    let unnamed = server.raw();
+    unnamed.expect("Please enter your user name:");
+
+    a.send("connect b");
+    b.expect_line("(server): You are now connected to a");
+    c.send("connect r");
+    raw.expect("(server): You are now connected to c");
+
+    let start = Instant::now();
+    server.signal(signal);
+
+    let mut clients: Vec<Client> = vec![a, b, c, free];
+    for client in &clients {
+        client.expect_line(NOTICE);
+    }
+    for sock in [&raw, &unnamed] {
+        sock.expect(NOTICE);
+        assert!(
+            sock.expect_closed(WAIT),
+            "the server kept a socket open: {:#?}",
+            sock.received.lines()
+        );
+    }
+    for client in &mut clients {
+        let left = Duration::from_secs(2).saturating_sub(start.elapsed());
+        assert_eq!(client.expect_exit(left), 0, "{}", client.dump());
+    }
+    let status = server.wait_exit(Duration::from_secs(5));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "server exit: {status:?}\nlog: {:#?}",
+        server.log.lines()
+    );
+}
+
+/// Server Ctrl+C (SIGINT) with chats open.
+#[test]
+fn server_ctrl_c_ends_every_chat_cleanly() {
+    server_signal_ends_every_chat_cleanly("INT");
+}
+
+/// Server SIGTERM with chats open.
+#[test]
+fn server_sigterm_ends_every_chat_cleanly() {
+    server_signal_ends_every_chat_cleanly("TERM");
+}

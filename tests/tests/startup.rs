@@ -1,0 +1,106 @@
+//! Starting the server and the client: bad arguments, a busy port, an unreachable server, and
+//! the ways a client can name the server's host.
+
+use std::net::TcpListener;
+use std::time::Duration;
+use tests::{run_to_exit, Server, WAIT};
+
+const EXIT_WAIT: Duration = Duration::from_secs(10);
+
+/// `server abc` and `server 70000` are usage errors: exit 2, one line on stderr naming the port.
+#[test]
+fn bad_port_is_a_usage_error() {
+    for port in ["abc", "70000", "-1"] {
+        let run = run_to_exit("server", &[port], EXIT_WAIT);
+        assert_eq!(run.code, Some(2), "server {port}: {run:#?}");
+        assert_eq!(run.stderr.len(), 1, "server {port}: {run:#?}");
+        assert!(
+            run.stderr[0].starts_with("server: ") && run.stderr[0].contains(port),
+            "server {port}: {run:#?}"
+        );
+        assert!(run.stdout.is_empty(), "server {port}: {run:#?}");
+    }
+    let run = run_to_exit("server", &[], EXIT_WAIT);
+    assert_eq!(run.code, Some(2), "server without a port: {run:#?}");
+    assert_eq!(run.stderr.len(), 1, "server without a port: {run:#?}");
+}
+
+/// A port another server holds: exit 1 with one line naming the port.
+#[test]
+fn port_in_use_exits_1_naming_the_port() {
+    let server = Server::start();
+    let port = server.port().to_string();
+    let run = run_to_exit("server", &[&port], EXIT_WAIT);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert_eq!(run.stderr.len(), 1, "{run:#?}");
+    assert!(
+        run.stderr[0].contains(&format!("port {port} is already in use")),
+        "{run:#?}"
+    );
+    // The first server is unharmed.
+    server.client("still_works");
+}
+
+/// A client pointed at a port nobody listens on: exit 1 with one line naming host and port.
+#[test]
+fn unreachable_server_exits_1_naming_host_and_port() {
+    let port = {
+        let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        probe.local_addr().expect("bound").port()
+    };
+    let port = port.to_string();
+    let run = run_to_exit("client", &["127.0.0.1", &port], EXIT_WAIT);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert_eq!(run.stderr.len(), 1, "{run:#?}");
+    assert!(
+        run.stderr[0].starts_with("client: ")
+            && run.stderr[0].contains(&format!("127.0.0.1:{port}")),
+        "{run:#?}"
+    );
+}
+
+/// `client localhost abc`: a usage error, exit 2 with one line.
+#[test]
+fn client_bad_port_is_a_usage_error() {
+    let run = run_to_exit("client", &["localhost", "abc"], EXIT_WAIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.len(), 1, "{run:#?}");
+    assert!(run.stderr[0].starts_with("client: "), "{run:#?}");
+}
+
+/// A client connects over IPv6 (`::1` and `[::1]`) and chats with an IPv4 client.
+#[test]
+fn client_connects_over_ipv6_loopback() {
+    let server = Server::start();
+    let mut six = server.client_via("::1", "six");
+    let four = server.client("four");
+    let _bracketed = server.client_via("[::1]", "bracketed");
+    server
+        .log
+        .wait_for(WAIT, |l| l.contains("six joined from [::1]:"))
+        .expect("the server logs six joining over IPv6");
+    six.send("connect four");
+    four.expect_line("(server): You are now connected to six");
+    six.send("hello over v6");
+    four.expect_line("six: hello over v6");
+}
+
+/// A client connects by host name `localhost`.
+#[test]
+fn client_connects_by_host_name() {
+    let server = Server::start();
+    let mut local = server.client_via("localhost", "local");
+    local.send("status");
+    local.expect_line("(server): - local: FREE (you)");
+}
+
+/// The server announces itself and a `client` line for loopback with the port it took.
+#[test]
+fn server_prints_how_to_connect() {
+    let server = Server::start();
+    let port = server.port();
+    server
+        .stdout
+        .wait_for(WAIT, |l| l == format!("  client 127.0.0.1 {port}"))
+        .unwrap_or_else(|| panic!("no loopback client line: {:#?}", server.stdout.lines()));
+}

@@ -9,6 +9,7 @@
 //! - [`rc4`]: the RC4 stream cipher, checked against RFC 6229.
 //! - [`dh`]: Diffie-Hellman over named groups (the original's toy group and RFC 7919 groups).
 //! - [`secure`]: per-chat keys, sealed secure messages and the safety code.
+//! - [`usage`]: command-line errors in one line.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -20,3 +21,4 @@ pub mod limits;
 pub mod protocol;
 pub mod rc4;
 pub mod secure;
+pub mod usage;

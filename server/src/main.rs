@@ -38,16 +38,8 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            let first = err
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("bad arguments")
-                .to_string();
-            eprintln!(
-                "server: {}; usage: server PORT (see server --help)",
-                first.trim_start_matches("error: ")
-            );
+            let problem = common::usage::one_line(&err.to_string());
+            eprintln!("server: {problem}; usage: server PORT (see server --help)");
             return ExitCode::from(2);
         }
     };

@@ -207,3 +207,48 @@ fn endless_line_is_cut_off() {
     nc.expect("(server): Error: you sent over 1 MiB without a line break; disconnecting");
     assert!(nc.expect_closed(WAIT), "the server kept the socket open");
 }
+
+/// A client that tries to send 1 GiB without a newline costs the server about one line's
+/// worth of memory, and is disconnected long before the gigabyte is through.
+#[test]
+fn gigabyte_without_newline_costs_bounded_memory() {
+    use std::io::Write;
+    let server = Server::start();
+    let rss = || {
+        std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            })
+            .expect("server RSS")
+    };
+    let nc = RawClient::register(server.port(), "flood");
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", server.port())).expect("connects");
+    socket.write_all(b"gigabyte\n").expect("sends a name");
+    drop(nc);
+    let before = rss();
+    let chunk = vec![b'g'; 1024 * 1024];
+    let (mut sent, mut peak) = (0usize, before);
+    for _ in 0..1024 {
+        if socket.write_all(&chunk).is_err() {
+            break;
+        }
+        sent += chunk.len();
+        peak = peak.max(rss());
+    }
+    eprintln!(
+        "1 GiB flood: disconnected after {} MiB sent; server RSS {before} KiB, peak {peak} KiB",
+        sent >> 20
+    );
+    assert!(
+        sent < 64 << 20,
+        "the server took {} MiB of one line without hanging up",
+        sent >> 20
+    );
+    assert!(
+        peak < before + 8 * 1024,
+        "server RSS grew from {before} KiB to {peak} KiB"
+    );
+}

@@ -7,11 +7,11 @@ use tests::{RawClient, Server, WAIT};
 const HELLO: &str = "(server): Hello same!";
 const TAKEN: &str = "(server): The name 'same' is already taken; please choose another:";
 
-/// 50 raw sockets propose the same name at once: exactly one gets it, the other 49 are told
+/// 100 raw sockets propose the same name at once: exactly one gets it, the other 99 are told
 /// it is taken and each registers another name on the same connection.
 #[test]
-fn fifty_sockets_race_for_one_name() {
-    const N: usize = 50;
+fn hundred_sockets_race_for_one_name() {
+    const N: usize = 100;
     let server = Server::start();
     let port = server.port();
     let start = Arc::new(Barrier::new(N));

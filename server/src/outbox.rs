@@ -1,27 +1,35 @@
-//! A connection's outgoing bytes, and the thread that writes them.
+//! A connection's outgoing bytes, and how they reach its socket without anyone waiting.
 //!
 //! Whoever has something to tell a client (its own session, its partner's session, the
-//! shutdown path) appends to that client's [`Outbox`]; only the client's own writer thread
-//! touches the socket. Appending is a memory copy that never blocks on the network, which is
-//! what lets the user table append while it holds its lock (so every client hears events in
-//! the order they happened) without ever letting one slow client stall anyone else.
+//! shutdown path) [`push`](Outbox::push)es the bytes while holding the user-table lock (a
+//! memory copy, so every client hears events in the order they happened), then, after
+//! releasing the lock, calls [`flush`](Outbox::flush). Flushing writes with `MSG_DONTWAIT`: it
+//! never blocks, so one stuck client can never stall the thread that is talking to it.
 //!
-//! The writer takes everything queued in one go and sends it with one `write`, so a burst of
-//! chat lines costs one system call. A client that stops reading lets its queue grow to the
-//! backlog limit; past that it is cut off rather than costing the server unbounded memory.
+//! Only one thread writes to a socket at a time; a flush that finds another one writing
+//! leaves its bytes to it. Everything queued so far goes out in one `send`, which is how a
+//! burst of chat lines costs one system call. When the client's socket buffer is full, a
+//! short-lived writer thread takes over with blocking writes until the queue is empty, so a
+//! client that reads slowly costs a thread only while it is behind. One that stops reading
+//! lets its queue grow to the backlog limit; the push that would pass it cuts the client off
+//! instead of letting it cost the server unbounded memory.
 
 use parking_lot::{Condvar, Mutex};
-use std::io::Write;
+use socket2::SockRef;
+use std::io::{self, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::thread;
 use std::time::Instant;
 
-/// Queued bytes for one client plus the means to cut it off.
+/// Stack of a writer thread: it only moves bytes from the queue to the socket.
+const WRITER_STACK: usize = 64 * 1024;
+
+/// Queued bytes for one client plus the means to send them or cut it off.
 #[derive(Debug)]
 pub struct Outbox {
     state: Mutex<State>,
-    wake_writer: Condvar,
-    writer_done: Condvar,
-    /// Used only to shut the socket down from outside the writer (overflow, shutdown).
+    closed: Condvar,
     socket: TcpStream,
     limit: usize,
 }
@@ -29,18 +37,20 @@ pub struct Outbox {
 #[derive(Debug, Default)]
 struct State {
     queued: Vec<u8>,
-    /// No more pushes: send what is queued, then close.
+    /// A thread is sending: others leave the queue to it.
+    writing: bool,
+    /// No more pushes: send what is queued, then shut the socket down.
     closing: bool,
-    /// The client fell too far behind: drop what is queued and close now.
+    /// The client fell too far behind or was aborted: drop everything, the socket is down.
     cut_off: bool,
-    /// The writer thread has finished and the socket is shut down.
+    /// The socket has been shut down.
     done: bool,
 }
 
 /// What [`Outbox::push`] did with the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pushed {
-    /// Queued for the writer.
+    /// Queued; a [`flush`](Outbox::flush) will send them.
     Queued,
     /// The outbox is closing or closed; the bytes were dropped.
     Closed,
@@ -48,102 +58,175 @@ pub enum Pushed {
     Overflowed,
 }
 
+/// How one non-blocking send went.
+enum Sent {
+    /// Everything went out.
+    All,
+    /// The socket buffer is full; this many bytes went out.
+    Partly(usize),
+    /// The connection is broken.
+    Failed,
+}
+
 impl Outbox {
     /// An outbox for `socket` (a clone of the connection) that holds at most `limit` bytes.
     pub fn new(socket: TcpStream, limit: usize) -> Outbox {
         Outbox {
             state: Mutex::new(State::default()),
-            wake_writer: Condvar::new(),
-            writer_done: Condvar::new(),
+            closed: Condvar::new(),
             socket,
             limit,
         }
     }
 
-    /// Queues `bytes` (whole lines) for the client. Never blocks on the network.
+    /// Queues `bytes` (whole lines) for the client. Never touches the socket, except to shut
+    /// it down when the client is too far behind.
     pub fn push(&self, bytes: &[u8]) -> Pushed {
         let mut state = self.state.lock();
         if state.closing || state.cut_off {
             return Pushed::Closed;
         }
         if state.queued.len() + bytes.len() > self.limit {
-            state.cut_off = true;
-            state.queued = Vec::new();
-            drop(state);
-            // Wakes a writer blocked in `write` on a client that stopped reading.
-            let _ = self.socket.shutdown(Shutdown::Both);
-            self.wake_writer.notify_one();
+            self.cut_off(&mut state);
             return Pushed::Overflowed;
         }
-        let was_empty = state.queued.is_empty();
         state.queued.extend_from_slice(bytes);
-        drop(state);
-        if was_empty {
-            self.wake_writer.notify_one();
-        }
         Pushed::Queued
     }
 
-    /// Sends what is queued, then closes the connection. Later pushes are dropped.
+    /// Marks the outbox closing: what is queued is still sent (by the next
+    /// [`flush`](Outbox::flush)), then the socket is shut down. Later pushes are dropped.
     pub fn close(&self) {
         self.state.lock().closing = true;
-        self.wake_writer.notify_one();
     }
 
-    /// Waits until the writer has finished or `deadline` passes; true if it finished.
+    /// Sends what is queued without blocking. If the socket cannot take it all, a writer
+    /// thread finishes the job. Call it after releasing the user-table lock.
+    pub fn flush(self: &Arc<Self>) {
+        let mut state = self.state.lock();
+        if state.writing || state.done {
+            return;
+        }
+        state.writing = true;
+        loop {
+            if state.queued.is_empty() {
+                state.writing = false;
+                if state.closing {
+                    self.shut(&mut state);
+                }
+                return;
+            }
+            let batch = std::mem::take(&mut state.queued);
+            drop(state);
+            let sent = send_now(&self.socket, &batch);
+            state = self.state.lock();
+            match sent {
+                Sent::All => {}
+                Sent::Failed => {
+                    state.writing = false;
+                    self.cut_off(&mut state);
+                    return;
+                }
+                Sent::Partly(n) => {
+                    // The rest goes first, before whatever was queued meanwhile.
+                    let mut rest = batch[n..].to_vec();
+                    rest.append(&mut state.queued);
+                    state.queued = rest;
+                    drop(state);
+                    self.hand_to_writer();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Starts a thread that sends the queue with blocking writes; `writing` stays set for it.
+    fn hand_to_writer(self: &Arc<Self>) {
+        let outbox = Arc::clone(self);
+        let spawned = thread::Builder::new()
+            .name("writer".into())
+            .stack_size(WRITER_STACK)
+            .spawn(move || outbox.write_until_empty());
+        if spawned.is_err() {
+            // No thread to wait on this client: it cannot be served.
+            let mut state = self.state.lock();
+            state.writing = false;
+            self.cut_off(&mut state);
+        }
+    }
+
+    fn write_until_empty(&self) {
+        let mut socket = &self.socket;
+        let mut state = self.state.lock();
+        loop {
+            if state.cut_off {
+                state.writing = false;
+                return;
+            }
+            if state.queued.is_empty() {
+                state.writing = false;
+                if state.closing {
+                    self.shut(&mut state);
+                }
+                return;
+            }
+            let batch = std::mem::take(&mut state.queued);
+            drop(state);
+            let ok = socket.write_all(&batch).is_ok();
+            state = self.state.lock();
+            if !ok {
+                state.writing = false;
+                self.cut_off(&mut state);
+                return;
+            }
+        }
+    }
+
+    /// Waits until the socket has been shut down or `deadline` passes; true if it was.
     pub fn wait_closed(&self, deadline: Instant) -> bool {
         let mut state = self.state.lock();
         while !state.done {
-            if self
-                .writer_done
-                .wait_until(&mut state, deadline)
-                .timed_out()
-            {
+            if self.closed.wait_until(&mut state, deadline).timed_out() {
                 return state.done;
             }
         }
         true
     }
 
-    /// Shuts the socket down at once, without sending what is queued.
+    /// Shuts the socket down at once, dropping what is queued.
     pub fn abort(&self) {
-        self.state.lock().cut_off = true;
-        let _ = self.socket.shutdown(Shutdown::Both);
-        self.wake_writer.notify_one();
+        let mut state = self.state.lock();
+        self.cut_off(&mut state);
     }
 
-    /// The writer loop: run it on the connection's own writer thread with the write half.
-    /// Returns when the outbox is closed, cut off, or the socket fails.
-    pub fn run_writer(&self, mut socket: TcpStream) {
-        let mut batch = Vec::new();
-        loop {
-            let closing = {
-                let mut state = self.state.lock();
-                while state.queued.is_empty() && !state.closing && !state.cut_off {
-                    self.wake_writer.wait(&mut state);
-                }
-                if state.cut_off {
-                    break;
-                }
-                batch.clear();
-                std::mem::swap(&mut batch, &mut state.queued);
-                state.closing
-            };
-            if !batch.is_empty() && socket.write_all(&batch).is_err() {
-                break;
-            }
-            if closing && self.state.lock().queued.is_empty() {
-                break;
-            }
-            if batch.capacity() > 64 * 1024 {
-                // A burst is over: do not keep its buffer for an idle client.
-                batch = Vec::new();
-            }
-        }
-        let _ = socket.shutdown(Shutdown::Both);
-        let mut state = self.state.lock();
-        state.done = true;
+    fn cut_off(&self, state: &mut State) {
+        state.cut_off = true;
         state.queued = Vec::new();
-        self.writer_done.notify_all();
+        // Also wakes a writer blocked in `write` on a client that stopped reading.
+        self.shut(state);
     }
+
+    fn shut(&self, state: &mut State) {
+        if !state.done {
+            let _ = self.socket.shutdown(Shutdown::Both);
+            state.done = true;
+            self.closed.notify_all();
+        }
+    }
+}
+
+/// One `send` with `MSG_DONTWAIT`, repeated while it makes progress.
+fn send_now(socket: &TcpStream, bytes: &[u8]) -> Sent {
+    let socket = SockRef::from(socket);
+    let mut done = 0;
+    while done < bytes.len() {
+        match socket.send_with_flags(&bytes[done..], libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) {
+            Ok(0) => return Sent::Failed,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Sent::Partly(done),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Sent::Failed,
+        }
+    }
+    Sent::All
 }

@@ -16,13 +16,13 @@ use socket2::{SockRef, TcpKeepalive};
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
-/// How much one `read` may take from the socket.
-const READ_CHUNK: usize = 64 * 1024;
-/// Stack for a writer thread: it only moves bytes from the outbox to the socket.
-const WRITER_STACK: usize = 64 * 1024;
+/// The read buffer of an idle connection: a person typing never fills it.
+const MIN_READ_CHUNK: usize = 4 * 1024;
+/// How large the read buffer grows for a client sending bursts: one `read` (and so one relay
+/// to the partner) takes up to this much.
+const MAX_READ_CHUNK: usize = 64 * 1024;
 
 /// Serves one accepted connection until it leaves or the server shuts it down.
 pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
@@ -31,19 +31,10 @@ pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
         log!("could not set up the connection from {}: {err}", show(peer));
         return;
     }
-    let (Ok(write_half), Ok(shutdown_half)) = (stream.try_clone(), stream.try_clone()) else {
+    let Ok(write_half) = stream.try_clone() else {
         return;
     };
-    let outbox = Arc::new(Outbox::new(shutdown_half, config.backlog_limit));
-    let writer_outbox = Arc::clone(&outbox);
-    let spawned = thread::Builder::new()
-        .name("writer".into())
-        .stack_size(WRITER_STACK)
-        .spawn(move || writer_outbox.run_writer(write_half));
-    if spawned.is_err() {
-        log!("out of threads: refused the connection from {}", show(peer));
-        return;
-    }
+    let outbox = Arc::new(Outbox::new(write_half, config.backlog_limit));
     let id = match users.join(Arc::clone(&outbox)) {
         Ok(id) => id,
         Err(refused) => {
@@ -53,6 +44,7 @@ pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
             };
             outbox.push(format!("{}\n", ServerLine::Notice(notice)).as_bytes());
             outbox.close();
+            outbox.flush();
             log!("refused {}: {refused:?}", show(peer));
             return;
         }
@@ -122,7 +114,7 @@ impl Reader {
         Reader {
             stream,
             lines: LineBuffer::new(),
-            chunk: vec![0; READ_CHUNK],
+            chunk: vec![0; MIN_READ_CHUNK],
         }
     }
 
@@ -131,6 +123,10 @@ impl Reader {
             Ok(0) => ReadOutcome::Closed,
             Ok(n) => {
                 self.lines.extend(&self.chunk[..n]);
+                if n == self.chunk.len() && n < MAX_READ_CHUNK {
+                    // A burst: take more per read from now on.
+                    self.chunk.resize(n * 2, 0);
+                }
                 ReadOutcome::Data
             }
             Err(e)

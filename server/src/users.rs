@@ -4,13 +4,13 @@
 //! two users at once (a pairing, an ending) and `status` must never see half of one. The rule:
 //! decide under the lock and queue every resulting line to the affected outboxes under the same
 //! lock, so each client hears events in the order they happened; never read or write a socket
-//! under it. Queuing is a memory copy ([`Outbox::push`]); the sockets are written by each
-//! client's writer thread.
+//! under it. Queuing is a memory copy ([`Outbox::push`]); the table remembers which outboxes it
+//! touched, and the guard ([`Locked`]) flushes them after the lock is released.
 
 use crate::outbox::Outbox;
 use common::limits::MAX_NAME_LEN;
 use common::protocol::{Name, Notice, ServerLine, StatusEntry};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -30,6 +30,39 @@ struct Table {
     conns: HashMap<ConnId, Conn>,
     by_name: BTreeMap<Name, ConnId>,
     shutting_down: bool,
+    /// Outboxes queued to under the current lock, to flush once it is released.
+    touched: Vec<Arc<Outbox>>,
+}
+
+/// The locked table; dropping it releases the lock, then flushes every outbox queued to.
+struct Locked<'a> {
+    guard: Option<MutexGuard<'a, Table>>,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Table;
+    fn deref(&self) -> &Table {
+        self.guard.as_ref().expect("held until drop")
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Table {
+        self.guard.as_mut().expect("held until drop")
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
+        let touched = std::mem::take(&mut guard.touched);
+        drop(guard);
+        for outbox in touched {
+            outbox.flush();
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -79,15 +112,23 @@ impl Table {
     }
 
     /// Queues one server line for `id` (an outbox cuts its client off if it is too far behind).
-    fn send(&self, id: ConnId, line: &ServerLine) {
+    fn send(&mut self, id: ConnId, line: &ServerLine) {
+        let mut bytes = line.to_string().into_bytes();
+        bytes.push(b'\n');
+        self.push(id, &bytes);
+    }
+
+    /// Queues raw bytes (whole lines) for `id` and remembers to flush its outbox.
+    fn push(&mut self, id: ConnId, bytes: &[u8]) {
         if let Some(conn) = self.conns.get(&id) {
-            let mut bytes = line.to_string().into_bytes();
-            bytes.push(b'\n');
-            conn.outbox.push(&bytes);
+            conn.outbox.push(bytes);
+            if !self.touched.iter().any(|o| Arc::ptr_eq(o, &conn.outbox)) {
+                self.touched.push(Arc::clone(&conn.outbox));
+            }
         }
     }
 
-    fn notify(&self, id: ConnId, notice: Notice) {
+    fn notify(&mut self, id: ConnId, notice: Notice) {
         self.send(id, &ServerLine::Notice(notice));
     }
 
@@ -105,6 +146,12 @@ impl Table {
 }
 
 impl Users {
+    fn lock(&self) -> Locked<'_> {
+        Locked {
+            guard: Some(self.table.lock()),
+        }
+    }
+
     /// An empty table that admits at most `max_clients` connections.
     pub fn new(max_clients: usize) -> Users {
         Users {
@@ -118,7 +165,7 @@ impl Users {
     /// # Errors
     /// [`JoinRefused`] when the server is full or shutting down.
     pub fn join(&self, outbox: Arc<Outbox>) -> Result<ConnId, JoinRefused> {
-        let mut table = self.table.lock();
+        let mut table = self.lock();
         if table.shutting_down {
             return Err(JoinRefused::ShuttingDown);
         }
@@ -142,7 +189,7 @@ impl Users {
     /// Gives connection `id` the name `name` if nobody has it; tells the client either way.
     /// Returns true if the name is now theirs.
     pub fn register(&self, id: ConnId, name: &Name) -> bool {
-        let mut table = self.table.lock();
+        let mut table = self.lock();
         if table.by_name.contains_key(name) {
             table.notify(id, Notice::NameTaken(name.clone()));
             return false;
@@ -158,7 +205,7 @@ impl Users {
 
     /// Queues a consistent snapshot of every user for `id`.
     pub fn status(&self, id: ConnId) {
-        let table = self.table.lock();
+        let mut table = self.lock();
         let mut text = format!(
             "{}\n",
             ServerLine::Notice(Notice::StatusHeader(table.by_name.len()))
@@ -176,15 +223,13 @@ impl Users {
             text.push_str(&ServerLine::Notice(Notice::Status(entry)).to_string());
             text.push('\n');
         }
-        if let Some(conn) = table.conns.get(&id) {
-            conn.outbox.push(text.as_bytes());
-        }
+        table.push(id, text.as_bytes());
     }
 
     /// Pairs `id` with the user named `target` if both are FREE; tells both, or tells `id` why
     /// not. `gen_keys`, when given, is sent to both right after the connect notice.
     pub fn connect(&self, id: ConnId, target: &str, gen_keys: Option<&ServerLine>) -> ChatChange {
-        let mut table = self.table.lock();
+        let mut table = self.lock();
         let Some(me) = table.name_of(id).cloned() else {
             return ChatChange::None;
         };
@@ -228,7 +273,7 @@ impl Users {
 
     /// Ends `id`'s chat, telling both; or tells `id` there is no chat to end.
     pub fn goodbye(&self, id: ConnId) -> ChatChange {
-        let mut table = self.table.lock();
+        let mut table = self.lock();
         let Some(me) = table.name_of(id).cloned() else {
             return ChatChange::None;
         };
@@ -249,11 +294,10 @@ impl Users {
     /// Queues `bytes` (whole, already formatted lines from `id`) for `id`'s partner in one
     /// piece. Returns false, having told `id` it is not in a chat, if it has no partner.
     pub fn relay(&self, id: ConnId, bytes: &[u8]) -> bool {
-        let table = self.table.lock();
-        let partner = table.conns.get(&id).and_then(|c| c.partner);
-        match partner.and_then(|p| table.conns.get(&p)) {
-            Some(conn) => {
-                conn.outbox.push(bytes);
+        let mut table = self.lock();
+        match table.conns.get(&id).and_then(|c| c.partner) {
+            Some(partner) => {
+                table.push(partner, bytes);
                 true
             }
             None => {
@@ -266,7 +310,7 @@ impl Users {
     /// Forwards `id`'s public Diffie-Hellman value to its partner, if this chat is waiting for
     /// it. Each side of a chat sends exactly one; later `key_param` lines are chat text.
     pub fn relay_key_param(&self, id: ConnId, value: &str) -> KeyTurn {
-        let mut table = self.table.lock();
+        let mut table = self.lock();
         let Some(conn) = table.conns.get_mut(&id) else {
             return KeyTurn::Refused;
         };
@@ -288,13 +332,13 @@ impl Users {
 
     /// Queues a notice for `id` alone.
     pub fn tell(&self, id: ConnId, notice: Notice) {
-        self.table.lock().notify(id, notice);
+        self.lock().notify(id, notice);
     }
 
     /// Removes `id` (after `close`, end of stream or a broken socket); frees and tells its
     /// partner. Returns the name it had and the chat that ended, for the log.
     pub fn leave(&self, id: ConnId) -> (Option<Name>, ChatChange) {
-        let mut table = self.table.lock();
+        let mut table = self.lock();
         let partner = table.unpair(id);
         let Some(conn) = table.conns.remove(&id) else {
             return (None, ChatChange::None);
@@ -303,6 +347,7 @@ impl Users {
             table.by_name.remove(name);
         }
         conn.outbox.close();
+        table.touched.push(Arc::clone(&conn.outbox));
         let change = match (partner, &conn.name) {
             (Some(partner), Some(me)) => {
                 table.notify(partner, Notice::PeerLeft(me.clone()));
@@ -315,27 +360,29 @@ impl Users {
     }
 
     /// Tells every connection the server is shutting down, ends every chat, closes every
-    /// outbox and refuses new connections. Returns the outboxes so the caller can wait for
-    /// them to finish sending.
+    /// outbox and refuses new connections. Returns the outboxes (already flushed) so the
+    /// caller can wait for them to finish sending.
     pub fn shut_down(&self) -> Vec<Arc<Outbox>> {
-        let mut table = self.table.lock();
+        let mut table = self.lock();
         table.shutting_down = true;
         let notice = format!("{}\n", ServerLine::Notice(Notice::ShuttingDown));
         let conns = std::mem::take(&mut table.conns);
         table.by_name.clear();
-        conns
+        let outboxes: Vec<Arc<Outbox>> = conns
             .into_values()
             .map(|conn| {
                 conn.outbox.push(notice.as_bytes());
                 conn.outbox.close();
                 conn.outbox
             })
-            .collect()
+            .collect();
+        table.touched.extend(outboxes.iter().cloned());
+        outboxes
     }
 
     /// Number of open connections (named or not).
     pub fn len(&self) -> usize {
-        self.table.lock().conns.len()
+        self.lock().conns.len()
     }
 
     /// True when no connection is open.

@@ -4,6 +4,7 @@
 //! each line is an [`Input`]: commands go out as commands, everything else as `msg <text>`, so
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
+use crate::editor::{LineSource, Typed};
 use crate::keys::Keys;
 use crate::link::Link;
 use crate::reader::Registration;
@@ -15,13 +16,12 @@ use common::limits::MAX_LINE_LEN;
 use common::protocol::Command;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
-use std::io::BufRead;
 use std::sync::Arc;
 
 /// Everything the keyboard thread needs.
-pub struct Keyboard<R> {
-    /// Typed lines.
-    pub input: R,
+pub struct Keyboard<S> {
+    /// Typed lines: a pipe or the line editor.
+    pub input: S,
     /// Where commands go.
     pub link: Arc<Link>,
     /// Shared situation.
@@ -49,60 +49,79 @@ pub const HELP: [&str; 9] = [
     "  help              this list",
 ];
 
-impl<R: BufRead> Keyboard<R> {
-    /// Registers, then forwards typed lines until `close` or end of input. Either way it
-    /// ends by sending `close`.
+/// Why the keyboard stopped reading.
+enum Stop {
+    /// `close`, end of input, Ctrl+D, or a refused `--name`: send `close`.
+    Close,
+    /// Ctrl+C: end the chat and close, as the SIGINT handler does.
+    Interrupt,
+    /// The client is exiting anyway: send nothing more.
+    Exiting,
+}
+
+impl<S: LineSource> Keyboard<S> {
+    /// Registers, then forwards typed lines until `close`, end of input or Ctrl+C, and says
+    /// goodbye accordingly. Then the screen writes to stdout directly and the line source is
+    /// dropped.
     pub fn run(mut self) {
-        if self.register() {
-            while let Some(line) = self.read_line() {
-                if !self.handle(&line) {
-                    break;
-                }
+        let stop = self.converse();
+        match stop {
+            Stop::Close => {
+                self.state.lock().closing = true;
+                let _ = self.link.send(&Command::Close);
+                self.link.finish();
             }
+            Stop::Interrupt => crate::interrupt(&self.link, &self.state, &self.events),
+            Stop::Exiting => {}
         }
-        self.state.lock().closing = true;
-        let _ = self.link.send(&Command::Close);
-        self.link.finish();
+        // The editor has stopped reading; what it did not print is printed now, before it goes.
+        self.screen.use_stdout();
+        drop(self.input);
     }
 
-    /// Proposes names until one is accepted. False if input ended or a preset name was refused.
-    fn register(&mut self) -> bool {
+    fn converse(&mut self) -> Stop {
+        if let Err(stop) = self.register() {
+            return stop;
+        }
+        loop {
+            match self.input.next() {
+                Typed::Line(line) => {
+                    if !self.handle(&line) {
+                        return Stop::Close;
+                    }
+                }
+                Typed::End => return Stop::Close,
+                Typed::Interrupt => return Stop::Interrupt,
+                Typed::Stopped => return Stop::Exiting,
+            }
+        }
+    }
+
+    /// Proposes names until one is accepted. `Err` if input ended, Ctrl+C was pressed, or a
+    /// preset name was refused.
+    fn register(&mut self) -> Result<(), Stop> {
         let preset = self.preset_name.is_some();
         loop {
             let name = match self.preset_name.take() {
                 Some(name) => name,
-                None => match self.read_line() {
-                    Some(line) => line,
-                    None => return false,
+                None => match self.input.next() {
+                    Typed::Line(line) => line,
+                    Typed::End => return Err(Stop::Close),
+                    Typed::Interrupt => return Err(Stop::Interrupt),
+                    Typed::Stopped => return Err(Stop::Exiting),
                 },
             };
             if self.link.send_line(name.trim()).is_err() {
-                return false;
+                return Err(Stop::Close);
             }
             match self.registration.recv() {
-                Ok(Registration::Accepted) => return true,
+                Ok(Registration::Accepted) => return Ok(()),
                 Ok(Registration::Refused(reason)) if preset => {
                     let _ = self.events.send(Event::NameRefused(reason));
-                    return false;
+                    return Err(Stop::Close);
                 }
                 Ok(Registration::Refused(_)) => {}
-                Err(_) => return false,
-            }
-        }
-    }
-
-    fn read_line(&mut self) -> Option<String> {
-        let mut bytes = Vec::new();
-        match self.input.read_until(b'\n', &mut bytes) {
-            Ok(0) | Err(_) => None,
-            Ok(_) => {
-                if bytes.last() == Some(&b'\n') {
-                    bytes.pop();
-                }
-                if bytes.last() == Some(&b'\r') {
-                    bytes.pop();
-                }
-                Some(String::from_utf8_lossy(&bytes).into_owned())
+                Err(_) => return Err(Stop::Close),
             }
         }
     }

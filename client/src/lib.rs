@@ -1,31 +1,47 @@
 //! The labchat client: a reader thread (server to screen) and a keyboard thread (typed lines to
 //! server), with Ctrl+C ending the chat and disconnecting cleanly.
 //!
+//! At a terminal the keyboard is a line editor with a prompt that says where you are
+//! (`alice -> bob> `): incoming lines appear above the prompt and never garble a half-typed
+//! line, with history and colours. With stdin or stdout not a terminal (pipes, scripts, tests)
+//! the client reads plain lines and prints plain lines: no prompt, no escape codes.
+//!
 //! Layout:
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
 //! - [`keyboard`]: registers, then turns typed lines into commands.
+//! - [`editor`]: where typed lines come from: a pipe, or the line editor and its prompt.
 //! - [`keys`]: the current chat's key agreement and sealed session.
 //! - [`link`]: the shared write half of the socket.
 //! - [`state`]: what the threads know about the conversation.
-//! - [`screen`]: where lines are shown.
+//! - [`screen`]: where lines are shown: stdout, or above the line editor's prompt.
+//! - [`status`]: the `status` answer as an aligned table.
+//! - [`style`]: colours, and when the client is interactive or plain.
 #![forbid(unsafe_code)]
 
+pub mod editor;
 pub mod keyboard;
 pub mod keys;
 pub mod link;
 pub mod reader;
 pub mod screen;
 pub mod state;
+pub mod status;
+pub mod style;
 
+use crate::editor::{LineEditor, LineSource, Piped};
 use crate::keyboard::Keyboard;
 use crate::link::Link;
 use crate::reader::Reader;
 use crate::screen::Screen;
 use crate::state::State;
+use crate::style::{Mode, Palette};
 use common::protocol::Command;
+use crossbeam_channel::Sender;
 use parking_lot::Mutex;
+use reedline::ExternalPrinter;
 use std::io;
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -53,15 +69,33 @@ pub enum Outcome {
     Failed,
 }
 
+/// How long the main thread waits for the line editor to give the terminal back before
+/// restoring it itself.
+const EDITOR_STOP_WAIT: Duration = Duration::from_secs(2);
+
 /// Chats over `socket` with the person at stdin/stdout until they close, press Ctrl+C, or the
-/// server goes away.
+/// server goes away. At a terminal (see [`Mode::detect`]) with a line editor, else plainly.
 ///
 /// # Errors
 /// Setting up the threads or the Ctrl+C handler failed.
 pub fn run(socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome> {
+    run_in(Mode::detect(), socket, preset_name)
+}
+
+/// [`run`] in a given mode.
+///
+/// # Errors
+/// Setting up the threads or the Ctrl+C handler failed.
+fn run_in(mode: Mode, socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome> {
     let link = Arc::new(Link::new(socket.try_clone()?));
     let state = Arc::new(Mutex::new(State::default()));
-    let screen = Arc::new(Screen);
+    let palette = Palette::new(mode.colour);
+    let printer = ExternalPrinter::new(screen::EDITOR_SLOTS);
+    let screen = Arc::new(if mode.interactive {
+        Screen::terminal(printer.sender(), palette)?
+    } else {
+        Screen::plain()
+    });
     let (events, event_rx) = crossbeam_channel::unbounded();
     let (registration, registration_rx) = crossbeam_channel::unbounded();
 
@@ -72,6 +106,7 @@ pub fn run(socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome
         link: Arc::clone(&link),
         registration,
         events: events.clone(),
+        status: None,
     };
     thread::Builder::new()
         .name("reader".into())
@@ -79,49 +114,79 @@ pub fn run(socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome
 
     {
         let (link, state, events) = (Arc::clone(&link), Arc::clone(&state), events.clone());
-        ctrlc::set_handler(move || {
-            let in_chat = {
-                let mut state = state.lock();
-                state.closing = true;
-                state.partner.is_some()
-            };
-            if in_chat {
-                let _ = link.send(&Command::Goodbye);
-            }
-            let _ = link.send(&Command::Close);
-            link.finish();
-            let _ = events.send(Event::Interrupted);
-        })
-        .map_err(io::Error::other)?;
+        ctrlc::set_handler(move || interrupt(&link, &state, &events)).map_err(io::Error::other)?;
     }
 
-    let keyboard = Keyboard {
-        input: io::BufReader::new(io::stdin()),
-        link,
-        state,
-        screen: Arc::clone(&screen),
-        registration: registration_rx,
-        preset_name,
-        events,
-    };
-    thread::Builder::new()
-        .name("keyboard".into())
-        .spawn(move || keyboard.run())?;
+    let stop_editor = Arc::new(AtomicBool::new(false));
+    // Dropped when the keyboard thread ends, however it ends: the main thread waits for that.
+    let (keyboard_alive, keyboard_ended) = crossbeam_channel::bounded::<()>(0);
+    {
+        let screen = Arc::clone(&screen);
+        let stop = Arc::clone(&stop_editor);
+        thread::Builder::new()
+            .name("keyboard".into())
+            .spawn(move || {
+                let _alive = keyboard_alive;
+                let input: Box<dyn LineSource> = if mode.interactive {
+                    Box::new(LineEditor::new(Arc::clone(&state), printer, stop, palette))
+                } else {
+                    Box::new(Piped(io::BufReader::new(io::stdin())))
+                };
+                Keyboard {
+                    input,
+                    link,
+                    state,
+                    screen,
+                    registration: registration_rx,
+                    preset_name,
+                    events,
+                }
+                .run();
+            })?;
+    }
 
-    match event_rx.recv() {
-        Ok(Event::Disconnected { expected: true }) => Ok(Outcome::Done),
-        Ok(Event::Disconnected { expected: false }) | Err(_) => {
-            screen.note("lost the connection to the server");
-            Ok(Outcome::Failed)
-        }
-        Ok(Event::NameRefused(reason)) => {
-            screen.note(&format!("could not register: {reason}"));
-            Ok(Outcome::Failed)
-        }
+    let (outcome, last_words) = match event_rx.recv() {
+        Ok(Event::Disconnected { expected: true }) => (Outcome::Done, None),
+        Ok(Event::Disconnected { expected: false }) | Err(_) => (
+            Outcome::Failed,
+            Some("lost the connection to the server".to_string()),
+        ),
+        Ok(Event::NameRefused(reason)) => (
+            Outcome::Failed,
+            Some(format!("could not register: {reason}")),
+        ),
         Ok(Event::Interrupted) => {
             // Let the server's goodbye arrive so the close is clean, but do not linger.
             let _ = event_rx.recv_timeout(Duration::from_secs(1));
-            Ok(Outcome::Done)
+            (Outcome::Done, None)
         }
+    };
+    if mode.interactive {
+        // Give the terminal back before the last words, on every way out: the editor stops
+        // at its next poll and restores the terminal; if its thread is stuck, do it here.
+        stop_editor.store(true, Ordering::SeqCst);
+        let _ = keyboard_ended.recv_timeout(EDITOR_STOP_WAIT);
+        let _ = crossterm::terminal::disable_raw_mode();
+        screen.use_stdout();
     }
+    if let Some(text) = last_words {
+        screen.note(&text);
+    }
+    Ok(outcome)
+}
+
+/// Ctrl+C: end the chat if there is one, close, and tell the main thread. Shared by the SIGINT
+/// handler and the line editor (which sees Ctrl+C as a key).
+pub fn interrupt(link: &Link, state: &Mutex<State>, events: &Sender<Event>) {
+    let in_chat = {
+        let mut state = state.lock();
+        state.closing = true;
+        state.partner.is_some()
+    };
+    if in_chat {
+        let _ = link.send(&Command::Goodbye);
+    }
+    let _ = link.send(&Command::Close);
+    link.finish();
+    let _ = events.send(Event::Interrupted);
 }

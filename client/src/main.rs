@@ -6,9 +6,22 @@ use client::Outcome;
 use std::net::TcpStream;
 use std::process::ExitCode;
 
+/// What `client --help` says after the options.
+const AFTER_HELP: &str = "\
+Exit status:
+  0  closed normally: close, Ctrl+D, Ctrl+C, or the server shut down
+  1  runtime failure: the server cannot be reached, the connection was lost, or --name was refused
+  2  usage error: bad or missing arguments
+
+At a terminal the client shows a prompt (alice> when free, alice -> bob> in a chat), keeps what
+you type intact when messages arrive, and has history (Up/Down), line editing (Ctrl+A/E) and
+colours (unless NO_COLOR is set). With stdin or stdout not a terminal it reads and prints plain
+lines, with no prompt and no escape codes, for scripts. Type help once connected for the
+commands.";
+
 /// The labchat client: pick a user name, see who is FREE, connect and chat.
 #[derive(Debug, Parser)]
-#[command(name = "client", version)]
+#[command(name = "client", version, after_help = AFTER_HELP)]
 struct Args {
     /// Server address: an IPv4 or IPv6 address, or a host name.
     host: String,

@@ -3,12 +3,17 @@
 //! Every line is parsed into a [`ServerLine`] and shown with peer-written text escaped, so a
 //! partner cannot clear our screen or forge a `(server):` line with terminal tricks. Notices that
 //! change our situation (registered, connected, chat over) update the shared [`State`].
+//!
+//! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
+//! (see [`crate::status`]); in piped mode they are printed as the server sent them.
 
 use crate::keys::KeyStep;
 use crate::keys::Keys;
 use crate::link::Link;
 use crate::screen::Screen;
 use crate::state::State;
+use crate::status::{self, StatusRows};
+use crate::style::Tone;
 use crate::Event;
 use common::escape::escape_for_terminal;
 use common::framing::LineBuffer;
@@ -42,6 +47,8 @@ pub struct Reader {
     pub registration: Sender<Registration>,
     /// Where the end of the connection is reported (to the main thread).
     pub events: Sender<Event>,
+    /// A `status` answer being gathered into a table (terminal only).
+    pub status: Option<StatusRows>,
 }
 
 impl Reader {
@@ -57,30 +64,46 @@ impl Reader {
             while let Some(line) = lines.next_line() {
                 match line {
                     Ok(line) => self.handle(&line),
-                    Err(err) => self
-                        .screen
-                        .note(&format!("the server sent a bad line: {err}")),
+                    Err(err) => {
+                        self.show_status();
+                        self.screen
+                            .note(&format!("the server sent a bad line: {err}"));
+                    }
                 }
             }
         }
+        self.show_status();
         let state = self.state.lock();
         let expected = state.closing || state.server_said_bye;
         drop(state);
         let _ = self.events.send(Event::Disconnected { expected });
     }
 
-    fn handle(&self, line: &str) {
-        match ServerLine::parse(line) {
+    fn handle(&mut self, line: &str) {
+        let parsed = ServerLine::parse(line);
+        if let Some(rows) = &mut self.status {
+            if let Ok(ServerLine::Notice(Notice::Status(entry))) = &parsed {
+                if rows.push(entry.clone()) {
+                    self.show_status();
+                }
+                return;
+            }
+            // The answer was cut short: show what came.
+            self.show_status();
+        }
+        match parsed {
             Ok(ServerLine::Notice(notice)) => {
                 self.follow(&notice);
-                self.screen.show(&format!(
-                    "(server): {}",
-                    escape_for_terminal(&notice.to_string())
-                ));
+                self.screen
+                    .notice(&escape_for_terminal(&notice.to_string()));
+                if let Notice::StatusHeader(n) = notice {
+                    if self.screen.interactive() && n > 0 {
+                        self.status = Some(StatusRows::new(n));
+                    }
+                }
             }
             Ok(ServerLine::Chat { from, text }) => {
-                self.screen
-                    .show(&format!("{from}: {}", escape_for_terminal(&text)));
+                self.screen.chat(&from, &escape_for_terminal(&text));
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
             Ok(ServerLine::GenKeys(group)) => {
@@ -125,12 +148,27 @@ impl Reader {
             )),
         };
         match opened {
-            Ok(text) => self
-                .screen
-                .show(&format!("{from} (secure): {}", escape_for_terminal(&text))),
+            Ok(text) => self.screen.secure(from, &escape_for_terminal(&text)),
             Err(reason) => self.screen.note(&format!(
                 "a secure message from {from} failed verification: {reason}"
             )),
+        }
+    }
+
+    /// Shows a gathered `status` answer as a table, if one is being gathered.
+    fn show_status(&mut self) {
+        let Some(rows) = self.status.take().filter(|r| !r.rows().is_empty()) else {
+            return;
+        };
+        let palette = self.screen.palette();
+        for (i, line) in status::render(rows.rows()).iter().enumerate() {
+            // Names cannot hold control characters, but the rule is: peer text is escaped.
+            let line = escape_for_terminal(line);
+            if i == 0 {
+                self.screen.show(&palette.paint(Tone::Server, &line));
+            } else {
+                self.screen.show(&line);
+            }
         }
     }
 

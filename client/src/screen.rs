@@ -1,21 +1,345 @@
-//! Where the client shows things: one line at a time, never two threads mid-line.
+//! Where the client shows things: whole lines, in order, never two threads mid-line.
+//!
+//! In piped mode every line goes straight to stdout.
+//!
+//! At a terminal the line editor owns the terminal while it reads (raw mode, a prompt, a
+//! half-typed line), so lines go through its printer, which prints them above the prompt and
+//! redraws the prompt and the line under them. The printer's channel has room for one message
+//! and the editor drains it every few milliseconds, but only while it reads a line; when it
+//! stops for good, what it still holds would be lost. So lines wait in an outbox, a small pump
+//! thread hands them over in batches, and the outbox remembers the batch the editor may still
+//! hold. [`Screen::use_stdout`] then asks the channel whether that batch was taken (an empty
+//! probe message fits only if it was, and prints nothing), prints it if not, prints the rest of
+//! the outbox, and writes straight to stdout from then on: no line is lost, shown twice or
+//! reordered.
 
+use crate::style::{Palette, Tone};
+use common::protocol::Name;
+use parking_lot::{Condvar, Mutex};
 use std::io::Write;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
 
-/// The person's terminal (or whatever stdout is).
-#[derive(Debug, Default)]
-pub struct Screen;
+/// Room in the line editor's printer channel: one message, so that whether it was taken is
+/// known exactly (see the module doc).
+pub const EDITOR_SLOTS: usize = 1;
 
-impl Screen {
-    /// Prints one whole line.
-    pub fn show(&self, line: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+/// How long the pump waits before offering a batch again while the editor has not taken the
+/// last one.
+const PUMP_RETRY: Duration = Duration::from_millis(5);
+
+/// The person's terminal, or whatever stdout is.
+#[derive(Debug)]
+pub struct Screen {
+    palette: Palette,
+    interactive: bool,
+    outbox: Arc<(Mutex<Outbox>, Condvar)>,
+    editor: Option<SyncSender<String>>,
+}
+
+struct Outbox {
+    /// Lines not yet handed to the editor.
+    waiting: Vec<String>,
+    /// What the editor's channel may still hold.
+    handed: Handed,
+    /// The editor is gone: print straight to `out`.
+    direct: bool,
+    /// Stdout (a buffer in tests).
+    out: Box<dyn Write + Send>,
+}
+
+impl Outbox {
+    fn new(direct: bool, out: Box<dyn Write + Send>) -> Outbox {
+        Outbox {
+            waiting: Vec::new(),
+            handed: Handed::Nothing,
+            direct,
+            out,
+        }
     }
 
-    /// Prints a line in the client's own voice: `(client): <text>`.
+    fn write(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+        let _ = self.out.flush();
+    }
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("waiting", &self.waiting)
+            .field("handed", &self.handed)
+            .field("direct", &self.direct)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+enum Handed {
+    Nothing,
+    /// Lines, joined with `\n` (the editor prints each as a row).
+    Lines(String),
+}
+
+impl Screen {
+    /// Plain lines straight to stdout: no colour, no prompt (pipes, scripts, tests).
+    pub fn plain() -> Screen {
+        Screen {
+            palette: Palette::new(false),
+            interactive: false,
+            outbox: Arc::new((
+                Mutex::new(Outbox::new(true, Box::new(std::io::stdout()))),
+                Condvar::new(),
+            )),
+            editor: None,
+        }
+    }
+
+    /// Lines through the line editor's printer channel `editor` (of [`EDITOR_SLOTS`] slots),
+    /// coloured with `palette`.
+    ///
+    /// # Errors
+    /// The pump thread could not be started.
+    pub fn terminal(editor: SyncSender<String>, palette: Palette) -> std::io::Result<Screen> {
+        Screen::terminal_to(editor, palette, Box::new(std::io::stdout()))
+    }
+
+    /// [`Screen::terminal`], writing to `out` instead of stdout once the editor is gone.
+    fn terminal_to(
+        editor: SyncSender<String>,
+        palette: Palette,
+        out: Box<dyn Write + Send>,
+    ) -> std::io::Result<Screen> {
+        let outbox = Arc::new((Mutex::new(Outbox::new(false, out)), Condvar::new()));
+        {
+            let (outbox, editor) = (Arc::clone(&outbox), editor.clone());
+            thread::Builder::new()
+                .name("screen".into())
+                .spawn(move || pump(&outbox, &editor))?;
+        }
+        Ok(Screen {
+            palette,
+            interactive: true,
+            outbox,
+            editor: Some(editor),
+        })
+    }
+
+    /// True at a terminal: the person reads tables, not the server's raw lines.
+    pub fn interactive(&self) -> bool {
+        self.interactive
+    }
+
+    /// The colours in use.
+    pub fn palette(&self) -> Palette {
+        self.palette
+    }
+
+    /// Prints one whole line, as given (already escaped and coloured).
+    pub fn show(&self, line: &str) {
+        let (outbox, wake) = &*self.outbox;
+        let mut outbox = outbox.lock();
+        if outbox.direct {
+            outbox.write(line);
+        } else {
+            outbox.waiting.push(line.to_string());
+            wake.notify_one();
+        }
+    }
+
+    /// `(server): <text>`; `text` must already be escaped.
+    pub fn notice(&self, text: &str) {
+        self.show(
+            &self
+                .palette
+                .paint(Tone::Server, &format!("(server): {text}")),
+        );
+    }
+
+    /// `<from>: <text>`, the partner's message; `text` must already be escaped.
+    pub fn chat(&self, from: &Name, text: &str) {
+        let label = self.palette.paint(Tone::Partner, &format!("{from}:"));
+        self.show(&format!("{label} {text}"));
+    }
+
+    /// `<from> (secure): <text>`, an opened secure message; `text` must already be escaped.
+    pub fn secure(&self, from: &Name, text: &str) {
+        let label = self
+            .palette
+            .paint(Tone::Secure, &format!("{from} (secure):"));
+        self.show(&format!("{label} {text}"));
+    }
+
+    /// A line in the client's own voice: `(client): <text>`.
     pub fn note(&self, text: &str) {
-        self.show(&format!("(client): {text}"));
+        self.show(
+            &self
+                .palette
+                .paint(Tone::Client, &format!("(client): {text}")),
+        );
+    }
+
+    /// The line editor has stopped reading for good (call it before dropping the editor, with
+    /// the terminal out of raw mode): print what the editor did not, then write straight to
+    /// stdout from now on. Does nothing in piped mode.
+    pub fn use_stdout(&self) {
+        let (outbox, wake) = &*self.outbox;
+        let mut outbox = outbox.lock();
+        if outbox.direct {
+            return;
+        }
+        let taken = self
+            .editor
+            .as_ref()
+            .is_some_and(|editor| editor.try_send(String::new()).is_ok());
+        if let (false, Handed::Lines(lines)) = (
+            taken,
+            std::mem::replace(&mut outbox.handed, Handed::Nothing),
+        ) {
+            outbox.write(&lines);
+        }
+        for line in std::mem::take(&mut outbox.waiting) {
+            outbox.write(&line);
+        }
+        outbox.direct = true;
+        wake.notify_one();
+    }
+}
+
+/// Hands waiting lines to the editor, one batch at a time, until the screen goes direct.
+fn pump(outbox: &(Mutex<Outbox>, Condvar), editor: &SyncSender<String>) {
+    let (outbox, wake) = outbox;
+    let mut outbox = outbox.lock();
+    loop {
+        if outbox.direct {
+            return;
+        }
+        if outbox.waiting.is_empty() {
+            wake.wait(&mut outbox);
+            continue;
+        }
+        let batch = outbox.waiting.join("\n");
+        match editor.try_send(batch.clone()) {
+            // The slot was free, so whatever was handed before has been taken and printed.
+            Ok(()) => {
+                outbox.waiting.clear();
+                outbox.handed = Handed::Lines(batch);
+            }
+            // The editor has not taken the last batch (it may be between two lines): retry.
+            Err(TrySendError::Full(_)) => {
+                wake.wait_for(&mut outbox, PUMP_RETRY);
+            }
+            // The editor is gone; `use_stdout` prints what is left.
+            Err(TrySendError::Disconnected(_)) => {
+                wake.wait(&mut outbox);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{sync_channel, Receiver};
+    use std::time::Instant;
+
+    /// What the screen wrote once direct, shared with the test.
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Written {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Written {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().clone()).unwrap()
+        }
+    }
+
+    fn screen() -> (Screen, Receiver<String>, Written) {
+        let (editor, printed) = sync_channel(EDITOR_SLOTS);
+        let written = Written::default();
+        let screen =
+            Screen::terminal_to(editor, Palette::new(false), Box::new(written.clone())).unwrap();
+        (screen, printed, written)
+    }
+
+    /// Waits until the pump has handed something over (the editor's slot is taken).
+    fn wait_handed(screen: &Screen) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(screen.outbox.0.lock().handed, Handed::Nothing) {
+            assert!(
+                Instant::now() < deadline,
+                "the pump never handed a line over"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Lines the editor took are not printed again; lines after them wait their turn.
+    #[test]
+    fn taken_lines_are_printed_once() {
+        let (screen, printed, written) = screen();
+        screen.show("one");
+        screen.show("two");
+        let batch = printed.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert!(batch == "one\ntwo" || batch == "one", "{batch:?}");
+        if batch == "one" {
+            assert_eq!(printed.recv_timeout(Duration::from_secs(5)).unwrap(), "two");
+        }
+        screen.use_stdout();
+        assert_eq!(written.text(), "");
+        screen.show("three");
+        assert_eq!(written.text(), "three\n");
+    }
+
+    /// A batch the editor never took (it stopped first) is printed when the screen goes direct,
+    /// before the lines that were still waiting.
+    #[test]
+    fn lines_the_editor_never_took_are_printed_in_order() {
+        let (screen, printed, written) = screen();
+        screen.show("one");
+        wait_handed(&screen);
+        screen.show("two");
+        screen.use_stdout();
+        assert_eq!(written.text(), "one\ntwo\n");
+        // The editor's slot held "one"; the probe did not fit, and nothing else was sent.
+        assert_eq!(printed.try_recv().unwrap(), "one");
+        assert!(printed.try_recv().is_err());
+    }
+
+    #[test]
+    fn plain_lines_keep_the_scriptable_format() {
+        let bob = Name::parse("bob").unwrap();
+        let palette = Palette::new(false);
+        assert_eq!(palette.paint(Tone::Server, "(server): hi"), "(server): hi");
+        let (screen, printed, _) = screen();
+        screen.chat(&bob, "hello");
+        screen.secure(&bob, "psst");
+        screen.notice("Goodbye!");
+        screen.note("lost");
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            let batch = printed.recv_timeout(Duration::from_secs(5)).unwrap();
+            got.extend(batch.lines().map(String::from));
+        }
+        assert_eq!(
+            got,
+            [
+                "bob: hello",
+                "bob (secure): psst",
+                "(server): Goodbye!",
+                "(client): lost"
+            ]
+        );
     }
 }

@@ -1,0 +1,167 @@
+//! The answer to `status` as an aligned table, for a person at a terminal.
+//!
+//! The server answers `status` with a header and one row per user:
+//!
+//! ```text
+//! (server): 3 users online:
+//! (server): - alice: BUSY with bob (you)
+//! (server): - bob: BUSY with alice
+//! (server): - carol: FREE
+//! ```
+//!
+//! Scripts (piped mode) see exactly those lines. At a terminal the client gathers the rows
+//! ([`StatusRows`]) and shows them as a table ([`render`]):
+//!
+//! ```text
+//! (server): 3 users online:
+//!   USER   STATE  PARTNER
+//!   alice  BUSY   bob      (you)
+//!   bob    BUSY   alice
+//!   carol  FREE
+//! ```
+
+use common::protocol::StatusEntry;
+use unicode_width::UnicodeWidthStr;
+
+/// The rows of one `status` answer, gathered as they arrive.
+#[derive(Debug, Default)]
+pub struct StatusRows {
+    /// How many rows the header announced.
+    expected: usize,
+    rows: Vec<StatusEntry>,
+}
+
+impl StatusRows {
+    /// Starts gathering after a header that announced `expected` rows.
+    pub fn new(expected: usize) -> StatusRows {
+        StatusRows {
+            expected,
+            rows: Vec::with_capacity(expected.min(1024)),
+        }
+    }
+
+    /// Adds a row; true once every announced row is in.
+    pub fn push(&mut self, entry: StatusEntry) -> bool {
+        self.rows.push(entry);
+        self.is_complete()
+    }
+
+    /// True once every announced row is in.
+    pub fn is_complete(&self) -> bool {
+        self.rows.len() >= self.expected
+    }
+
+    /// The rows gathered so far.
+    pub fn rows(&self) -> &[StatusEntry] {
+        &self.rows
+    }
+}
+
+/// The table's lines (without the `N users online:` header): column titles, then one line per
+/// user, columns padded to the widest cell, the asker's row ending in `(you)`.
+pub fn render(entries: &[StatusEntry]) -> Vec<String> {
+    const TITLES: [&str; 3] = ["USER", "STATE", "PARTNER"];
+    let cells: Vec<[String; 3]> = entries
+        .iter()
+        .map(|e| {
+            [
+                e.name.to_string(),
+                e.presence().to_string(),
+                e.partner
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = TITLES.map(UnicodeWidthStr::width);
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.width());
+        }
+    }
+    let line = |cells: [&str; 3], you: bool| {
+        let mut text = String::from(" ");
+        for (cell, width) in cells.iter().zip(widths) {
+            text.push(' ');
+            text.push_str(cell);
+            text.push_str(&" ".repeat(width - cell.width() + 1));
+        }
+        if you {
+            text.push_str(" (you)");
+        }
+        text.truncate(text.trim_end().len());
+        text
+    };
+    let mut lines = vec![line(TITLES, false)];
+    for (entry, row) in entries.iter().zip(&cells) {
+        lines.push(line([&row[0], &row[1], &row[2]], entry.is_you));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::protocol::Name;
+
+    fn entry(name: &str, partner: Option<&str>, is_you: bool) -> StatusEntry {
+        StatusEntry {
+            name: Name::parse(name).unwrap(),
+            partner: partner.map(|p| Name::parse(p).unwrap()),
+            is_you,
+        }
+    }
+
+    #[test]
+    fn columns_line_up_and_your_row_is_marked() {
+        let table = render(&[
+            entry("alice", Some("bob"), true),
+            entry("bob", Some("alice"), false),
+            entry("carol", None, false),
+        ]);
+        assert_eq!(
+            table,
+            [
+                "  USER   STATE  PARTNER",
+                "  alice  BUSY   bob      (you)",
+                "  bob    BUSY   alice",
+                "  carol  FREE",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_name_widens_its_column_and_a_free_you_is_still_marked() {
+        let table = render(&[
+            entry("a_rather_long_name", None, true),
+            entry("b", Some("c"), false),
+        ]);
+        assert_eq!(
+            table,
+            [
+                "  USER                STATE  PARTNER",
+                "  a_rather_long_name  FREE            (you)",
+                "  b                   BUSY   c",
+            ]
+        );
+    }
+
+    /// Width is measured in terminal columns, not bytes: wide letters still line up.
+    #[test]
+    fn wide_letters_are_measured_in_columns() {
+        let table = render(&[entry("李雷", None, false), entry("bob", None, true)]);
+        assert_eq!(table[1], "  李雷  FREE");
+        assert_eq!(table[2], "  bob   FREE            (you)");
+    }
+
+    #[test]
+    fn rows_are_gathered_until_the_announced_count() {
+        let mut rows = StatusRows::new(2);
+        assert!(!rows.is_complete());
+        assert!(!rows.push(entry("a", None, true)));
+        assert!(rows.push(entry("b", None, false)));
+        assert_eq!(rows.rows().len(), 2);
+        assert!(StatusRows::new(0).is_complete());
+    }
+}

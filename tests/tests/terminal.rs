@@ -1,0 +1,609 @@
+//! The client at a real terminal, and the same client in a pipe.
+//!
+//! Terminal tests run the client in a pseudo-terminal made by tmux (`new-session -d`), type
+//! into it with `send-keys` and read the screen with `capture-pane`, as a person would see it.
+//! Each test has its own tmux server (`-L`), killed at the end. Without tmux they are skipped,
+//! saying so. The partner is a piped client from [`Server::client`].
+//!
+//! Inside the pane the client runs under `sh`, which then prints `[exit N, terminal T]`: N is
+//! the client's exit code and T is `cooked` if the client gave the terminal back (canonical
+//! mode and echo on), `raw` if it did not.
+//!
+//! Pipe tests check what scripts rely on: plain lines, no prompt, no escape codes.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tests::{binary, run_to_exit, Server, WAIT};
+
+/// A client running in a tmux pane of its own tmux server.
+struct Pane {
+    socket: String,
+    /// The tmux server's socket file, removed at the end (tmux leaves it behind).
+    socket_path: Option<String>,
+}
+
+/// Whether to set `NO_COLOR` for the client.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Colour {
+    Allowed,
+    NoColor,
+}
+
+impl Pane {
+    /// Starts `client 127.0.0.1 <port> <args>` in an 100x30 pane, or `None` (with a note on
+    /// stderr) if tmux cannot be run here.
+    fn client(server: &Server, args: &[&str], colour: Colour) -> Option<Pane> {
+        if Command::new("tmux")
+            .arg("-V")
+            .output()
+            .map_or(true, |o| !o.status.success())
+        {
+            eprintln!("skipped: tmux is not installed, so there is no terminal to test in");
+            return None;
+        }
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "labchat-test-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut pane = Pane {
+            socket,
+            socket_path: None,
+        };
+        let report = r#""$@"; code=$?
+if stty -a | tr ' ;' '\n\n' | grep -qx -e -icanon -e -echo; then t=raw; else t=cooked; fi
+echo "[exit $code, terminal $t]"
+exec sleep 600"#;
+        let client = binary("client");
+        let port = server.port().to_string();
+        let mut command = vec!["env"];
+        match colour {
+            Colour::Allowed => command.extend(["-u", "NO_COLOR"]),
+            Colour::NoColor => command.push("NO_COLOR=1"),
+        }
+        command.extend([
+            "sh",
+            "-c",
+            report,
+            "sh",
+            client.to_str().expect("a UTF-8 path"),
+            "127.0.0.1",
+            &port,
+        ]);
+        command.extend(args);
+        pane.tmux(
+            &[
+                &[
+                    "new-session",
+                    "-d",
+                    "-s",
+                    "t",
+                    "-x",
+                    "100",
+                    "-y",
+                    "30",
+                    "--",
+                ],
+                &command[..],
+            ]
+            .concat(),
+        );
+        let path = pane.tmux(&["display-message", "-p", "#{socket_path}"]);
+        pane.socket_path = Some(path.trim().to_string()).filter(|p| !p.is_empty());
+        Some(pane)
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("tmux runs");
+        assert!(
+            out.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Types `text` literally (no Enter).
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    /// Presses keys by tmux name: `Enter`, `C-c`, `Up`, ...
+    fn press(&self, keys: &[&str]) {
+        self.tmux(&[&["send-keys", "-t", "t"], keys].concat());
+    }
+
+    /// Types `line` and presses Enter.
+    fn enter(&self, line: &str) {
+        self.type_text(line);
+        self.press(&["Enter"]);
+    }
+
+    /// The screen's rows, trailing spaces and empty rows at the bottom removed.
+    fn screen(&self) -> Vec<String> {
+        self.rows(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    /// The screen's rows with their colour escape codes (`capture-pane -e`).
+    fn screen_with_escapes(&self) -> Vec<String> {
+        self.rows(&["capture-pane", "-p", "-e", "-t", "t"])
+    }
+
+    fn rows(&self, args: &[&str]) -> Vec<String> {
+        let mut rows: Vec<String> = self
+            .tmux(args)
+            .lines()
+            .map(|r| r.trim_end().to_string())
+            .collect();
+        while rows.last().is_some_and(String::is_empty) {
+            rows.pop();
+        }
+        rows
+    }
+
+    /// Waits until the screen satisfies `pred`, and returns it.
+    ///
+    /// # Panics
+    /// After [`WAIT`], showing the screen and what was awaited.
+    fn wait(&self, what: &str, pred: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "the terminal never showed {what}; it shows:\n{}",
+                    screen.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for a row that is exactly `row`.
+    fn wait_row(&self, row: &str) -> Vec<String> {
+        self.wait(&format!("the row {row:?}"), |s| s.iter().any(|r| r == row))
+    }
+
+    /// Waits for a row that starts with `prefix`.
+    fn wait_row_prefix(&self, prefix: &str) -> Vec<String> {
+        self.wait(&format!("a row starting {prefix:?}"), |s| {
+            s.iter().any(|r| r.starts_with(prefix))
+        })
+    }
+
+    /// Waits for the last row (where the cursor is) to be exactly `row`.
+    fn wait_last_row(&self, row: &str) -> Vec<String> {
+        self.wait(&format!("the last row {row:?}"), |s| {
+            s.last().is_some_and(|r| r == row)
+        })
+    }
+
+    /// Waits for the client to exit and returns the `[exit N, terminal T]` report.
+    fn wait_exit(&self) -> String {
+        let screen = self.wait("the client exiting", |s| {
+            s.iter().any(|r| r.starts_with("[exit "))
+        });
+        screen
+            .into_iter()
+            .find(|r| r.starts_with("[exit "))
+            .expect("just seen")
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(Stdio::null())
+            .status();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// alice at a terminal, registered with `--name` and in a chat with bob (piped).
+fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, tests::Client)> {
+    let bob = server.client("bob");
+    let alice = Pane::client(server, &["--name", "alice"], colour)?;
+    alice.wait_last_row("alice>");
+    alice.enter("connect bob");
+    bob.expect_line("(server): You are now connected to alice");
+    alice.wait_last_row("alice -> bob>");
+    Some((alice, bob))
+}
+
+/// The issue's scenario: alice has half a line typed when bob's message arrives. The message
+/// shows on a row of its own above the prompt, the half line stays under it, and when alice
+/// finishes the line bob receives all of it, exactly.
+#[test]
+fn a_message_arriving_mid_line_does_not_garble_it() {
+    let server = Server::start();
+    let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+        return;
+    };
+    alice.type_text("hello bob, how a");
+    alice.wait_last_row("alice -> bob> hello bob, how a");
+
+    bob.send("sorry to interrupt!");
+    let screen = alice.wait("bob's message on a row of its own", |s| {
+        s.iter().any(|r| r == "bob: sorry to interrupt!")
+    });
+    assert_eq!(
+        screen.last().map(String::as_str),
+        Some("alice -> bob> hello bob, how a"),
+        "the half-typed line is not intact under the message:\n{}",
+        screen.join("\n")
+    );
+
+    alice.type_text("re you?");
+    alice.press(&["Enter"]);
+    bob.expect_line("alice: hello bob, how are you?");
+    let screen = alice.wait_last_row("alice -> bob>");
+    let message = screen
+        .iter()
+        .position(|r| r == "bob: sorry to interrupt!")
+        .expect("the message stays on screen");
+    assert_eq!(
+        screen[message + 1],
+        "alice -> bob> hello bob, how are you?",
+        "{}",
+        screen.join("\n")
+    );
+}
+
+/// The prompt says where you are and changes with the chat, with no key pressed.
+#[test]
+fn the_prompt_follows_the_chat() {
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let Some(alice) = Pane::client(&server, &[], Colour::Allowed) else {
+        return;
+    };
+    alice.wait_row("(server): Welcome to labchat! Please enter your user name:");
+    alice.wait_last_row("name>");
+    alice.enter("alice");
+    alice.wait_last_row("alice>");
+
+    bob.send("connect alice");
+    alice.wait_last_row("alice -> bob>");
+    bob.send("goodbye");
+    alice.wait_row("(server): bob ended the chat");
+    alice.wait_last_row("alice>");
+}
+
+/// Up brings back the last line; Ctrl+A and Ctrl+E move to the start and end of the line.
+#[test]
+fn history_and_line_editing_keys() {
+    let server = Server::start();
+    let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+        return;
+    };
+    alice.enter("first line");
+    bob.expect_line("alice: first line");
+    alice.wait_last_row("alice -> bob>");
+    alice.press(&["Up"]);
+    alice.wait_last_row("alice -> bob> first line");
+    alice.press(&["Enter"]);
+    bob.expect_line("alice: first line");
+
+    alice.type_text("middle");
+    alice.press(&["C-a"]);
+    alice.type_text("start ");
+    alice.press(&["C-e"]);
+    alice.type_text(" end");
+    alice.press(&["Enter"]);
+    bob.expect_line("alice: start middle end");
+}
+
+/// `status` at a terminal is an aligned table with your own row marked.
+#[test]
+fn status_is_an_aligned_table() {
+    let server = Server::start();
+    let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+        return;
+    };
+    let _carol = server.client("carol");
+    alice.enter("status");
+    let screen = alice.wait_row("(server): 3 users online:");
+    let header = screen
+        .iter()
+        .position(|r| r == "(server): 3 users online:")
+        .expect("just seen");
+    let table =
+        alice.wait("the whole table", |s| s.len() >= header + 6)[header + 1..header + 5].to_vec();
+    assert_eq!(
+        table,
+        [
+            "  USER   STATE  PARTNER",
+            "  alice  BUSY   bob      (you)",
+            "  bob    BUSY   alice",
+            "  carol  FREE",
+        ]
+    );
+}
+
+/// `help` lists every command, one line each.
+#[test]
+fn help_lists_every_command() {
+    let server = Server::start();
+    let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+        return;
+    };
+    alice.enter("help");
+    let screen = alice.wait_row("(client):   help              this list");
+    for command in [
+        "status",
+        "connect <user>",
+        "secure: <text>",
+        "verify",
+        "goodbye",
+        "close",
+    ] {
+        assert!(
+            screen
+                .iter()
+                .any(|r| r.starts_with(&format!("(client):   {command} "))),
+            "help has no line for {command}:\n{}",
+            screen.join("\n")
+        );
+    }
+}
+
+/// Ctrl+C at the prompt ends the chat, disconnects and exits 0, as in the original, and gives
+/// the terminal back.
+#[test]
+fn ctrl_c_ends_the_chat_and_exits_0() {
+    let server = Server::start();
+    let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+        return;
+    };
+    alice.type_text("never sent");
+    alice.press(&["C-c"]);
+    bob.expect_line("(server): alice ended the chat");
+    assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
+    alice.wait_row("(server): Goodbye!");
+    assert!(
+        bob.maybe("never sent", Duration::from_millis(200))
+            .is_none(),
+        "{}",
+        bob.dump()
+    );
+}
+
+/// Ctrl+D on an empty line closes: exit 0, terminal given back.
+#[test]
+fn ctrl_d_closes() {
+    let server = Server::start();
+    let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+        return;
+    };
+    alice.press(&["C-d"]);
+    bob.expect_line("(server): alice disconnected; the chat is over");
+    assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
+}
+
+/// The server dies (kill -9) while alice has half a line typed: one line says so, exit 1,
+/// and the terminal is given back.
+#[test]
+fn losing_the_server_mid_chat_says_so_and_exits_1() {
+    let server = Server::start();
+    let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+        return;
+    };
+    alice.type_text("half a li");
+    alice.wait_last_row("alice -> bob> half a li");
+    server.signal("KILL");
+    assert_eq!(alice.wait_exit(), "[exit 1, terminal cooked]");
+    let screen = alice.screen();
+    let lost: Vec<&String> = screen
+        .iter()
+        .filter(|r| r.contains("lost the connection"))
+        .collect();
+    assert_eq!(
+        lost,
+        ["(client): lost the connection to the server"],
+        "{}",
+        screen.join("\n")
+    );
+}
+
+/// `--name` with a taken name at a terminal: a clear error, exit 1, terminal given back.
+#[test]
+fn a_taken_name_at_the_terminal_exits_1() {
+    let server = Server::start();
+    let _alice = server.client("alice");
+    let Some(late) = Pane::client(&server, &["--name", "alice"], Colour::Allowed) else {
+        return;
+    };
+    assert_eq!(late.wait_exit(), "[exit 1, terminal cooked]");
+    late.wait_row(
+        "(client): could not register: The name 'alice' is already taken; please choose another:",
+    );
+}
+
+/// At a terminal, notices, the partner's messages and secure messages are coloured; with
+/// `NO_COLOR` set there is no escape code on the screen at all.
+#[test]
+fn colours_at_a_terminal_unless_no_color() {
+    for colour in [Colour::Allowed, Colour::NoColor] {
+        let server = Server::start();
+        let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, colour) else {
+            return;
+        };
+        alice.wait_row_prefix("(client): secure messages to bob are ready; safety code ");
+        bob.expect("(client): secure messages to alice are ready");
+        bob.send("plain words");
+        bob.send("secure: hidden words");
+        alice.wait_row("bob (secure): hidden words");
+        alice.wait_row("bob: plain words");
+        let screen = alice.screen_with_escapes();
+        let row = |text: &str| {
+            screen
+                .iter()
+                .find(|r| r.contains(text))
+                .unwrap_or_else(|| panic!("no row with {text:?}: {screen:#?}"))
+                .clone()
+        };
+        let coloured = [
+            row("You are now connected to bob"),
+            row("bob:"),
+            row("bob (secure):"),
+        ];
+        match colour {
+            Colour::Allowed => {
+                for row in coloured {
+                    assert!(row.contains("\x1b["), "not coloured: {row:?}");
+                }
+            }
+            Colour::NoColor => {
+                assert!(
+                    screen.iter().all(|r| !r.contains('\x1b')),
+                    "escape codes despite NO_COLOR: {screen:#?}"
+                );
+            }
+        }
+        alice.press(&["C-d"]);
+        assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
+    }
+}
+
+/// A piped client prints plain lines only: no prompt and no escape code anywhere, even with
+/// colours allowed and a colour `TERM`. The status answer is the server's own lines.
+#[test]
+fn piped_output_has_no_escape_codes() {
+    let server = Server::start();
+    let bob = server.client("bob");
+    let script =
+        "status\nhelp\nconnect bob\nhello from a script\n/quit\nsecure:\nverify\ngoodbye\nclose\n";
+    let mut child = Command::new(binary("client"))
+        .args(["127.0.0.1", &server.port().to_string(), "--name", "carol"])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the client starts");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("piped");
+        stdin
+            .write_all(script.as_bytes())
+            .expect("the client reads");
+    }
+    let out = child
+        .wait_with_output()
+        .expect("the client runs to the end");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        !stdout.contains('\x1b'),
+        "escape codes in piped output:\n{stdout:?}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    for expected in [
+        "(server): 2 users online:",
+        "(server): - bob: FREE",
+        "(server): - carol: FREE (you)",
+        "(server): You are now connected to bob",
+        "(server): You ended the chat with bob",
+        "(server): Goodbye!",
+    ] {
+        assert!(lines.contains(&expected), "no {expected:?} in {lines:#?}");
+    }
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("USER") || l.starts_with("carol") || l.starts_with("name>")),
+        "a table or a prompt in piped output: {lines:#?}"
+    );
+    // A mistyped, slash-style command in a chat is a message, as in the original.
+    bob.expect_line("carol: hello from a script");
+    bob.expect_line("carol: /quit");
+}
+
+/// Outside a chat, a mistyped command is refused by the server, and the refusal mentions help.
+#[test]
+fn a_mistyped_command_outside_a_chat_mentions_help() {
+    let server = Server::start();
+    let mut alice = server.client("alice");
+    alice.send("stauts");
+    let refusal = alice.expect("(server): You are not in a chat");
+    assert!(refusal.contains("help"), "{refusal}");
+}
+
+/// `client --name carol` registers without asking.
+#[test]
+fn name_flag_registers_without_asking() {
+    let server = Server::start();
+    let mut carol = server.spawn_client_with("127.0.0.1", &["--name", "carol"]);
+    carol.expect_line(
+        "(server): Hello carol! Type status to see who is here, connect <user> to chat, help for more.",
+    );
+    carol.send("status");
+    carol.expect_line("(server): - carol: FREE (you)");
+}
+
+/// `--help` lists the arguments and defaults and exits 0; `--version` prints the version.
+#[test]
+fn help_and_version_flags() {
+    let help = run_to_exit("client", &["--help"], WAIT);
+    assert_eq!(help.code, Some(0), "{help:#?}");
+    let text = help.stdout.join("\n");
+    for needle in ["<HOST>", "<PORT>", "--name <NAME>", "--version", "NO_COLOR"] {
+        assert!(
+            text.contains(needle),
+            "client --help lacks {needle}:\n{text}"
+        );
+    }
+    for code in ["0 ", "1 ", "2 "] {
+        assert!(
+            help.stdout.iter().any(|l| l.trim_start().starts_with(code)),
+            "client --help does not explain exit status {code}:\n{text}"
+        );
+    }
+
+    let version = run_to_exit("client", &["--version"], WAIT);
+    assert_eq!(version.code, Some(0), "{version:#?}");
+    assert_eq!(
+        version.stdout,
+        [format!("client {}", env!("CARGO_PKG_VERSION"))]
+    );
+
+    let help = run_to_exit("server", &["--help"], WAIT);
+    assert_eq!(help.code, Some(0), "{help:#?}");
+    let text = help.stdout.join("\n");
+    for needle in ["<PORT>", "[default: 30]", "--name-timeout", "--version"] {
+        assert!(
+            text.contains(needle),
+            "server --help lacks {needle}:\n{text}"
+        );
+    }
+}
+
+/// Exit codes: 2 for usage errors (one line on stderr), 1 when the connection is lost.
+#[test]
+fn exit_codes_for_usage_errors_and_a_lost_server() {
+    for args in [&[][..], &["localhost"], &["localhost", "1", "--bogus"]] {
+        let run = run_to_exit("client", args, WAIT);
+        assert_eq!(run.code, Some(2), "client {args:?}: {run:#?}");
+        assert_eq!(run.stderr.len(), 1, "client {args:?}: {run:#?}");
+    }
+
+    let server = Server::start();
+    let mut alice = server.client("alice");
+    server.signal("KILL");
+    alice.expect_line("(client): lost the connection to the server");
+    assert_eq!(alice.expect_exit(WAIT), 1);
+}

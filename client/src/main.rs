@@ -40,16 +40,8 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            let first = err
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("bad arguments")
-                .to_string();
-            eprintln!(
-                "client: {}; usage: client HOST PORT (see client --help)",
-                first.trim_start_matches("error: ")
-            );
+            let problem = common::usage::one_line(&err.to_string());
+            eprintln!("client: {problem}; usage: client HOST PORT (see client --help)");
             return ExitCode::from(2);
         }
     };

@@ -93,9 +93,13 @@ impl Reader {
         }
         match parsed {
             Ok(ServerLine::Notice(notice)) => {
-                self.follow(&notice);
+                let registration = self.follow(&notice);
                 self.screen
                     .notice(&escape_for_terminal(&notice.to_string()));
+                // Only now: a refused `--name` ends the client, and the reason must be on screen.
+                if let Some(outcome) = registration {
+                    let _ = self.registration.send(outcome);
+                }
                 if let Notice::StatusHeader(n) = notice {
                     if self.screen.interactive() && n > 0 {
                         self.status = Some(StatusRows::new(n));
@@ -181,17 +185,16 @@ impl Reader {
     }
 
     /// Updates the shared state from a notice.
-    fn follow(&self, notice: &Notice) {
+    /// Returns the outcome of a name proposal, to pass on once the notice is shown.
+    fn follow(&self, notice: &Notice) -> Option<Registration> {
         let mut state = self.state.lock();
         match notice {
             Notice::Registered(name) if state.name.is_none() => {
                 state.name = Some(name.clone());
-                let _ = self.registration.send(Registration::Accepted);
+                return Some(Registration::Accepted);
             }
             Notice::NameTaken(_) | Notice::NameInvalid(_) if state.name.is_none() => {
-                let _ = self
-                    .registration
-                    .send(Registration::Refused(notice.to_string()));
+                return Some(Registration::Refused(notice.to_string()));
             }
             Notice::Connected(peer) => {
                 state.end_chat();
@@ -206,5 +209,6 @@ impl Reader {
             }
             _ => {}
         }
+        None
     }
 }

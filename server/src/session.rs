@@ -289,19 +289,21 @@ impl Session {
     /// the partner. The sender's line fitted [`MAX_LINE_LEN`], but the name can take the relayed
     /// line past it, and the partner's client would then drop it: the sender is told instead.
     fn relay_if_it_fits(&self, to_partner: &mut Vec<u8>, line: &ServerLine, len: usize) {
-        let wire = line.to_string();
-        if wire.len() > MAX_LINE_LEN {
-            let room = MAX_LINE_LEN.saturating_sub(wire.len() - len);
+        use std::io::Write;
+        // Formatted straight into the batch: no allocation per relayed line.
+        let start = to_partner.len();
+        let _ = writeln!(to_partner, "{line}");
+        let wire_len = to_partner.len() - start - 1;
+        if wire_len > MAX_LINE_LEN {
+            to_partner.truncate(start);
+            let room = MAX_LINE_LEN.saturating_sub(wire_len - len);
             self.users.tell(
                 self.id,
                 Notice::Error(format!(
                     "message too long (more than {room} bytes after your name); it was not sent"
                 )),
             );
-            return;
         }
-        to_partner.extend_from_slice(wire.as_bytes());
-        to_partner.push(b'\n');
     }
 
     fn flush(&self, to_partner: &mut Vec<u8>) {

@@ -34,6 +34,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 /// Serves `listener` until `shutdown` receives a message (or its sender is dropped), then
 /// tells every client, closes every connection and returns.
 pub fn run(listener: TcpListener, config: Config, shutdown: Receiver<()>) {
+    if let Err(err) = listen::set_client_options(&listener) {
+        log!("warning: cannot set keepalive and no-delay on client sockets: {err}");
+    }
     let users = Arc::new(Users::new(config.max_clients));
     let config = Arc::new(config);
     let stopping = Arc::new(AtomicBool::new(false));

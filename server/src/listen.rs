@@ -1,8 +1,9 @@
 //! Binding the listening socket and telling the operator where clients can reach it.
 
-use socket2::{Domain, Socket, Type};
+use socket2::{Domain, SockRef, Socket, TcpKeepalive, Type};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::time::Duration;
 
 /// Pending connections the kernel holds before `accept`: a whole lab may start at once.
 const BACKLOG: i32 = 1024;
@@ -29,6 +30,27 @@ fn bind_on(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.bind(&addr.into())?;
     socket.listen(BACKLOG)?;
     Ok(socket.into())
+}
+
+/// Sets the options every client socket needs on the listener itself: Linux copies them to
+/// each accepted socket, which saves five system calls per connection.
+///
+/// - `TCP_NODELAY`: a chat line goes out at once.
+/// - Keepalive (20 s idle, 4 probes 5 s apart) and `TCP_USER_TIMEOUT` 40 s: a client host that
+///   vanishes without a FIN is noticed in about 40 seconds, whether or not data is waiting for
+///   it (keepalive alone stays silent while data is unacknowledged).
+///
+/// # Errors
+/// The failing `setsockopt`.
+pub fn set_client_options(listener: &TcpListener) -> io::Result<()> {
+    let socket = SockRef::from(listener);
+    socket.set_nodelay(true)?;
+    let keepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(20))
+        .with_interval(Duration::from_secs(5))
+        .with_retries(4);
+    socket.set_tcp_keepalive(&keepalive)?;
+    socket.set_tcp_user_timeout(Some(Duration::from_secs(40)))
 }
 
 /// The addresses of this machine that clients can use, loopback first.

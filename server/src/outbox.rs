@@ -30,7 +30,7 @@ const WRITER_STACK: usize = 64 * 1024;
 pub struct Outbox {
     state: Mutex<State>,
     closed: Condvar,
-    socket: TcpStream,
+    socket: Arc<TcpStream>,
     limit: usize,
 }
 
@@ -69,8 +69,9 @@ enum Sent {
 }
 
 impl Outbox {
-    /// An outbox for `socket` (a clone of the connection) that holds at most `limit` bytes.
-    pub fn new(socket: TcpStream, limit: usize) -> Outbox {
+    /// An outbox for `socket` (shared with the session that reads it) that holds at most
+    /// `limit` bytes.
+    pub fn new(socket: Arc<TcpStream>, limit: usize) -> Outbox {
         Outbox {
             state: Mutex::new(State::default()),
             closed: Condvar::new(),
@@ -156,7 +157,7 @@ impl Outbox {
     }
 
     fn write_until_empty(&self) {
-        let mut socket = &self.socket;
+        let mut socket: &TcpStream = &self.socket;
         let mut state = self.state.lock();
         loop {
             if state.cut_off {

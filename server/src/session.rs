@@ -12,11 +12,10 @@ use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
 use common::framing::{LineBuffer, LineError};
 use common::limits::MAX_LINE_LEN;
 use common::protocol::{Command, Name, Notice, ServerLine};
-use socket2::{SockRef, TcpKeepalive};
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The read buffer of an idle connection: a person typing never fills it.
 const MIN_READ_CHUNK: usize = 4 * 1024;
@@ -27,14 +26,10 @@ const MAX_READ_CHUNK: usize = 64 * 1024;
 /// Serves one accepted connection until it leaves or the server shuts it down.
 pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
     let peer = stream.peer_addr().ok();
-    if let Err(err) = configure(&stream) {
-        log!("could not set up the connection from {}: {err}", show(peer));
-        return;
-    }
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
-    let outbox = Arc::new(Outbox::new(write_half, config.backlog_limit));
+    // One socket, one file descriptor: the reader and the outbox share it (`&TcpStream` reads
+    // and writes), so a server with N clients needs N descriptors, not 2N.
+    let stream = Arc::new(stream);
+    let outbox = Arc::new(Outbox::new(Arc::clone(&stream), config.backlog_limit));
     let id = match users.join(Arc::clone(&outbox)) {
         Ok(id) => id,
         Err(refused) => {
@@ -67,19 +62,6 @@ pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
     }
 }
 
-fn configure(stream: &TcpStream) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let socket = SockRef::from(stream);
-    // A host that vanishes without a FIN while idle is noticed in 20 + 5 * 4 = 40 seconds.
-    let keepalive = TcpKeepalive::new()
-        .with_time(Duration::from_secs(20))
-        .with_interval(Duration::from_secs(5))
-        .with_retries(4);
-    socket.set_tcp_keepalive(&keepalive)?;
-    // Keepalive stays silent while data waits to be acknowledged; this bounds that case too.
-    socket.set_tcp_user_timeout(Some(Duration::from_secs(40)))
-}
-
 fn show(peer: Option<SocketAddr>) -> String {
     peer.map_or_else(|| "an unknown address".into(), |p| p.to_string())
 }
@@ -94,7 +76,7 @@ fn log_change(change: &ChatChange) {
 
 /// The socket's read half with its line framing.
 struct Reader {
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
     lines: LineBuffer,
     chunk: Vec<u8>,
 }
@@ -110,7 +92,7 @@ enum ReadOutcome {
 }
 
 impl Reader {
-    fn new(stream: TcpStream) -> Reader {
+    fn new(stream: Arc<TcpStream>) -> Reader {
         Reader {
             stream,
             lines: LineBuffer::new(),
@@ -119,7 +101,7 @@ impl Reader {
     }
 
     fn read_more(&mut self) -> ReadOutcome {
-        match self.stream.read(&mut self.chunk) {
+        match (&*self.stream).read(&mut self.chunk) {
             Ok(0) => ReadOutcome::Closed,
             Ok(n) => {
                 self.lines.extend(&self.chunk[..n]);

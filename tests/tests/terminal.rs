@@ -212,6 +212,15 @@ impl Drop for Pane {
     }
 }
 
+/// Runs the tests of this file one at a time: each drives a terminal through tmux, and on a
+/// two-core machine fifteen of them at once starve the editors they are timing.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// alice at a terminal, registered with `--name` and in a chat with bob (piped).
 fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, tests::Client)> {
     let bob = server.client("bob");
@@ -228,6 +237,7 @@ fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, te
 /// finishes the line bob receives all of it, exactly.
 #[test]
 fn a_message_arriving_mid_line_does_not_garble_it() {
+    let _serial = serial();
     let server = Server::start();
     let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -236,14 +246,14 @@ fn a_message_arriving_mid_line_does_not_garble_it() {
     alice.wait_last_row("alice -> bob> hello bob, how a");
 
     bob.send("sorry to interrupt!");
-    let screen = alice.wait("bob's message on a row of its own", |s| {
-        s.iter().any(|r| r == "bob: sorry to interrupt!")
-    });
-    assert_eq!(
-        screen.last().map(String::as_str),
-        Some("alice -> bob> hello bob, how a"),
-        "the half-typed line is not intact under the message:\n{}",
-        screen.join("\n")
+    // The editor prints the message, then redraws the prompt: wait for both, since a screen
+    // caught between the two is not yet the settled one. A garbled line never settles.
+    alice.wait(
+        "bob's message on a row of its own, the half-typed line intact under it",
+        |s| {
+            s.iter().any(|r| r == "bob: sorry to interrupt!")
+                && s.last().map(String::as_str) == Some("alice -> bob> hello bob, how a")
+        },
     );
 
     alice.type_text("re you?");
@@ -265,6 +275,7 @@ fn a_message_arriving_mid_line_does_not_garble_it() {
 /// The prompt says where you are and changes with the chat, with no key pressed.
 #[test]
 fn the_prompt_follows_the_chat() {
+    let _serial = serial();
     let server = Server::start();
     let mut bob = server.client("bob");
     let Some(alice) = Pane::client(&server, &[], Colour::Allowed) else {
@@ -285,6 +296,7 @@ fn the_prompt_follows_the_chat() {
 /// Up brings back the last line; Ctrl+A and Ctrl+E move to the start and end of the line.
 #[test]
 fn history_and_line_editing_keys() {
+    let _serial = serial();
     let server = Server::start();
     let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -309,6 +321,7 @@ fn history_and_line_editing_keys() {
 /// `status` at a terminal is an aligned table with your own row marked.
 #[test]
 fn status_is_an_aligned_table() {
+    let _serial = serial();
     let server = Server::start();
     let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -336,6 +349,7 @@ fn status_is_an_aligned_table() {
 /// `help` lists every command, one line each.
 #[test]
 fn help_lists_every_command() {
+    let _serial = serial();
     let server = Server::start();
     let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -364,6 +378,7 @@ fn help_lists_every_command() {
 /// the terminal back.
 #[test]
 fn ctrl_c_ends_the_chat_and_exits_0() {
+    let _serial = serial();
     let server = Server::start();
     let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -384,6 +399,7 @@ fn ctrl_c_ends_the_chat_and_exits_0() {
 /// Ctrl+D on an empty line closes: exit 0, terminal given back.
 #[test]
 fn ctrl_d_closes() {
+    let _serial = serial();
     let server = Server::start();
     let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -397,6 +413,7 @@ fn ctrl_d_closes() {
 /// and the terminal is given back.
 #[test]
 fn losing_the_server_mid_chat_says_so_and_exits_1() {
+    let _serial = serial();
     let server = Server::start();
     let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -421,6 +438,7 @@ fn losing_the_server_mid_chat_says_so_and_exits_1() {
 /// `--name` with a taken name at a terminal: a clear error, exit 1, terminal given back.
 #[test]
 fn a_taken_name_at_the_terminal_exits_1() {
+    let _serial = serial();
     let server = Server::start();
     let _alice = server.client("alice");
     let Some(late) = Pane::client(&server, &["--name", "alice"], Colour::Allowed) else {
@@ -436,6 +454,7 @@ fn a_taken_name_at_the_terminal_exits_1() {
 /// `NO_COLOR` set there is no escape code on the screen at all.
 #[test]
 fn colours_at_a_terminal_unless_no_color() {
+    let _serial = serial();
     for colour in [Colour::Allowed, Colour::NoColor] {
         let server = Server::start();
         let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, colour) else {
@@ -482,6 +501,7 @@ fn colours_at_a_terminal_unless_no_color() {
 /// colours allowed and a colour `TERM`. The status answer is the server's own lines.
 #[test]
 fn piped_output_has_no_escape_codes() {
+    let _serial = serial();
     let server = Server::start();
     let bob = server.client("bob");
     let script =
@@ -536,6 +556,7 @@ fn piped_output_has_no_escape_codes() {
 /// Outside a chat, a mistyped command is refused by the server, and the refusal mentions help.
 #[test]
 fn a_mistyped_command_outside_a_chat_mentions_help() {
+    let _serial = serial();
     let server = Server::start();
     let mut alice = server.client("alice");
     alice.send("stauts");
@@ -546,6 +567,7 @@ fn a_mistyped_command_outside_a_chat_mentions_help() {
 /// `client --name carol` registers without asking.
 #[test]
 fn name_flag_registers_without_asking() {
+    let _serial = serial();
     let server = Server::start();
     let mut carol = server.spawn_client_with("127.0.0.1", &["--name", "carol"]);
     carol.expect_line(
@@ -558,6 +580,7 @@ fn name_flag_registers_without_asking() {
 /// `--help` lists the arguments and defaults and exits 0; `--version` prints the version.
 #[test]
 fn help_and_version_flags() {
+    let _serial = serial();
     let help = run_to_exit("client", &["--help"], WAIT);
     assert_eq!(help.code, Some(0), "{help:#?}");
     let text = help.stdout.join("\n");
@@ -595,6 +618,7 @@ fn help_and_version_flags() {
 /// Exit codes: 2 for usage errors (one line on stderr), 1 when the connection is lost.
 #[test]
 fn exit_codes_for_usage_errors_and_a_lost_server() {
+    let _serial = serial();
     for args in [&[][..], &["localhost"], &["localhost", "1", "--bogus"]] {
         let run = run_to_exit("client", args, WAIT);
         assert_eq!(run.code, Some(2), "client {args:?}: {run:#?}");

@@ -104,12 +104,26 @@ impl Outbox {
     /// Sends what is queued without blocking. If the socket cannot take it all, a writer
     /// thread finishes the job. Call it after releasing the user-table lock.
     pub fn flush(self: &Arc<Self>) {
-        let mut state = self.state.lock();
-        if state.writing || state.done {
-            return;
+        {
+            let mut state = self.state.lock();
+            if state.writing || state.done {
+                return;
+            }
+            state.writing = true;
         }
-        state.writing = true;
+        self.drain(false);
+    }
+
+    /// The writer's loop: sends until the queue is empty, then gives up the writer role (and
+    /// shuts the socket down if the outbox is closing). Without `blocking`, a full socket
+    /// buffer hands the role to a writer thread instead of waiting.
+    fn drain(self: &Arc<Self>, blocking: bool) {
+        let mut state = self.state.lock();
         loop {
+            if state.cut_off {
+                state.writing = false;
+                return;
+            }
             if state.queued.is_empty() {
                 state.writing = false;
                 if state.closing {
@@ -119,7 +133,14 @@ impl Outbox {
             }
             let batch = std::mem::take(&mut state.queued);
             drop(state);
-            let sent = send_now(&self.socket, &batch);
+            let sent = if blocking {
+                match (&*self.socket).write_all(&batch) {
+                    Ok(()) => Sent::All,
+                    Err(_) => Sent::Failed,
+                }
+            } else {
+                send_now(&self.socket, &batch)
+            };
             state = self.state.lock();
             match sent {
                 Sent::All => {}
@@ -147,39 +168,12 @@ impl Outbox {
         let spawned = thread::Builder::new()
             .name("writer".into())
             .stack_size(WRITER_STACK)
-            .spawn(move || outbox.write_until_empty());
+            .spawn(move || outbox.drain(true));
         if spawned.is_err() {
             // No thread to wait on this client: it cannot be served.
             let mut state = self.state.lock();
             state.writing = false;
             self.cut_off(&mut state);
-        }
-    }
-
-    fn write_until_empty(&self) {
-        let mut socket: &TcpStream = &self.socket;
-        let mut state = self.state.lock();
-        loop {
-            if state.cut_off {
-                state.writing = false;
-                return;
-            }
-            if state.queued.is_empty() {
-                state.writing = false;
-                if state.closing {
-                    self.shut(&mut state);
-                }
-                return;
-            }
-            let batch = std::mem::take(&mut state.queued);
-            drop(state);
-            let ok = socket.write_all(&batch).is_ok();
-            state = self.state.lock();
-            if !ok {
-                state.writing = false;
-                self.cut_off(&mut state);
-                return;
-            }
         }
     }
 

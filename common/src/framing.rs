@@ -4,7 +4,7 @@
 //! protocol at once (that is what lets the server relay a burst in one write). [`LineBuffer`]
 //! is the pure part of that: bytes in, lines out, with the length limit enforced while the
 //! bytes arrive, so a peer that sends a gigabyte without a newline costs at most
-//! [`MAX_LINE_LEN`](crate::limits::MAX_LINE_LEN) bytes of memory.
+//! [`MAX_LINE_LEN`] bytes of memory.
 
 use crate::limits::{MAX_DISCARD_LEN, MAX_LINE_LEN};
 use thiserror::Error;

@@ -26,7 +26,7 @@ mod server_line;
 
 pub use command::{Command, CommandError};
 pub use notice::{Notice, Presence, StatusEntry};
-pub use server_line::ServerLine;
+pub use server_line::{ServerLine, UnknownServerLine};
 
 /// A registered user's name: 1 to [`MAX_NAME_LEN`] letters, digits, `_`, `-` or `.`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

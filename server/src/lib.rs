@@ -6,7 +6,7 @@
 //! - [`session`]: one thread per connection, turning lines into table calls.
 //! - [`outbox`]: each client's queued output and the thread that writes it.
 //! - [`config`]: the operator's choices.
-//! - [`log`]: timestamped lines on stderr.
+//! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
 
 pub mod config;

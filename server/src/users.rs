@@ -5,7 +5,7 @@
 //! decide under the lock and queue every resulting line to the affected outboxes under the same
 //! lock, so each client hears events in the order they happened; never read or write a socket
 //! under it. Queuing is a memory copy ([`Outbox::push`]); the table remembers which outboxes it
-//! touched, and the guard ([`Locked`]) flushes them after the lock is released.
+//! touched, and the guard (`Locked`) flushes them after the lock is released.
 
 use crate::outbox::Outbox;
 use common::limits::MAX_NAME_LEN;

@@ -20,6 +20,7 @@
 
 use crate::state::State;
 use crate::style::Palette;
+use common::input::Input;
 use common::protocol::Name;
 use parking_lot::Mutex;
 use reedline::{
@@ -144,11 +145,7 @@ impl LineSource for LineEditor {
             // One wire line per typed line: a line break inside an entry must not smuggle a
             // second, raw line (`close`, `connect x`) past the `msg` prefix.
             Ok(Signal::Success(entry)) if entry.contains(['\n', '\r']) => {
-                self.pending = entry
-                    .split(['\n', '\r'])
-                    .filter(|l| !l.is_empty())
-                    .map(String::from)
-                    .collect();
+                self.pending = split_entry(&entry).into();
                 self.next()
             }
             Ok(Signal::Success(line)) => Typed::Line(line),
@@ -164,6 +161,23 @@ impl LineSource for LineEditor {
             Err(_) => Typed::End,
         }
     }
+}
+
+/// One typed line per line of a multi-line entry. An entry that starts with `secure:` stays
+/// secret to its end: every following line is sealed too, never sent as plain chat.
+fn split_entry(entry: &str) -> Vec<String> {
+    let mut lines = entry.split(['\n', '\r']).filter(|l| !l.is_empty());
+    let Some(first) = lines.next() else {
+        return Vec::new();
+    };
+    let secret = matches!(Input::parse(first), Input::Secure(_));
+    std::iter::once(first.to_string())
+        .chain(lines.map(|line| match Input::parse(line) {
+            Input::Secure(_) => line.to_string(),
+            _ if secret => format!("secure: {line}"),
+            _ => line.to_string(),
+        }))
+        .collect()
 }
 
 /// Ends the prompt's line so that what follows starts on a line of its own.
@@ -228,6 +242,17 @@ impl Highlighter for Unstyled {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pasted entry that starts with `secure:` is sealed line by line, to its end.
+    #[test]
+    fn a_secure_entry_stays_secure_to_its_end() {
+        assert_eq!(
+            split_entry("secure: a\nb\r\nsecure: c\n"),
+            ["secure: a", "secure: b", "secure: c"]
+        );
+        assert_eq!(split_entry("hi\nclose"), ["hi", "close"]);
+        assert_eq!(split_entry("\n"), Vec::<String>::new());
+    }
 
     #[test]
     fn the_prompt_says_where_you_are() {

@@ -27,8 +27,12 @@ pub enum Input {
 
 impl Input {
     /// Reads one typed line (without its line ending).
+    ///
+    /// `secure:` is recognised generously (leading spaces, any case, a space before the
+    /// colon): a person who meant a secret must never have it sent as plain chat because of a
+    /// stray space or a capital letter.
     pub fn parse(line: &str) -> Input {
-        if let Some(text) = line.strip_prefix("secure:") {
+        if let Some(text) = secure_text(line) {
             return Input::Secure(text.strip_prefix(' ').unwrap_or(text).to_string());
         }
         let trimmed = line.trim();
@@ -48,6 +52,16 @@ impl Input {
     }
 }
 
+/// The text after `secure:` if `line` is a secure command in any spelling a person might type.
+fn secure_text(line: &str) -> Option<&str> {
+    let start = line.trim_start();
+    let word = start.get(..6)?;
+    if !word.eq_ignore_ascii_case("secure") {
+        return None;
+    }
+    start[6..].trim_start().strip_prefix(':')
+}
+
 #[cfg(test)]
 mod tests {
     use super::Input;
@@ -65,6 +79,14 @@ mod tests {
             ("connect", Input::Connect("".into())),
             ("secure: hi there", Input::Secure("hi there".into())),
             ("secure:x", Input::Secure("x".into())),
+            (
+                " secure: the door code",
+                Input::Secure("the door code".into()),
+            ),
+            ("Secure: pin 1234", Input::Secure("pin 1234".into())),
+            ("SECURE : x", Input::Secure("x".into())),
+            ("securely done", Input::Message("securely done".into())),
+            ("secure", Input::Message("secure".into())),
             ("key_param 12", Input::Message("key_param 12".into())),
             ("GEN_KEYS", Input::Message("GEN_KEYS".into())),
             ("msg hi", Input::Message("msg hi".into())),

@@ -292,3 +292,31 @@ fn every_chat_gets_fresh_keys() {
     alice.send("secure: two");
     bob.expect_line("alice (secure): two");
 }
+
+/// A secret typed with a stray space, a capital or a space before the colon is still sealed:
+/// it never reaches the wire in plain text.
+#[test]
+fn sloppy_secure_spellings_are_still_sealed() {
+    let server = Server::start();
+    let relay = Relay::honest(server.port());
+    let mut alice = client_at(relay.port(), "alice");
+    let mut bob = client_at(relay.port(), "bob");
+    pair_and_codes(&mut alice, &bob);
+    for (typed, shown) in [
+        (" secure: door code sesame", "door code sesame"),
+        ("Secure: pin is unicorn", "pin is unicorn"),
+        ("SECURE : vault in cellar", "vault in cellar"),
+    ] {
+        alice.send(typed);
+        bob.expect_line(&format!("alice (secure): {shown}"));
+    }
+    bob.send("done");
+    alice.expect_line("bob: done");
+    let seen = wire(&relay);
+    for secret in ["sesame", "unicorn", "cellar"] {
+        assert!(
+            !seen.contains(secret),
+            "{secret} crossed the wire in plain: {seen}"
+        );
+    }
+}

@@ -19,7 +19,7 @@ pub mod users;
 use crate::config::Config;
 use crate::users::Users;
 use crossbeam_channel::Receiver;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -49,9 +49,7 @@ pub fn run(listener: TcpListener, config: Config, shutdown: Receiver<()>) {
     log!("shutting down: telling {} connection(s)", users.len());
     stopping.store(true, Ordering::SeqCst);
     let outboxes = users.shut_down();
-    if let Some(addr) = local {
-        wake(addr);
-    }
+    let woken = local.is_some_and(wake);
     let deadline = Instant::now() + SHUTDOWN_GRACE;
     let unfinished = outboxes.iter().filter(|o| !o.wait_closed(deadline)).count();
     for outbox in &outboxes {
@@ -60,7 +58,10 @@ pub fn run(listener: TcpListener, config: Config, shutdown: Receiver<()>) {
     if unfinished > 0 {
         log!("{unfinished} client(s) did not take their last lines in time; cut off");
     }
-    let _ = acceptor.join();
+    if woken {
+        let _ = acceptor.join();
+    }
+    // Otherwise the acceptor stays blocked in `accept` and ends with the process.
     log!("server stopped");
 }
 
@@ -94,14 +95,21 @@ fn accept_loop(
     }
 }
 
-/// Unblocks the acceptor's `accept` by connecting to it.
-fn wake(addr: SocketAddr) {
-    let mut target = addr;
-    if target.ip().is_unspecified() {
-        target.set_ip(match addr {
-            SocketAddr::V4(_) => [127, 0, 0, 1].into(),
-            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-        });
-    }
-    let _ = TcpStream::connect_timeout(&target, Duration::from_millis(500));
+/// Unblocks the acceptor's `accept` by connecting to it; true if a connection was made.
+///
+/// A listener on every address is tried on IPv4 loopback first (a dual-stack socket accepts
+/// it too), then on IPv6 loopback: on some machines `::1` does not exist.
+fn wake(addr: SocketAddr) -> bool {
+    let port = addr.port();
+    let targets: Vec<SocketAddr> = match addr.ip() {
+        ip if !ip.is_unspecified() => vec![addr],
+        IpAddr::V4(_) => vec![(Ipv4Addr::LOCALHOST, port).into()],
+        IpAddr::V6(_) => vec![
+            (Ipv4Addr::LOCALHOST, port).into(),
+            (Ipv6Addr::LOCALHOST, port).into(),
+        ],
+    };
+    targets
+        .iter()
+        .any(|target| TcpStream::connect_timeout(target, Duration::from_millis(500)).is_ok())
 }

@@ -215,3 +215,63 @@ fn vanished_client_host_is_detected_by_keepalive() {
         let _ = child.wait();
     }
 }
+
+/// A namespace of its own whose loopback has no IPv6 (as in many containers); removed on drop.
+struct Ipv4Only {
+    ns: String,
+}
+
+impl Drop for Ipv4Only {
+    fn drop(&mut self) {
+        let _ = ip(&["netns".into(), "del".into(), self.ns.clone()]);
+    }
+}
+
+/// Ctrl+C stops the server even where `::1` does not exist: waking its acceptor must not
+/// depend on IPv6 loopback.
+#[test]
+fn server_stops_on_a_machine_without_ipv6_loopback() {
+    let ns = format!("lc4only{}", std::process::id());
+    if let Err(reason) = ip(&["netns".into(), "add".into(), ns.clone()]) {
+        eprintln!("SKIPPED server_stops_on_a_machine_without_ipv6_loopback: cannot make a network namespace here ({reason})");
+        return;
+    }
+    let guard = Ipv4Only { ns };
+    let setup = [vec!["-n", &guard.ns, "link", "set", "lo", "up"]];
+    for step in setup {
+        ip(&step.into_iter().map(String::from).collect::<Vec<_>>()).expect("lo comes up");
+    }
+    let sysctl = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &guard.ns,
+            "sysctl",
+            "-qw",
+            "net.ipv6.conf.lo.disable_ipv6=1",
+        ])
+        .status();
+    if !sysctl.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED server_stops_on_a_machine_without_ipv6_loopback: cannot turn IPv6 off on loopback");
+        return;
+    }
+    let (mut server, out) = Lab::spawn(&guard.ns, "server", &["0"]);
+    wait(&out, "Listening on port ", Duration::from_secs(10));
+    let status = Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let exited = loop {
+        if let Ok(Some(status)) = server.try_wait() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = server.kill();
+    let status = exited.expect("the server did not exit within 5 s of Ctrl+C");
+    assert_eq!(status.code(), Some(0));
+}

@@ -35,12 +35,17 @@ pub enum KeyStep {
 }
 
 impl Keys {
-    /// The server asked for keys in the group named `group`.
-    pub fn start(&mut self, group: &str) -> KeyStep {
+    /// The server asked for keys in the group named `group` for the chat numbered `chat`.
+    pub fn start(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
         match group.parse::<Group>() {
             Ok(group) => {
                 let pair = KeyPair::generate(group);
-                let command = Command::KeyParam(pair.public().to_string());
+                let value = pair.public();
+                // The chat number ties our answer to this chat (an original server sends none).
+                let command = Command::KeyParam(match chat {
+                    Some(chat) => format!("{chat} {value}"),
+                    None => value.to_string(),
+                });
                 *self = Keys::Waiting(pair);
                 KeyStep::Send(command)
             }

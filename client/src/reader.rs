@@ -110,8 +110,8 @@ impl Reader {
                 self.screen.chat(&from, &escape_for_terminal(&text));
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
-            Ok(ServerLine::GenKeys(group)) => {
-                let step = self.state.lock().keys.start(&group);
+            Ok(ServerLine::GenKeys { group, chat }) => {
+                let step = self.state.lock().keys.start(&group, chat);
                 self.key_step(step);
             }
             Ok(ServerLine::KeyParam(value)) => {

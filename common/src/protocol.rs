@@ -9,7 +9,7 @@
 //! (server): <notice>             only the server writes "(server):"; names cannot hold "()"
 //! <name>: <text>                 chat, always prefixed with the sender's registered name
 //! <name> (secure): <payload>     sealed chat
-//! GEN_KEYS <group>               start a key agreement (no colon after the first word)
+//! GEN_KEYS <group> <chat>        start a key agreement (no colon after the first word)
 //! key_param <number>             the partner's public Diffie-Hellman value
 //! ```
 //!

@@ -75,7 +75,8 @@ fn server_line() -> impl Strategy<Value = ServerLine> {
         notice().prop_map(ServerLine::Notice),
         (name(), text()).prop_map(|(from, text)| ServerLine::Chat { from, text }),
         (name(), text()).prop_map(|(from, payload)| ServerLine::Secure { from, payload }),
-        text().prop_map(ServerLine::GenKeys),
+        ("[a-z0-9]{1,12}", proptest::option::of(any::<u64>()))
+            .prop_map(|(group, chat)| ServerLine::GenKeys { group, chat }),
         text().prop_map(ServerLine::KeyParam),
     ]
 }

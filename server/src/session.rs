@@ -207,7 +207,7 @@ impl Session {
                     Ok(Command::KeyParam(value)) => {
                         self.flush(&mut to_partner);
                         if self.users.relay_key_param(self.id, &value) == KeyTurn::NotExpected {
-                            // The chat's key is agreed already: this is someone typing.
+                            // Not a value this chat waits for: this is someone typing.
                             let len = line.len();
                             let chat = ServerLine::Chat {
                                 from: name.clone(),
@@ -245,12 +245,8 @@ impl Session {
         match command {
             Command::Status => self.users.status(self.id),
             Command::Connect(target) => {
-                let gen_keys = self
-                    .config
-                    .dh_group
-                    .as_ref()
-                    .map(|g| ServerLine::GenKeys(g.clone()));
-                log_change(&self.users.connect(self.id, &target, gen_keys.as_ref()));
+                let group = self.config.dh_group.as_deref();
+                log_change(&self.users.connect(self.id, &target, group));
             }
             Command::Goodbye => log_change(&self.users.goodbye(self.id)),
             Command::Help => {

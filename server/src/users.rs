@@ -30,6 +30,8 @@ struct Table {
     conns: HashMap<ConnId, Conn>,
     by_name: BTreeMap<Name, ConnId>,
     shutting_down: bool,
+    /// The number the next chat gets.
+    next_chat: u64,
     /// Outboxes queued to under the current lock, to flush once it is released.
     touched: Vec<Arc<Outbox>>,
 }
@@ -70,8 +72,10 @@ struct Conn {
     outbox: Arc<Outbox>,
     name: Option<Name>,
     partner: Option<ConnId>,
-    /// In a chat whose `GEN_KEYS` this client has not answered yet: its next `key_param` is
-    /// its public value; any later one is chat text.
+    /// The number of the chat this client is in, as sent in its `GEN_KEYS`.
+    chat: Option<u64>,
+    /// In a chat whose `GEN_KEYS` this client has not answered yet: its `key_param` for this
+    /// chat's number is its public value; any later one is chat text.
     owes_key_param: bool,
 }
 
@@ -89,9 +93,9 @@ pub enum JoinRefused {
 pub enum KeyTurn {
     /// It was the awaited public value and went to the partner.
     Forwarded,
-    /// It was refused (not a number, or not in a chat); the sender was told.
-    Refused,
-    /// This chat's values were exchanged already: the line is chat text.
+    /// It answered a chat that is over; it was dropped.
+    Stale,
+    /// Not a public value this chat waits for: the line is chat text.
     NotExpected,
 }
 
@@ -136,10 +140,12 @@ impl Table {
     fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
         let me = self.conns.get_mut(&id)?;
         me.owes_key_param = false;
+        me.chat = None;
         let partner = me.partner.take()?;
         if let Some(p) = self.conns.get_mut(&partner) {
             p.partner = None;
             p.owes_key_param = false;
+            p.chat = None;
         }
         Some(partner)
     }
@@ -180,6 +186,7 @@ impl Users {
                 outbox,
                 name: None,
                 partner: None,
+                chat: None,
                 owes_key_param: false,
             },
         );
@@ -227,8 +234,9 @@ impl Users {
     }
 
     /// Pairs `id` with the user named `target` if both are FREE; tells both, or tells `id` why
-    /// not. `gen_keys`, when given, is sent to both right after the connect notice.
-    pub fn connect(&self, id: ConnId, target: &str, gen_keys: Option<&ServerLine>) -> ChatChange {
+    /// not. With a Diffie-Hellman `group`, both are sent `GEN_KEYS <group> <chat>` right after
+    /// the connect notice.
+    pub fn connect(&self, id: ConnId, target: &str, group: Option<&str>) -> ChatChange {
         let mut table = self.lock();
         let Some(me) = table.name_of(id).cloned() else {
             return ChatChange::None;
@@ -249,17 +257,24 @@ impl Users {
                 )),
                 Some(other) => {
                     let them = table.name_of(other).cloned().unwrap_or(me.clone());
+                    table.next_chat += 1;
+                    let chat = table.next_chat;
                     for (a, b) in [(id, other), (other, id)] {
                         if let Some(conn) = table.conns.get_mut(&a) {
                             conn.partner = Some(b);
-                            conn.owes_key_param = gen_keys.is_some();
+                            conn.chat = Some(chat);
+                            conn.owes_key_param = group.is_some();
                         }
                     }
                     table.notify(id, Notice::Connected(them.clone()));
                     table.notify(other, Notice::Connected(me.clone()));
-                    if let Some(line) = gen_keys {
-                        table.send(id, line);
-                        table.send(other, line);
+                    if let Some(group) = group {
+                        let line = ServerLine::GenKeys {
+                            group: group.to_string(),
+                            chat: Some(chat),
+                        };
+                        table.send(id, &line);
+                        table.send(other, &line);
                     }
                     return ChatChange::Started(me, them);
                 }
@@ -307,25 +322,31 @@ impl Users {
         }
     }
 
-    /// Forwards `id`'s public Diffie-Hellman value to its partner, if this chat is waiting for
-    /// it. Each side of a chat sends exactly one; later `key_param` lines are chat text.
-    pub fn relay_key_param(&self, id: ConnId, value: &str) -> KeyTurn {
+    /// Forwards `id`'s public Diffie-Hellman value (`rest` is `<chat> <number>`, the text
+    /// after `key_param`) to its partner, if the chat numbered `<chat>` is the current one and
+    /// waits for it. An answer to an earlier chat's `GEN_KEYS` is dropped; anything else (a
+    /// second value, text that is not two numbers) is chat text.
+    pub fn relay_key_param(&self, id: ConnId, rest: &str) -> KeyTurn {
         let mut table = self.lock();
         let Some(conn) = table.conns.get_mut(&id) else {
-            return KeyTurn::Refused;
+            return KeyTurn::Stale;
         };
-        let Some(partner) = conn.partner else {
-            table.notify(id, Notice::NotInChat);
-            return KeyTurn::Refused;
+        let Some((chat, value)) = rest.split_once(' ') else {
+            return KeyTurn::NotExpected;
         };
+        let (Ok(chat), true) = (chat.parse::<u64>(), is_decimal(value)) else {
+            return KeyTurn::NotExpected;
+        };
+        if conn.chat != Some(chat) {
+            return KeyTurn::Stale;
+        }
         if !conn.owes_key_param {
             return KeyTurn::NotExpected;
         }
-        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-            table.notify(id, Notice::Error("key_param needs a decimal number".into()));
-            return KeyTurn::Refused;
-        }
         conn.owes_key_param = false;
+        let Some(partner) = conn.partner else {
+            return KeyTurn::Stale;
+        };
         table.send(partner, &ServerLine::KeyParam(value.to_string()));
         KeyTurn::Forwarded
     }
@@ -398,4 +419,8 @@ fn shorten(text: &str) -> String {
         Some((end, _)) => format!("{}...", &text[..end]),
         None => text.to_string(),
     }
+}
+
+fn is_decimal(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }

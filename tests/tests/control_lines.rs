@@ -58,11 +58,25 @@ fn protocol_look_alikes_from_a_raw_socket_stay_chat() {
     mallory.expect("alice: still with you?");
 }
 
-/// From a raw socket, the first `key_param <n>` of a chat and `secure: <x>` are protocol, as
-/// PROTOCOL.md documents: the server relays them as `key_param 12` and `eve (secure): x`. Each
-/// side sends one public value per chat, so a later `key_param 12` is someone typing: chat.
-/// The real client takes the first as mallory's key value and refuses the unsealed secure
-/// line; it shows neither as chat nor as a server line, and its chat goes on unchanged.
+/// The chat number in a `GEN_KEYS <group> <chat>` line a raw client received.
+fn chat_number(raw: &RawClient) -> String {
+    let line = raw
+        .received
+        .lines()
+        .into_iter()
+        .rev()
+        .find(|l| l.starts_with("GEN_KEYS "))
+        .expect("a GEN_KEYS line");
+    line.rsplit(' ').next().expect("a chat number").to_string()
+}
+
+/// From a raw socket, `key_param <chat> <n>` for the current chat and `secure: <x>` are
+/// protocol, as PROTOCOL.md documents: the server relays them as `key_param <n>` and
+/// `eve (secure): x`. Each side sends one public value per chat, so a second one, or
+/// `key_param` text without the chat number, is someone typing: chat. An answer to an
+/// earlier chat's `GEN_KEYS` is dropped. The real client takes the forwarded value as
+/// mallory's key and refuses the unsealed secure line; it shows neither as chat nor as a
+/// server line, and its chat goes on unchanged.
 #[test]
 fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
     let server = Server::start();
@@ -74,24 +88,30 @@ fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
     eve.send("connect bob");
     bob.expect("(server): You are now connected to eve");
     bob.expect("GEN_KEYS ");
-    eve.send("key_param abc");
-    eve.expect("(server): Error: key_param needs a decimal number");
+    eve.expect("GEN_KEYS ");
+    let chat = chat_number(&eve);
     eve.send("key_param 12");
+    eve.send(&format!(
+        "key_param {} 7",
+        chat.parse::<u64>().expect("a number") + 1000
+    ));
+    eve.send(&format!("key_param {chat} 12"));
     eve.send("secure: x");
-    eve.send("key_param 12");
+    eve.send(&format!("key_param {chat} 13"));
     eve.send("secure:");
     eve.expect("(server): Error: usage: secure: <message>");
     eve.send("done");
     bob.expect("eve: done");
     let got: Vec<String> = bob.received.lines();
-    let tail = &got[got.len() - 4..];
+    let tail = &got[got.len() - 5..];
     assert_eq!(
         tail,
         [
-            "key_param 12",
-            "eve (secure): x",
-            "eve: key_param 12",
-            "eve: done"
+            "eve: key_param 12".to_string(),
+            "key_param 12".to_string(),
+            "eve (secure): x".to_string(),
+            format!("eve: key_param {chat} 13"),
+            "eve: done".to_string(),
         ]
     );
     bob.send("status");
@@ -99,9 +119,10 @@ fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
 
     // Seen by a real client.
     let seen = alice.stdout.lines().len();
-    mallory.send("key_param 12");
+    let chat = chat_number(&mallory);
+    mallory.send(&format!("key_param {chat} 12"));
     mallory.send("secure: x");
-    mallory.send("key_param 12");
+    mallory.send(&format!("key_param {chat} 12"));
     mallory.send("the end");
     alice.expect_line("mallory: the end");
     let shown = alice.stdout.lines()[seen..].to_vec();
@@ -109,7 +130,7 @@ fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
         shown.iter().partition(|l| l.starts_with("(client): "));
     assert_eq!(
         rest,
-        ["mallory: key_param 12", "mallory: the end"],
+        [&format!("mallory: key_param {chat} 12"), "mallory: the end"],
         "{}",
         alice.dump()
     );

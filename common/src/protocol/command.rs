@@ -23,7 +23,9 @@ pub enum Command {
     Help,
     /// `secure: <payload>`: a sealed message for the partner (opaque to the server).
     Secure(String),
-    /// `key_param <number>`: this client's public Diffie-Hellman value, for the partner.
+    /// `key_param <chat> <number>`: this client's public Diffie-Hellman value for the chat
+    /// numbered `<chat>` by `GEN_KEYS`, for the partner. Held here as the text after the word;
+    /// the server decides whether it is protocol or chat (see PROTOCOL.md).
     KeyParam(String),
     /// `msg <text>`, or any line that is not a command: chat text for the partner.
     Message(String),

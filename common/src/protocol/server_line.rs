@@ -23,9 +23,16 @@ pub enum ServerLine {
         /// The sealed payload, opaque to the server.
         payload: String,
     },
-    /// `GEN_KEYS <group>`: make a fresh Diffie-Hellman key pair in this group and send
-    /// `key_param` (the original sent a bare `GEN_KEYS`, read here as an empty group name).
-    GenKeys(String),
+    /// `GEN_KEYS <group> <chat>`: make a fresh Diffie-Hellman key pair in this group and send
+    /// `key_param <chat> <number>`. The chat number ties the answer to this chat, so an answer
+    /// to an earlier chat's `GEN_KEYS` is never taken for this one's. (The original sent a bare
+    /// `GEN_KEYS`, read here as an empty group name and no chat number.)
+    GenKeys {
+        /// The group's name, e.g. `ffdhe2048`.
+        group: String,
+        /// The server's number for this chat.
+        chat: Option<u64>,
+    },
     /// `key_param <number>`: the partner's public Diffie-Hellman value.
     KeyParam(String),
 }
@@ -47,7 +54,21 @@ impl ServerLine {
         let unknown = || UnknownServerLine(line.to_string());
         let (word, rest) = split_word(line);
         match (word, rest) {
-            ("GEN_KEYS", group) => Ok(ServerLine::GenKeys(group.unwrap_or("").to_string())),
+            ("GEN_KEYS", None) => Ok(ServerLine::GenKeys {
+                group: String::new(),
+                chat: None,
+            }),
+            ("GEN_KEYS", Some(rest)) => {
+                let (group, chat) = split_word(rest);
+                let chat = match chat {
+                    None => None,
+                    Some(n) => Some(n.parse().map_err(|_| unknown())?),
+                };
+                Ok(ServerLine::GenKeys {
+                    group: group.to_string(),
+                    chat,
+                })
+            }
             ("key_param", Some(value)) => Ok(ServerLine::KeyParam(value.to_string())),
             (word, Some(rest)) => {
                 if let Some(from) = word.strip_suffix(':') {
@@ -78,8 +99,14 @@ impl fmt::Display for ServerLine {
             ServerLine::Notice(notice) => write!(f, "(server): {notice}"),
             ServerLine::Chat { from, text } => write!(f, "{from}: {text}"),
             ServerLine::Secure { from, payload } => write!(f, "{from} (secure): {payload}"),
-            ServerLine::GenKeys(group) if group.is_empty() => f.write_str("GEN_KEYS"),
-            ServerLine::GenKeys(group) => write!(f, "GEN_KEYS {group}"),
+            ServerLine::GenKeys { group, chat: None } if group.is_empty() => {
+                f.write_str("GEN_KEYS")
+            }
+            ServerLine::GenKeys { group, chat: None } => write!(f, "GEN_KEYS {group}"),
+            ServerLine::GenKeys {
+                group,
+                chat: Some(n),
+            } => write!(f, "GEN_KEYS {group} {n}"),
             ServerLine::KeyParam(value) => write!(f, "key_param {value}"),
         }
     }
@@ -114,8 +141,18 @@ mod tests {
                 from: name("bob"),
                 payload: "0.AAAA.BBBB".into(),
             },
-            ServerLine::GenKeys("ffdhe2048".into()),
-            ServerLine::GenKeys("".into()),
+            ServerLine::GenKeys {
+                group: "ffdhe2048".into(),
+                chat: Some(17),
+            },
+            ServerLine::GenKeys {
+                group: "toy".into(),
+                chat: None,
+            },
+            ServerLine::GenKeys {
+                group: "".into(),
+                chat: None,
+            },
             ServerLine::KeyParam("1234".into()),
         ];
         for line in lines {

@@ -594,11 +594,11 @@ impl Fleet {
         }
     }
 
-    fn on_gen_keys(&mut self, i: usize, group: &[u8]) {
-        let Some(group) = std::str::from_utf8(group)
-            .ok()
-            .and_then(|g| g.parse::<Group>().ok())
-        else {
+    fn on_gen_keys(&mut self, i: usize, rest: &[u8]) {
+        // `GEN_KEYS <group> <chat>`: the answer names the chat it is for.
+        let rest = std::str::from_utf8(rest).unwrap_or("");
+        let (group, chat) = rest.split_once(' ').unwrap_or((rest, ""));
+        let Some(group) = group.parse::<Group>().ok() else {
             self.fail(i, "unknown GEN_KEYS group");
             return;
         };
@@ -606,7 +606,11 @@ impl Fleet {
         let client = &mut self.clients[i];
         if let Some(conn) = client.conn.as_mut() {
             use std::io::Write;
-            let _ = writeln!(conn.out(), "key_param {}", pair.public());
+            if chat.is_empty() {
+                let _ = writeln!(conn.out(), "key_param {}", pair.public());
+            } else {
+                let _ = writeln!(conn.out(), "key_param {chat} {}", pair.public());
+            }
         }
         client.keys = Some(Keys {
             group,

@@ -37,6 +37,8 @@ pub struct Outbox {
 #[derive(Debug, Default)]
 struct State {
     queued: Vec<u8>,
+    /// Bytes taken from the queue and being sent: they count against the limit too.
+    in_flight: usize,
     /// A thread is sending: others leave the queue to it.
     writing: bool,
     /// No more pushes: send what is queued, then shut the socket down.
@@ -87,7 +89,7 @@ impl Outbox {
         if state.closing || state.cut_off {
             return Pushed::Closed;
         }
-        if state.queued.len() + bytes.len() > self.limit {
+        if state.queued.len() + state.in_flight + bytes.len() > self.limit {
             self.cut_off(&mut state);
             return Pushed::Overflowed;
         }
@@ -132,6 +134,7 @@ impl Outbox {
                 return;
             }
             let batch = std::mem::take(&mut state.queued);
+            state.in_flight = batch.len();
             drop(state);
             let sent = if blocking {
                 match (&*self.socket).write_all(&batch) {
@@ -142,6 +145,7 @@ impl Outbox {
                 send_now(&self.socket, &batch)
             };
             state = self.state.lock();
+            state.in_flight = 0;
             match sent {
                 Sent::All => {}
                 Sent::Failed => {

@@ -152,6 +152,7 @@ impl Session {
                 }
             }
             if self.reader.lines.is_flooding() {
+                self.tell_flooding();
                 return None;
             }
             let left = deadline.saturating_duration_since(Instant::now());
@@ -228,10 +229,7 @@ impl Session {
             }
             self.flush(&mut to_partner);
             if self.reader.lines.is_flooding() {
-                self.users.tell(
-                    self.id,
-                    Notice::Error("you sent over 1 MiB without a line break; disconnecting".into()),
-                );
+                self.tell_flooding();
                 return;
             }
             if let ReadOutcome::Closed = self.reader.read_more() {
@@ -289,6 +287,11 @@ impl Session {
             self.users.relay(self.id, to_partner);
             to_partner.clear();
         }
+    }
+
+    fn tell_flooding(&self) {
+        let text = "you sent over 1 MiB without a line break; disconnecting";
+        self.users.tell(self.id, Notice::Error(text.into()));
     }
 
     fn refuse(&self, err: LineError) {

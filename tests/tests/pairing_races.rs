@@ -150,7 +150,10 @@ fn status_is_a_consistent_snapshot_under_churn() {
                         b.expect("ended the chat");
                     }
                     a.send("close");
-                    a.expect_closed(Duration::from_secs(5));
+                    assert!(
+                        a.expect_closed(Duration::from_secs(5)),
+                        "close did not close"
+                    );
                 }
             })
         })

@@ -163,20 +163,23 @@ impl LineSource for LineEditor {
     }
 }
 
-/// One typed line per line of a multi-line entry. An entry that starts with `secure:` stays
-/// secret to its end: every following line is sealed too, never sent as plain chat.
+/// One typed line per line of a multi-line entry. From its first `secure:` line on, an entry
+/// stays secret to its end: every following line is sealed too, never sent as plain chat.
 fn split_entry(entry: &str) -> Vec<String> {
-    let mut lines = entry.split(['\n', '\r']).filter(|l| !l.is_empty());
-    let Some(first) = lines.next() else {
-        return Vec::new();
-    };
-    let secret = matches!(Input::parse(first), Input::Secure(_));
-    std::iter::once(first.to_string())
-        .chain(lines.map(|line| match Input::parse(line) {
-            Input::Secure(_) => line.to_string(),
-            _ if secret => format!("secure: {line}"),
-            _ => line.to_string(),
-        }))
+    let mut secret = false;
+    entry
+        .split(['\n', '\r'])
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let sealed = matches!(Input::parse(line), Input::Secure(_));
+            let typed = if secret && !sealed {
+                format!("secure: {line}")
+            } else {
+                line.to_string()
+            };
+            secret |= sealed;
+            typed
+        })
         .collect()
 }
 
@@ -251,6 +254,10 @@ mod tests {
             ["secure: a", "secure: b", "secure: c"]
         );
         assert_eq!(split_entry("hi\nclose"), ["hi", "close"]);
+        assert_eq!(
+            split_entry("  \nnote\nsecure: pin is\n1234"),
+            ["note", "secure: pin is", "secure: 1234"]
+        );
         assert_eq!(split_entry("\n"), Vec::<String>::new());
     }
 

@@ -37,6 +37,8 @@ pub enum KeyStep {
 impl Keys {
     /// The server asked for keys in the group named `group` for the chat numbered `chat`.
     pub fn start(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
+        // The original server sent a bare `GEN_KEYS`: its group was n = 1999, g = 1777.
+        let group = if group.is_empty() { "toy" } else { group };
         match group.parse::<Group>() {
             Ok(group) => {
                 let pair = KeyPair::generate(group);
@@ -90,4 +92,27 @@ impl Keys {
 
 fn describe(err: DhError) -> String {
     format!("the partner's public value was refused: {err}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The original server's bare `GEN_KEYS` means its toy group, answered without a chat
+    /// number; ours names the group and the chat.
+    #[test]
+    fn answers_name_the_chat_when_the_server_does() {
+        let mut keys = Keys::default();
+        let KeyStep::Send(Command::KeyParam(bare)) = keys.start("", None) else {
+            panic!("a bare GEN_KEYS must be answered");
+        };
+        assert!(PublicValue::parse(Group::Toy, &bare).is_ok(), "{bare}");
+        let KeyStep::Send(Command::KeyParam(numbered)) = keys.start("ffdhe2048", Some(7)) else {
+            panic!("GEN_KEYS ffdhe2048 7 must be answered");
+        };
+        let (chat, value) = numbered.split_once(' ').expect("chat and value");
+        assert_eq!(chat, "7");
+        assert!(PublicValue::parse(Group::Ffdhe2048, value).is_ok());
+        assert!(matches!(keys.start("rot13", Some(8)), KeyStep::Failed(_)));
+    }
 }

@@ -53,13 +53,18 @@ impl Input {
 }
 
 /// The text after `secure:` if `line` is a secure command in any spelling a person might type.
+///
+/// Leading spaces and invisible marks a paste can bring (byte-order mark, zero-width space) are
+/// skipped, and a fullwidth colon (from CJK input methods) counts as a colon.
 fn secure_text(line: &str) -> Option<&str> {
-    let start = line.trim_start();
+    let start = line
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '\u{feff}' | '\u{200b}'));
     let word = start.get(..6)?;
     if !word.eq_ignore_ascii_case("secure") {
         return None;
     }
-    start[6..].trim_start().strip_prefix(':')
+    let rest = start[6..].trim_start();
+    rest.strip_prefix(':').or_else(|| rest.strip_prefix('：'))
 }
 
 #[cfg(test)]
@@ -86,6 +91,8 @@ mod tests {
             ("Secure: pin 1234", Input::Secure("pin 1234".into())),
             ("SECURE : x", Input::Secure("x".into())),
             ("securely done", Input::Message("securely done".into())),
+            ("secure：x", Input::Secure("x".into())),
+            ("\u{feff}secure: x", Input::Secure("x".into())),
             ("secure", Input::Message("secure".into())),
             ("key_param 12", Input::Message("key_param 12".into())),
             ("GEN_KEYS", Input::Message("GEN_KEYS".into())),

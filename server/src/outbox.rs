@@ -153,6 +153,10 @@ impl Outbox {
                     self.cut_off(&mut state);
                     return;
                 }
+                Sent::Partly(_) if state.cut_off => {
+                    state.writing = false;
+                    return;
+                }
                 Sent::Partly(n) => {
                     // The rest goes first, before whatever was queued meanwhile.
                     let mut rest = batch[n..].to_vec();

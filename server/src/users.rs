@@ -74,6 +74,9 @@ struct Conn {
     partner: Option<ConnId>,
     /// The number of the chat this client is in, as sent in its `GEN_KEYS`.
     chat: Option<u64>,
+    /// The number of the latest chat this client was in (kept after it ends): a `key_param`
+    /// for that chat or an earlier one is a late answer.
+    latest_chat: Option<u64>,
     /// In a chat whose `GEN_KEYS` this client has not answered yet: its `key_param` for this
     /// chat's number is its public value; any later one is chat text.
     owes_key_param: bool,
@@ -187,6 +190,7 @@ impl Users {
                 name: None,
                 partner: None,
                 chat: None,
+                latest_chat: None,
                 owes_key_param: false,
             },
         );
@@ -263,6 +267,7 @@ impl Users {
                         if let Some(conn) = table.conns.get_mut(&a) {
                             conn.partner = Some(b);
                             conn.chat = Some(chat);
+                            conn.latest_chat = Some(chat);
                             conn.owes_key_param = group.is_some();
                         }
                     }
@@ -324,8 +329,9 @@ impl Users {
 
     /// Forwards `id`'s public Diffie-Hellman value (`rest` is `<chat> <number>`, the text
     /// after `key_param`) to its partner, if the chat numbered `<chat>` is the current one and
-    /// waits for it. An answer to an earlier chat's `GEN_KEYS` is dropped; anything else (a
-    /// second value, text that is not two numbers) is chat text.
+    /// waits for it. An answer to one of this client's earlier chats is dropped; anything else
+    /// (a second value, a number that was never its chat, text that is not two numbers) is chat
+    /// text.
     pub fn relay_key_param(&self, id: ConnId, rest: &str) -> KeyTurn {
         let mut table = self.lock();
         let Some(conn) = table.conns.get_mut(&id) else {
@@ -338,7 +344,11 @@ impl Users {
             return KeyTurn::NotExpected;
         };
         if conn.chat != Some(chat) {
-            return KeyTurn::Stale;
+            return if conn.latest_chat.is_some_and(|latest| chat <= latest) {
+                KeyTurn::Stale
+            } else {
+                KeyTurn::NotExpected
+            };
         }
         if !conn.owes_key_param {
             return KeyTurn::NotExpected;

@@ -73,8 +73,9 @@ fn chat_number(raw: &RawClient) -> String {
 /// From a raw socket, `key_param <chat> <n>` for the current chat and `secure: <x>` are
 /// protocol, as PROTOCOL.md documents: the server relays them as `key_param <n>` and
 /// `eve (secure): x`. Each side sends one public value per chat, so a second one, or
-/// `key_param` text without the chat number, is someone typing: chat. An answer to an
-/// earlier chat's `GEN_KEYS` is dropped. The real client takes the forwarded value as
+/// `key_param` text without the chat number or with a number that was never eve's chat, is
+/// someone typing: chat. (An answer to an earlier chat's `GEN_KEYS` is dropped: see
+/// `secure::a_late_answer_to_an_earlier_chat_is_not_taken_for_this_one`.) The real client takes the forwarded value as
 /// mallory's key and refuses the unsealed secure line; it shows neither as chat nor as a
 /// server line, and its chat goes on unchanged.
 #[test]
@@ -103,11 +104,13 @@ fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
     eve.send("done");
     bob.expect("eve: done");
     let got: Vec<String> = bob.received.lines();
-    let tail = &got[got.len() - 5..];
+    let tail = &got[got.len() - 6..];
+    let never_a_chat = chat.parse::<u64>().expect("a number") + 1000;
     assert_eq!(
         tail,
         [
             "eve: key_param 12".to_string(),
+            format!("eve: key_param {never_a_chat} 7"),
             "key_param 12".to_string(),
             "eve (secure): x".to_string(),
             format!("eve: key_param {chat} 13"),
@@ -210,4 +213,13 @@ fn escape_sequences_are_shown_escaped() {
         raw_controls.is_empty(),
         "raw control characters reached the terminal: {raw_controls:?}"
     );
+}
+
+/// `key_param` outside a chat is chat text, so it gets the not-in-chat refusal.
+#[test]
+fn key_param_outside_a_chat_is_refused_as_chat() {
+    let server = Server::start();
+    let mut nc = RawClient::register(server.port(), "nc");
+    nc.send("key_param 1 5");
+    nc.expect("(server): You are not in a chat;");
 }

@@ -33,17 +33,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args = match common::usage::parse_or_exit::<Args>("client", "client HOST PORT") {
         Ok(args) => args,
-        Err(err) if !err.use_stderr() => {
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            let problem = common::usage::one_line(&err.to_string());
-            eprintln!("client: {problem}; usage: client HOST PORT (see client --help)");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match try_main(args) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -165,16 +165,10 @@ enum Mode {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args = match common::usage::parse_or_exit::<Args>("loadgen", "loadgen [OPTIONS] <COMMAND>")
+    {
         Ok(args) => args,
-        Err(err) if !err.use_stderr() => {
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            let _ = err.print();
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match try_main(args) {
         Ok(true) => ExitCode::SUCCESS,

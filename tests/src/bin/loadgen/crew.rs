@@ -3,7 +3,7 @@
 //! server between them.
 
 use crate::clock::now_ns;
-use crate::fleet::{Faults, Fleet, Report, Setup, Traffic};
+use crate::fleet::{Fleet, Report, Setup, Traffic};
 use mio::Waker;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -43,32 +43,12 @@ pub struct Size {
 /// Everything the crew's fleets measured, merged.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Clients whose name was accepted.
-    pub registered: usize,
-    /// Clients fully set up.
-    pub ready: usize,
-    /// Clients that could not be set up.
-    pub failed: usize,
-    /// Why the first one failed.
-    pub first_failure: Option<String>,
     /// When the crew was started (generator clock).
     pub start_ns: u64,
     /// When the traffic started.
     pub go_ns: u64,
-    /// When the last client was set up.
-    pub setup_end_ns: u64,
-    /// Connect-to-registered times.
-    pub register_ns: Vec<u64>,
-    /// Key agreement times.
-    pub keys_ns: Vec<u64>,
-    /// Messages received and checked.
-    pub delivered: u64,
-    /// When the last message arrived.
-    pub traffic_end_ns: u64,
-    /// Latency or round-trip samples, one list per traffic run ([`Crew::go`]).
-    pub samples_ns: Vec<Vec<u64>>,
-    /// What went wrong during traffic.
-    pub faults: Faults,
+    /// The fleets' reports, merged ([`Report::merge`]).
+    pub total: Report,
 }
 
 /// A running crew; call [`Crew::start`], [`Crew::ready`], then [`Crew::go`] and [`Crew::done`]
@@ -218,28 +198,10 @@ impl Crew {
             ..Outcome::default()
         };
         for thread in self.threads {
-            let Ok(report) = thread.join() else {
-                out.faults.note_panic();
-                continue;
-            };
-            out.registered += report.registered;
-            out.ready += report.ready;
-            out.failed += report.failed;
-            if out.first_failure.is_none() {
-                out.first_failure = report.first_failure;
+            match thread.join() {
+                Ok(report) => out.total.merge(report),
+                Err(_) => out.total.faults.note_panic(),
             }
-            out.setup_end_ns = out.setup_end_ns.max(report.setup_end_ns);
-            out.register_ns.extend(report.register_ns);
-            out.keys_ns.extend(report.keys_ns);
-            out.delivered += report.delivered;
-            out.traffic_end_ns = out.traffic_end_ns.max(report.traffic_end_ns);
-            for (run, samples) in report.samples_ns.into_iter().enumerate() {
-                if out.samples_ns.len() <= run {
-                    out.samples_ns.push(Vec::new());
-                }
-                out.samples_ns[run].extend(samples);
-            }
-            out.faults.add(&report.faults);
         }
         out
     }

@@ -139,6 +139,31 @@ pub struct Report {
     pub faults: Faults,
 }
 
+impl Report {
+    /// Adds another fleet's report to this one: counts add up, times take the latest, samples
+    /// of the same traffic run go together.
+    pub fn merge(&mut self, other: Report) {
+        self.registered += other.registered;
+        self.ready += other.ready;
+        self.failed += other.failed;
+        if self.first_failure.is_none() {
+            self.first_failure = other.first_failure;
+        }
+        self.setup_end_ns = self.setup_end_ns.max(other.setup_end_ns);
+        self.register_ns.extend(other.register_ns);
+        self.keys_ns.extend(other.keys_ns);
+        self.delivered += other.delivered;
+        self.traffic_end_ns = self.traffic_end_ns.max(other.traffic_end_ns);
+        for (run, samples) in other.samples_ns.into_iter().enumerate() {
+            if self.samples_ns.len() <= run {
+                self.samples_ns.push(Vec::new());
+            }
+            self.samples_ns[run].extend(samples);
+        }
+        self.faults.add(&other.faults);
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     NotStarted,

@@ -162,16 +162,19 @@ impl Bench {
     /// astray.
     fn check(&mut self, what: &str, out: &Outcome, want: usize) -> bool {
         let mut ok = true;
-        if out.ready < want {
+        if out.total.ready < want {
             self.problems.push(format!(
                 "{what}: only {} of {want} clients were set up ({})",
-                out.ready,
-                out.first_failure.as_deref().unwrap_or("no reason given")
+                out.total.ready,
+                out.total
+                    .first_failure
+                    .as_deref()
+                    .unwrap_or("no reason given")
             ));
             ok = false;
         }
-        if out.faults.total() > 0 {
-            self.problems.push(describe_faults(what, &out.faults));
+        if out.total.faults.total() > 0 {
+            self.problems.push(describe_faults(what, &out.total.faults));
             ok = false;
         }
         ok
@@ -201,14 +204,14 @@ impl Bench {
             if !b.check("throughput", &out, 2 * pairs) {
                 return Ok(());
             }
-            let secs = secs(out.traffic_end_ns - out.go_ns);
+            let secs = secs(out.total.traffic_end_ns - out.go_ns);
             b.emit(Row {
                 key: "throughput",
                 label: format!("throughput, {pairs} pairs, window {window}"),
-                value: out.delivered as f64 / secs,
+                value: out.total.delivered as f64 / secs,
                 unit: "msgs/s",
                 cpu,
-                note: format!("{} msgs in {secs:.2} s", show(out.delivered as f64)),
+                note: format!("{} msgs in {secs:.2} s", show(out.total.delivered as f64)),
             })
         })
     }
@@ -236,14 +239,14 @@ impl Bench {
             if !b.check("latency", &out, 2 * pairs) {
                 return Ok(());
             }
-            let mut samples = out.samples_ns.pop().unwrap_or_default();
+            let mut samples = out.total.samples_ns.pop().unwrap_or_default();
             samples.sort_unstable();
             let label =
                 |what: &str| format!("latency {what}, {} msgs/s over {pairs} pairs", show(rate));
             let note = format!(
                 "{} samples, {:.0} msgs/s delivered",
                 show(samples.len() as f64),
-                out.delivered as f64 / (warmup + run).as_secs_f64()
+                out.total.delivered as f64 / (warmup + run).as_secs_f64()
             );
             for (key, what, q) in [
                 ("latency_p50", "p50", 0.5),
@@ -306,10 +309,10 @@ impl Bench {
                 return Ok(());
             }
             let mut note = format!("{} rounds", show(rounds as f64));
-            for samples in &mut out.samples_ns {
+            for samples in &mut out.total.samples_ns {
                 samples.sort_unstable();
             }
-            let rows = |run: usize| out.samples_ns.get(run).cloned().unwrap_or_default();
+            let rows = |run: usize| out.total.samples_ns.get(run).cloned().unwrap_or_default();
             for (q, what) in [(0.5, "p50"), (0.99, "p99")] {
                 b.emit(Row {
                     key: if q == 0.5 { "rtt_p50" } else { "rtt_p99" },
@@ -325,13 +328,13 @@ impl Bench {
             };
             note = format!(
                 "{note}, same pair, {} idle clients held",
-                show(held.ready as f64)
+                show(held.total.ready as f64)
             );
-            if held.ready < idle {
+            if held.total.ready < idle {
                 note.push_str(&format!(
                     " (of {}: {})",
                     show(idle as f64),
-                    held.first_failure.as_deref().unwrap_or("?")
+                    held.total.first_failure.as_deref().unwrap_or("?")
                 ));
             }
             for (q, what) in [(0.5, "p50"), (0.99, "p99")] {
@@ -378,7 +381,7 @@ impl Bench {
             crew.go();
             crew.done();
             let out = crew.release();
-            let held = out.ready;
+            let held = out.total.ready;
             let per =
                 |before: u64, after: u64| after.saturating_sub(before) as f64 / held.max(1) as f64;
             let mut note = format!(
@@ -394,11 +397,11 @@ impl Bench {
                 note.push_str(&format!(
                     "; {} not held: {}",
                     show((clients - held) as f64),
-                    out.first_failure.as_deref().unwrap_or("?")
+                    out.total.first_failure.as_deref().unwrap_or("?")
                 ));
             }
-            if out.faults.total() > 0 {
-                b.problems.push(describe_faults("idle", &out.faults));
+            if out.total.faults.total() > 0 {
+                b.problems.push(describe_faults("idle", &out.total.faults));
             }
             if b.strict && held < clients {
                 b.problems.push(format!("idle: {note}"));
@@ -459,21 +462,21 @@ impl Bench {
             if !b.check("register", &out, clients) {
                 return Ok(());
             }
-            out.register_ns.sort_unstable();
-            let secs = secs(out.setup_end_ns - out.start_ns);
+            out.total.register_ns.sort_unstable();
+            let secs = secs(out.total.setup_end_ns - out.start_ns);
             b.emit(Row {
                 key,
                 label: format!(
                     "connect+register, {} clients, {concurrency} at once",
                     show(clients as f64)
                 ),
-                value: out.registered as f64 / secs,
+                value: out.total.registered as f64 / secs,
                 unit: "regs/s",
                 cpu,
                 note: format!(
                     "each {:.2} ms p50, {:.2} ms p99",
-                    quantile(&out.register_ns, 0.5) as f64 / 1e6,
-                    quantile(&out.register_ns, 0.99) as f64 / 1e6
+                    quantile(&out.total.register_ns, 0.5) as f64 / 1e6,
+                    quantile(&out.total.register_ns, 0.99) as f64 / 1e6
                 ),
             })
         })
@@ -507,7 +510,7 @@ impl Bench {
                 if !b.check("key agreement", &out, 2) {
                     return Ok(());
                 }
-                keys.extend(out.keys_ns);
+                keys.extend(out.total.keys_ns);
             }
             let cpu = meter.stop();
             keys.sort_unstable();
@@ -543,14 +546,14 @@ impl Bench {
             if !b.check("secure throughput", &out, 2 * pairs) {
                 return Ok(());
             }
-            let secs = secs(out.traffic_end_ns - out.go_ns);
+            let secs = secs(out.total.traffic_end_ns - out.go_ns);
             b.emit(Row {
                 key: "secure_throughput",
                 label: format!("secure throughput, {pairs} pairs, window {window}"),
-                value: out.delivered as f64 / secs,
+                value: out.total.delivered as f64 / secs,
                 unit: "msgs/s",
                 cpu,
-                note: format!("{} sealed msgs in {secs:.2} s", show(out.delivered as f64)),
+                note: format!("{} sealed msgs in {secs:.2} s", show(out.total.delivered as f64)),
             })
         })
     }

@@ -49,17 +49,6 @@ struct State {
     done: bool,
 }
 
-/// What [`Outbox::push`] did with the bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pushed {
-    /// Queued; a [`flush`](Outbox::flush) will send them.
-    Queued,
-    /// The outbox is closing or closed; the bytes were dropped.
-    Closed,
-    /// This push took the backlog over the limit: the client has been cut off.
-    Overflowed,
-}
-
 /// How one non-blocking send went.
 enum Sent {
     /// Everything went out.
@@ -82,19 +71,19 @@ impl Outbox {
         }
     }
 
-    /// Queues `bytes` (whole lines) for the client. Never touches the socket, except to shut
-    /// it down when the client is too far behind.
-    pub fn push(&self, bytes: &[u8]) -> Pushed {
+    /// Queues `bytes` (whole lines) for the client; a [`flush`](Outbox::flush) sends them.
+    /// Dropped if the outbox is closing or closed. Never touches the socket, except to shut it
+    /// down when this push would take the client past the backlog limit.
+    pub fn push(&self, bytes: &[u8]) {
         let mut state = self.state.lock();
         if state.closing || state.cut_off {
-            return Pushed::Closed;
+            return;
         }
         if state.queued.len() + state.in_flight + bytes.len() > self.limit {
             self.cut_off(&mut state);
-            return Pushed::Overflowed;
+            return;
         }
         state.queued.extend_from_slice(bytes);
-        Pushed::Queued
     }
 
     /// Marks the outbox closing: what is queued is still sent (by the next

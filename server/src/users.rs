@@ -312,18 +312,12 @@ impl Users {
     }
 
     /// Queues `bytes` (whole, already formatted lines from `id`) for `id`'s partner in one
-    /// piece. Returns false, having told `id` it is not in a chat, if it has no partner.
-    pub fn relay(&self, id: ConnId, bytes: &[u8]) -> bool {
+    /// piece, or tells `id` it is not in a chat.
+    pub fn relay(&self, id: ConnId, bytes: &[u8]) {
         let mut table = self.lock();
         match table.conns.get(&id).and_then(|c| c.partner) {
-            Some(partner) => {
-                table.push(partner, bytes);
-                true
-            }
-            None => {
-                table.notify(id, Notice::NotInChat);
-                false
-            }
+            Some(partner) => table.push(partner, bytes),
+            None => table.notify(id, Notice::NotInChat),
         }
     }
 

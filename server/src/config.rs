@@ -14,6 +14,9 @@ pub struct Config {
     /// The Diffie-Hellman group named in `GEN_KEYS` at each new chat; `None` sends no
     /// `GEN_KEYS`.
     pub dh_group: Option<String>,
+    /// Session threads kept waiting for new connections, so that a burst of logins does not
+    /// wait for threads to be created.
+    pub spare_threads: usize,
 }
 
 impl Default for Config {
@@ -23,6 +26,7 @@ impl Default for Config {
             name_timeout: Duration::from_secs(30),
             backlog_limit: 1024 * 1024,
             dh_group: None,
+            spare_threads: 64,
         }
     }
 }

@@ -28,6 +28,10 @@ struct Args {
     /// Bytes that may queue for a client that stops reading before it is disconnected.
     #[arg(long, default_value_t = 1024 * 1024)]
     backlog_limit: usize,
+    /// Threads kept ready for new connections (1 to 65536). Set it to the largest burst of
+    /// logins you expect, e.g. the seats in the building: each costs about 27 KiB.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    spare_threads: u32,
 }
 
 fn main() -> ExitCode {
@@ -65,33 +69,38 @@ fn try_main(args: Args) -> Result<(), String> {
         ),
         _ => format!("cannot listen on port {}: {err}", args.port),
     })?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let port = local.port();
+    let addresses = listen::addresses(&listener);
     let config = Config {
         max_clients: args.max_clients,
         name_timeout: Duration::from_secs(args.name_timeout),
         backlog_limit: args.backlog_limit,
         dh_group: Some(args.dh_group.to_string()),
+        spare_threads: args.spare_threads as usize,
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {
         let _ = stop.try_send(());
     })
     .map_err(|err| format!("cannot catch Ctrl+C: {err}"))?;
+    // The spare threads exist before the server says it has started: a burst of logins right
+    // after the message does not wait for them.
+    let running = server::start(listener, config)
+        .map_err(|err| format!("cannot start threads for clients: {err}"))?;
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Server started successfully");
     let _ = writeln!(out, "Listening on port {port}. Clients can connect with:");
-    for ip in listen::addresses(&listener) {
+    for ip in addresses {
         let _ = writeln!(out, "  client {ip} {port}");
     }
     let _ = out.flush();
     drop(out);
-    log!(
-        "listening on {}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
+    log!("listening on {local}");
     if args.dh_group == Group::Toy {
         log!("warning: --dh-group toy has fewer than 2,000 keys; anyone watching can read secure messages");
     }
-    server::run(listener, config, shutdown);
+    let _ = shutdown.recv();
+    running.stop();
     Ok(())
 }

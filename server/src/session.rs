@@ -24,8 +24,7 @@ const MIN_READ_CHUNK: usize = 4 * 1024;
 const MAX_READ_CHUNK: usize = 64 * 1024;
 
 /// Serves one accepted connection until it leaves or the server shuts it down.
-pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
-    let peer = stream.peer_addr().ok();
+pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc<Config>) {
     // One socket, one file descriptor: the reader and the outbox share it (`&TcpStream` reads
     // and writes), so a server with N clients needs N descriptors, not 2N.
     let stream = Arc::new(stream);
@@ -40,7 +39,7 @@ pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
             outbox.push(format!("{}\n", ServerLine::Notice(notice)).as_bytes());
             outbox.close();
             outbox.flush();
-            log!("refused {}: {refused:?}", show(peer));
+            log!("refused {}: {refused:?}", peer);
             return;
         }
     };
@@ -52,7 +51,7 @@ pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
     };
     session.users.tell(id, Notice::AskName);
     if let Some(name) = session.register() {
-        log!("{name} joined from {}", show(peer));
+        log!("{name} joined from {}", peer);
         session.chat(&name);
     }
     let (name, change) = session.users.leave(id);
@@ -60,10 +59,6 @@ pub fn serve(stream: TcpStream, users: Arc<Users>, config: Arc<Config>) {
         log_change(&change);
         log!("{name} left");
     }
-}
-
-fn show(peer: Option<SocketAddr>) -> String {
-    peer.map_or_else(|| "an unknown address".into(), |p| p.to_string())
 }
 
 fn log_change(change: &ChatChange) {

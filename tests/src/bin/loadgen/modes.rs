@@ -474,9 +474,13 @@ impl Bench {
                 unit: "regs/s",
                 cpu,
                 note: format!(
-                    "each {:.2} ms p50, {:.2} ms p99",
+                    "each {:.2} ms p50, {:.2} ms p90, {:.2} ms p99, {:.2} ms mean",
                     quantile(&out.total.register_ns, 0.5) as f64 / 1e6,
-                    quantile(&out.total.register_ns, 0.99) as f64 / 1e6
+                    quantile(&out.total.register_ns, 0.9) as f64 / 1e6,
+                    quantile(&out.total.register_ns, 0.99) as f64 / 1e6,
+                    out.total.register_ns.iter().sum::<u64>() as f64
+                        / out.total.register_ns.len().max(1) as f64
+                        / 1e6
                 ),
             })
         })

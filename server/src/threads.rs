@@ -1,0 +1,235 @@
+//! The session threads: started ahead of need, each accepting its own connection, so that a
+//! new connection never waits for a thread to be created or handed over.
+//!
+//! Every connection is served start to finish by one thread of its own. What this module
+//! decides is when that thread is made and how the connection reaches it:
+//!
+//! - **Made ahead.** Creating a thread costs a `clone`, a stack `mmap` and guard `mprotect`s,
+//!   serialised on the process's memory map: about 60 µs on the benchmark machine, more than
+//!   the rest of a registration. The operator's number of spare threads (`--spare-threads`)
+//!   are made before the server serves; then a spawner thread, on whichever core is free,
+//!   keeps that many waiting, so a burst of connections (a whole lab logging in at once) is
+//!   met by threads that already exist.
+//! - **Accepting for themselves.** Each waiting thread blocks in `accept` on the shared
+//!   listener; the kernel wakes one of them per connection. No acceptor thread hands the socket
+//!   over, which would cost one more wake-up, on another core, before the client hears
+//!   anything.
+//! - **Reused.** When its connection ends, a thread goes back to `accept`, unless twice the
+//!   spare count are already waiting.
+//!
+//! [`Threads::stop`] shuts the listener down, which wakes every waiting thread.
+
+use crate::log;
+use parking_lot::{Condvar, Mutex};
+use socket2::SockRef;
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Spare threads kept even while connections are arriving.
+const FLOOR: usize = 32;
+/// Spare threads are made back up to the target only once no connection has arrived for this
+/// long: during a burst, the cores serve the burst.
+const QUIET: Duration = Duration::from_millis(20);
+
+/// Serves one accepted connection; runs on the thread that accepted it.
+pub type Serve = dyn Fn(TcpStream, SocketAddr) + Send + Sync;
+
+struct Counts {
+    /// Threads started and not serving a connection: in `accept`, or on their way there.
+    spare: usize,
+    /// When the last connection was accepted.
+    last_accept: Option<Instant>,
+}
+
+/// The session threads of one listener.
+pub struct Threads {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    listener: TcpListener,
+    serve: Box<Serve>,
+    stack: usize,
+    /// Threads kept waiting in `accept`.
+    target: usize,
+    /// Threads allowed to wait after their connection ended; beyond this they end.
+    keep: usize,
+    stopped: AtomicBool,
+    counts: Mutex<Counts>,
+    /// Signalled when the spawner has work: spare threads fell below the target, or below
+    /// [`FLOOR`]; and on stop.
+    wanted: Condvar,
+    /// When an `accept` error was last logged, so a full descriptor table is not logged by
+    /// every waiting thread every 10 ms.
+    last_error_log: Mutex<Option<Instant>>,
+}
+
+impl Threads {
+    /// Starts serving `listener`: makes `spare` threads (at least one) with `stack` bytes of
+    /// stack each, waiting in `accept`, then a spawner thread that keeps that many waiting.
+    ///
+    /// # Errors
+    /// Not even one session thread, or the spawner, could be started.
+    pub fn start(
+        listener: TcpListener,
+        spare: usize,
+        stack: usize,
+        serve: Box<Serve>,
+    ) -> io::Result<Threads> {
+        let target = spare.max(1);
+        let shared = Arc::new(Shared {
+            listener,
+            serve,
+            stack,
+            target,
+            keep: target.saturating_mul(2),
+            stopped: AtomicBool::new(false),
+            counts: Mutex::new(Counts {
+                spare: 0,
+                last_accept: None,
+            }),
+            wanted: Condvar::new(),
+            last_error_log: Mutex::new(None),
+        });
+        for made in 0..target {
+            if let Err(err) = spawn_one(&shared) {
+                if made == 0 {
+                    return Err(err);
+                }
+                log!("warning: made {made} of {target} spare threads: {err}");
+                break;
+            }
+        }
+        let spawner = Arc::clone(&shared);
+        thread::Builder::new()
+            .name("spawner".into())
+            .spawn(move || spawn_loop(&spawner))?;
+        Ok(Threads { shared })
+    }
+
+    /// Stops accepting: shuts the listener down, which makes every waiting `accept` return,
+    /// and ends the spawner. Connections being served are not touched.
+    pub fn stop(&self) {
+        if self.shared.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if let Err(err) = SockRef::from(&self.shared.listener).shutdown(Shutdown::Read) {
+            log!("warning: cannot shut the listener down: {err}");
+        }
+        let _guard = self.shared.counts.lock();
+        self.shared.wanted.notify_all();
+    }
+}
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Shared {
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    fn floor(&self) -> usize {
+        FLOOR.min(self.target)
+    }
+}
+
+/// Starts one session thread, counted as spare.
+fn spawn_one(shared: &Arc<Shared>) -> io::Result<()> {
+    shared.counts.lock().spare += 1;
+    let worker = Arc::clone(shared);
+    let started = thread::Builder::new()
+        .name("session".into())
+        .stack_size(shared.stack)
+        .spawn(move || work(&worker));
+    if started.is_err() {
+        shared.counts.lock().spare -= 1;
+    }
+    started.map(drop)
+}
+
+/// Keeps [`FLOOR`] spare threads while connections arrive, and the target number once they
+/// stop for [`QUIET`], until stopped.
+fn spawn_loop(shared: &Arc<Shared>) {
+    let mut counts = shared.counts.lock();
+    loop {
+        if shared.stopped() {
+            return;
+        }
+        if counts.spare >= shared.target {
+            shared.wanted.wait(&mut counts);
+            continue;
+        }
+        if counts.spare >= shared.floor() {
+            let since = counts.last_accept.map_or(QUIET, |at| at.elapsed());
+            if since < QUIET {
+                shared.wanted.wait_for(&mut counts, QUIET - since);
+                continue;
+            }
+        }
+        drop(counts);
+        if let Err(err) = spawn_one(shared) {
+            log!("could not start a session thread: {err}; trying again in 100 ms");
+            thread::sleep(Duration::from_millis(100));
+        }
+        counts = shared.counts.lock();
+    }
+}
+
+/// A session thread: accepts a connection, serves it, and goes back for the next one.
+fn work(shared: &Shared) {
+    loop {
+        let (stream, peer) = match shared.listener.accept() {
+            Ok(accepted) => accepted,
+            Err(_) if shared.stopped() => {
+                shared.counts.lock().spare -= 1;
+                return;
+            }
+            Err(err) => {
+                refused_accept(shared, &err);
+                continue;
+            }
+        };
+        {
+            let mut counts = shared.counts.lock();
+            counts.spare -= 1;
+            counts.last_accept = Some(Instant::now());
+            // Wake the spawner when it must act now, or when it may be waiting untimed.
+            if counts.spare < shared.floor() || counts.spare + 1 == shared.target {
+                shared.wanted.notify_one();
+            }
+        }
+        (shared.serve)(stream, peer);
+        let mut counts = shared.counts.lock();
+        if shared.stopped() || counts.spare >= shared.keep {
+            return;
+        }
+        counts.spare += 1;
+    }
+}
+
+/// An `accept` that failed: a peer that gave up before it was accepted is nothing; anything
+/// else (out of file descriptors, out of memory) is logged once a second and waited out.
+fn refused_accept(shared: &Shared, err: &io::Error) {
+    if matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
+    ) {
+        return;
+    }
+    {
+        let mut last = shared.last_error_log.lock();
+        if last.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+            *last = Some(Instant::now());
+            log!("accept failed: {err}");
+        }
+    }
+    thread::sleep(Duration::from_millis(10));
+}

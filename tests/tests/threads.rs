@@ -1,0 +1,95 @@
+//! Session threads made ahead of need: a burst bigger than the spare threads is still served,
+//! threads are reused from one connection to the next, and the extra threads a burst needed
+//! end when the burst is over.
+
+use std::collections::BTreeSet;
+use tests::{RawClient, Server, WAIT};
+
+/// The server's thread ids, from `/proc/PID/task`.
+fn thread_ids(server: &Server) -> BTreeSet<u32> {
+    std::fs::read_dir(format!("/proc/{}/task", server.pid()))
+        .expect("the server runs")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// Waits until the log says `count` more connections have left.
+fn wait_for_leaves(server: &Server, count: usize) {
+    for left in 0..count {
+        server
+            .log
+            .wait_for(WAIT, |l| l.ends_with(" left"))
+            .unwrap_or_else(|| panic!("only {left} of {count} connections left"));
+    }
+}
+
+/// Forty people connect at once to a server that keeps two spare threads: every one is asked
+/// for a name, registered, and listed by `status`.
+#[test]
+fn a_burst_bigger_than_the_spare_threads_is_served() {
+    let server = Server::start_with(&["--spare-threads", "2"]);
+    let waiting: Vec<RawClient> = (0..40).map(|_| RawClient::connect(server.port())).collect();
+    let mut people = Vec::new();
+    for (i, mut raw) in waiting.into_iter().enumerate() {
+        raw.expect("Please enter your user name:");
+        raw.send(&format!("p{i}"));
+        raw.expect(&format!("(server): Hello p{i}!"));
+        people.push(raw);
+    }
+    people[0].send("status");
+    people[0].expect("40 users online:");
+    let listed: BTreeSet<String> = (0..40)
+        .map(|_| {
+            let row = people[0].expect("- p");
+            // `(server): - p7: FREE` (with ` (you)` on p0's row)
+            row.rsplit_once(": ")
+                .map_or(row.clone(), |(name, _)| name.to_string())
+        })
+        .collect();
+    let expected: BTreeSet<String> = (0..40).map(|i| format!("(server): - p{i}")).collect();
+    assert_eq!(listed, expected);
+}
+
+/// A hundred connections one after another, each registering and leaving, are served by the
+/// threads that already existed: a thread per connection would show a hundred new thread ids.
+#[test]
+fn threads_are_reused_from_one_connection_to_the_next() {
+    let server = Server::start_with(&["--spare-threads", "4"]);
+    let before = thread_ids(&server);
+    for i in 0..100 {
+        let mut raw = RawClient::register(server.port(), &format!("r{i}"));
+        raw.send("close");
+        assert!(raw.expect_closed(WAIT), "r{i} was not closed after close");
+        wait_for_leaves(&server, 1);
+    }
+    let after = thread_ids(&server);
+    let new = after.difference(&before).count();
+    assert!(
+        new <= 10,
+        "{new} new threads for 100 connections one at a time: threads are not reused"
+    );
+}
+
+/// After a burst of 30 connections to a server that keeps two spare threads, the threads it
+/// made for the burst end once their connections do; at most twice the spare count stay.
+#[test]
+fn threads_made_for_a_burst_end_after_it() {
+    let server = Server::start_with(&["--spare-threads", "2"]);
+    let burst: Vec<RawClient> = (0..30)
+        .map(|i| RawClient::register(server.port(), &format!("b{i}")))
+        .collect();
+    let during = thread_ids(&server).len();
+    assert!(during >= 30, "only {during} threads serve 30 connections");
+    for raw in &burst {
+        raw.finish();
+    }
+    wait_for_leaves(&server, 30);
+    // main, the spawner and the Ctrl+C handler, plus at most 2 × 2 waiting.
+    let mut after = thread_ids(&server).len();
+    let deadline = std::time::Instant::now() + WAIT;
+    while after > 7 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        after = thread_ids(&server).len();
+    }
+    assert!(after <= 7, "{after} threads are left after the burst ended");
+}

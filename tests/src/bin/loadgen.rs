@@ -70,6 +70,10 @@ struct Args {
     /// Append the labchat server's log (stderr) to this file instead of discarding it.
     #[arg(long, global = true)]
     server_log: Option<PathBuf>,
+    /// An argument for the labchat server it starts (repeat for several), e.g.
+    /// `--server-arg=--spare-threads --server-arg=1024`.
+    #[arg(long, global = true, allow_hyphen_values = true)]
+    server_arg: Vec<String>,
     /// Start ngircd with this configuration for every measurement (it must listen on --addr).
     #[arg(long, global = true)]
     ngircd_conf: Option<PathBuf>,
@@ -223,7 +227,7 @@ fn try_main(args: Args) -> Result<bool, String> {
         Mode::Register {
             clients,
             concurrency,
-        } => bench.register("register_rate", clients, concurrency),
+        } => bench.register("register_rate", clients, concurrency, ""),
         Mode::Secure {
             agreements,
             pairs,
@@ -264,6 +268,7 @@ fn spec(args: &Args) -> Result<Spec, String> {
             Spec::StartLabchat {
                 bin,
                 log: args.server_log.clone(),
+                args: args.server_arg.clone(),
             }
         }
         (Server::Ngircd, addr, Some(conf)) => Spec::StartNgircd {

@@ -443,6 +443,7 @@ impl Bench {
         key: &'static str,
         clients: usize,
         concurrency: usize,
+        server_note: &str,
     ) -> Result<(), String> {
         self.on_server(|b, t| {
             let size = Size {
@@ -467,7 +468,7 @@ impl Bench {
             b.emit(Row {
                 key,
                 label: format!(
-                    "connect+register, {} clients, {concurrency} at once",
+                    "connect+register, {} clients, {concurrency} at once{server_note}",
                     show(clients as f64)
                 ),
                 value: out.total.registered as f64 / secs,
@@ -562,6 +563,34 @@ impl Bench {
         })
     }
 
+    /// The connect-and-register rate of `clients` against a labchat server started with
+    /// enough spare threads for all of them (`--spare-threads`, the next power of two): the
+    /// burst finds every thread made. Nothing for other servers, or one already running.
+    ///
+    /// # Errors
+    /// The server could not be started or the generator could not run.
+    pub fn register_with_spare_threads(
+        &mut self,
+        clients: usize,
+        concurrency: usize,
+    ) -> Result<(), String> {
+        let Spec::StartLabchat { bin, log, args } = self.spec.clone() else {
+            return Ok(());
+        };
+        let spare = clients.next_power_of_two().max(64);
+        let mut with = args.clone();
+        with.extend(["--spare-threads".to_string(), spare.to_string()]);
+        self.spec = Spec::StartLabchat {
+            bin: bin.clone(),
+            log: log.clone(),
+            args: with,
+        };
+        let note = format!(" (server --spare-threads {spare})");
+        let result = self.register("register_small_spare", clients, concurrency, &note);
+        self.spec = Spec::StartLabchat { bin, log, args };
+        result
+    }
+
     /// Every measurement, in the table's order. Errors are recorded as problems and the
     /// next measurement runs.
     pub fn all(&mut self, s: &Sizes, with_secure: bool) {
@@ -570,8 +599,9 @@ impl Bench {
             self.latency(s.lat_pairs, s.lat_rate, s.lat_warmup, s.lat_run),
             self.pingpong(s.rounds, s.pp_idle),
             self.idle(s.idle),
-            self.register("register_small", s.reg_small, s.reg_concurrency),
-            self.register("register_large", s.reg_clients, s.reg_concurrency),
+            self.register("register_small", s.reg_small, s.reg_concurrency, ""),
+            self.register_with_spare_threads(s.reg_small, s.reg_concurrency),
+            self.register("register_large", s.reg_clients, s.reg_concurrency, ""),
         ];
         for result in results {
             if let Err(err) = result {

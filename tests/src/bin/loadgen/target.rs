@@ -14,8 +14,12 @@ use std::time::{Duration, Instant};
 /// Which server, and how to reach or start it.
 #[derive(Debug, Clone)]
 pub enum Spec {
-    /// Start `bin 0` (labchat) and read its port.
-    StartLabchat { bin: PathBuf, log: Option<PathBuf> },
+    /// Start `bin 0 args...` (labchat) and read its port.
+    StartLabchat {
+        bin: PathBuf,
+        log: Option<PathBuf>,
+        args: Vec<String>,
+    },
     /// Start `bin --nodaemon --config conf` (ngircd), which listens on `addr`.
     StartNgircd {
         bin: PathBuf,
@@ -58,7 +62,7 @@ impl Target {
     /// The binary is missing, the server did not come up within 10 s, or its pid is unknown.
     pub fn up(spec: &Spec) -> Result<Target, String> {
         match spec {
-            Spec::StartLabchat { bin, log } => start_labchat(bin, log.as_ref()),
+            Spec::StartLabchat { bin, log, args } => start_labchat(bin, log.as_ref(), args),
             Spec::StartNgircd { bin, conf, addr } => start_ngircd(bin, conf, *addr),
             Spec::Running { addr, pid, .. } => {
                 let pid = pid
@@ -99,7 +103,7 @@ impl Target {
     }
 }
 
-fn start_labchat(bin: &PathBuf, log: Option<&PathBuf>) -> Result<Target, String> {
+fn start_labchat(bin: &PathBuf, log: Option<&PathBuf>, args: &[String]) -> Result<Target, String> {
     if !bin.exists() {
         return Err(format!(
             "{} does not exist; build it with cargo build --release -p server",
@@ -117,6 +121,7 @@ fn start_labchat(bin: &PathBuf, log: Option<&PathBuf>) -> Result<Target, String>
     };
     let mut child = Command::new(bin)
         .arg("0")
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr)

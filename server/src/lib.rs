@@ -65,8 +65,9 @@ impl Running {
     /// [`SHUTDOWN_GRACE`] for the last lines to be sent, and closes every connection.
     pub fn stop(self) {
         log!("shutting down: telling {} connection(s)", self.users.len());
-        // The table first: a connection accepted from now on is told the server is shutting
-        // down.
+        // The table first: a connection accepted from now on is refused by its thread with
+        // "shutting down" (the process may exit before that line is sent; connections still
+        // in the listen backlog when the listener is shut are reset).
         let outboxes = self.users.shut_down();
         self.threads.stop();
         let deadline = Instant::now() + SHUTDOWN_GRACE;

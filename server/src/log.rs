@@ -7,8 +7,7 @@ use std::time::SystemTime;
 /// Writes one log line, prefixed with the UTC time.
 ///
 /// The line is formatted first and written with one `write`: stderr is unbuffered, so
-/// formatting straight into it would cost a system call per piece, and lines from two
-/// threads could interleave.
+/// formatting straight into it costs a system call per piece of the line.
 pub fn write(args: fmt::Arguments<'_>) {
     let now = humantime::format_rfc3339_seconds(SystemTime::now());
     let mut line = String::with_capacity(96);

@@ -17,7 +17,9 @@
 //! - **Reused.** When its connection ends, a thread goes back to `accept`, unless twice the
 //!   spare count are already waiting.
 //!
-//! [`Threads::stop`] shuts the listener down, which wakes every waiting thread.
+//! [`Threads::stop`] shuts the listener down, which on Linux wakes every waiting `accept`
+//! (elsewhere `shutdown` on a listener fails and waiting threads stay until the process
+//! exits).
 
 use crate::log;
 use parking_lot::{Condvar, Mutex};
@@ -66,6 +68,8 @@ struct Shared {
     /// When an `accept` error was last logged, so a full descriptor table is not logged by
     /// every waiting thread every 10 ms.
     last_error_log: Mutex<Option<Instant>>,
+    /// Held by the one thread waiting out a failing `accept`; the others queue behind it.
+    backoff: Mutex<()>,
 }
 
 impl Threads {
@@ -94,6 +98,7 @@ impl Threads {
             }),
             wanted: Condvar::new(),
             last_error_log: Mutex::new(None),
+            backoff: Mutex::new(()),
         });
         for made in 0..target {
             if let Err(err) = spawn_one(&shared) {
@@ -104,11 +109,15 @@ impl Threads {
                 break;
             }
         }
-        let spawner = Arc::clone(&shared);
+        // Made before the spawner, so that if the spawner cannot start, dropping it stops the
+        // threads already waiting.
+        let threads = Threads {
+            shared: Arc::clone(&shared),
+        };
         thread::Builder::new()
             .name("spawner".into())
-            .spawn(move || spawn_loop(&spawner))?;
-        Ok(Threads { shared })
+            .spawn(move || spawn_loop(&shared))?;
+        Ok(threads)
     }
 
     /// Stops accepting: shuts the listener down, which makes every waiting `accept` return,
@@ -157,7 +166,11 @@ fn spawn_one(shared: &Arc<Shared>) -> io::Result<()> {
 
 /// Keeps [`FLOOR`] spare threads while connections arrive, and the target number once they
 /// stop for [`QUIET`], until stopped.
+///
+/// When a thread cannot be made (a limit on threads or memory maps), it waits 100 ms, doubling
+/// up to 10 s while the failures go on, and logs at most one line per wait.
 fn spawn_loop(shared: &Arc<Shared>) {
+    let mut failing = Duration::ZERO;
     let mut counts = shared.counts.lock();
     loop {
         if shared.stopped() {
@@ -174,10 +187,18 @@ fn spawn_loop(shared: &Arc<Shared>) {
                 continue;
             }
         }
+        let spare = counts.spare;
         drop(counts);
-        if let Err(err) = spawn_one(shared) {
-            log!("could not start a session thread: {err}; trying again in 100 ms");
-            thread::sleep(Duration::from_millis(100));
+        match spawn_one(shared) {
+            Ok(()) => failing = Duration::ZERO,
+            Err(err) => {
+                failing = (failing * 2).clamp(Duration::from_millis(100), Duration::from_secs(10));
+                log!(
+                    "could not start a session thread ({spare} waiting): {err}; trying again in {} ms",
+                    failing.as_millis()
+                );
+                thread::sleep(failing);
+            }
         }
         counts = shared.counts.lock();
     }
@@ -217,6 +238,10 @@ fn work(shared: &Shared) {
 
 /// An `accept` that failed: a peer that gave up before it was accepted is nothing; anything
 /// else (out of file descriptors, out of memory) is logged once a second and waited out.
+///
+/// With no descriptor left, `accept` fails at once instead of waiting, for every spare thread:
+/// one thread at a time sleeps 10 ms and the others queue behind it, so the shortage costs
+/// about 100 `accept` calls a second, not 100 per spare thread.
 fn refused_accept(shared: &Shared, err: &io::Error) {
     if matches!(
         err.kind(),
@@ -231,5 +256,6 @@ fn refused_accept(shared: &Shared, err: &io::Error) {
             log!("accept failed: {err}");
         }
     }
+    let _turn = shared.backoff.lock();
     thread::sleep(Duration::from_millis(10));
 }

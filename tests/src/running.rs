@@ -27,7 +27,25 @@ impl Server {
     /// # Panics
     /// If it does not start within [`WAIT`].
     pub fn start_with(extra: &[&str]) -> Server {
-        let mut child = Command::new(binary("server"))
+        Server::start_under(&[], extra)
+    }
+
+    /// Starts `<wrapper...> server 0 <extra args>`, e.g. under `prlimit --nofile=40:40`, and
+    /// waits until it says which port it took.
+    ///
+    /// # Panics
+    /// If it does not start within [`WAIT`].
+    pub fn start_under(wrapper: &[&str], extra: &[&str]) -> Server {
+        let server = binary("server");
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&server);
+                command
+            }
+            None => Command::new(&server),
+        };
+        let mut child = command
             .arg("0")
             .args(extra)
             .stdin(Stdio::null())

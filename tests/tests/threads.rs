@@ -51,19 +51,22 @@ fn a_burst_bigger_than_the_spare_threads_is_served() {
 }
 
 /// A hundred connections one after another, each registering and leaving, are served by the
-/// threads that already existed: a thread per connection would show a hundred new thread ids.
+/// threads that already existed: the threads seen while each connection is served stay the
+/// same few, where a thread per connection would show a hundred new thread ids.
 #[test]
 fn threads_are_reused_from_one_connection_to_the_next() {
     let server = Server::start_with(&["--spare-threads", "4"]);
     let before = thread_ids(&server);
+    let mut seen = before.clone();
     for i in 0..100 {
         let mut raw = RawClient::register(server.port(), &format!("r{i}"));
+        // Its thread is alive now: serving it.
+        seen.extend(thread_ids(&server));
         raw.send("close");
         assert!(raw.expect_closed(WAIT), "r{i} was not closed after close");
         wait_for_leaves(&server, 1);
     }
-    let after = thread_ids(&server);
-    let new = after.difference(&before).count();
+    let new = seen.len() - before.len();
     assert!(
         new <= 10,
         "{new} new threads for 100 connections one at a time: threads are not reused"
@@ -92,4 +95,50 @@ fn threads_made_for_a_burst_end_after_it() {
         after = thread_ids(&server).len();
     }
     assert!(after <= 7, "{after} threads are left after the burst ended");
+}
+
+/// A server out of file descriptors (`prlimit --nofile=40:40`) keeps the clients it has, logs
+/// the shortage about once a second instead of once per failed `accept`, and serves the
+/// waiting connections as soon as clients leave.
+#[test]
+fn running_out_of_descriptors_is_waited_out() {
+    let server = Server::start_under(&["prlimit", "--nofile=40:40"], &["--spare-threads", "4"]);
+    let started = std::time::Instant::now();
+    let clients: Vec<RawClient> = (0..45).map(|_| RawClient::connect(server.port())).collect();
+    let prompt = "Please enter your user name:";
+    let short = std::time::Duration::from_millis(300);
+    let (served, waiting): (Vec<_>, Vec<_>) = clients
+        .into_iter()
+        .partition(|raw| raw.maybe(prompt, short).is_some());
+    assert!(
+        !served.is_empty() && !waiting.is_empty(),
+        "{} served and {} waiting: the descriptor limit did not bite",
+        served.len(),
+        waiting.len()
+    );
+    server
+        .log
+        .wait_for(WAIT, |l| l.contains("accept failed: Too many open files"))
+        .expect("the shortage is logged");
+
+    for raw in served.iter().take(10) {
+        raw.finish();
+    }
+    // The oldest waiting connection is first in the listen backlog.
+    assert!(
+        waiting[0].maybe(prompt, WAIT).is_some(),
+        "no waiting connection was served after 10 left"
+    );
+
+    let seconds = started.elapsed().as_secs() as usize;
+    let logged = server
+        .log
+        .lines()
+        .iter()
+        .filter(|l| l.contains("accept failed"))
+        .count();
+    assert!(
+        logged <= seconds + 2,
+        "{logged} accept failures logged in {seconds} s: not rate-limited"
+    );
 }

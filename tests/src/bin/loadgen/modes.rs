@@ -577,6 +577,10 @@ impl Bench {
         let Spec::StartLabchat { bin, log, args } = self.spec.clone() else {
             return Ok(());
         };
+        if args.iter().any(|a| a.starts_with("--spare-threads")) {
+            // The server's spare threads are already the caller's choice.
+            return Ok(());
+        }
         let spare = clients.next_power_of_two().max(64);
         let mut with = args.clone();
         with.extend(["--spare-threads".to_string(), spare.to_string()]);

@@ -62,7 +62,7 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
 
 impl Running {
     /// Tells every client the server is shutting down, stops accepting, waits up to
-    /// [`SHUTDOWN_GRACE`] for the last lines to be sent, and closes every connection.
+    /// 1.5 s (`SHUTDOWN_GRACE`) for the last lines to be sent, and closes every connection.
     pub fn stop(self) {
         log!("shutting down: telling {} connection(s)", self.users.len());
         // The table first: a connection accepted from now on is refused by its thread with

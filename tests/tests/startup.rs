@@ -25,6 +25,22 @@ fn bad_port_is_a_usage_error() {
     assert_eq!(run.stderr.len(), 1, "server without a port: {run:#?}");
 }
 
+/// `--spare-threads` outside 1..=65536 is a usage error naming the option; the server does
+/// not start.
+#[test]
+fn spare_threads_out_of_range_is_a_usage_error() {
+    for count in ["0", "65537", "many"] {
+        let run = run_to_exit("server", &["0", "--spare-threads", count], EXIT_WAIT);
+        assert_eq!(run.code, Some(2), "--spare-threads {count}: {run:#?}");
+        assert_eq!(run.stderr.len(), 1, "--spare-threads {count}: {run:#?}");
+        assert!(
+            run.stderr[0].contains("--spare-threads") && run.stderr[0].contains(count),
+            "--spare-threads {count}: {run:#?}"
+        );
+        assert!(run.stdout.is_empty(), "--spare-threads {count}: {run:#?}");
+    }
+}
+
 /// A port another server holds: exit 1 with one line naming the port.
 #[test]
 fn port_in_use_exits_1_naming_the_port() {

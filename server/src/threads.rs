@@ -58,18 +58,14 @@ struct Shared {
     stack: usize,
     /// Threads kept waiting in `accept`.
     target: usize,
-    /// Threads allowed to wait after their connection ended; beyond this they end.
-    keep: usize,
     stopped: AtomicBool,
     counts: Mutex<Counts>,
     /// Signalled when the spawner has work: spare threads fell below the target, or below
     /// [`FLOOR`]; and on stop.
     wanted: Condvar,
-    /// When an `accept` error was last logged, so a full descriptor table is not logged by
-    /// every waiting thread every 10 ms.
-    last_error_log: Mutex<Option<Instant>>,
-    /// Held by the one thread waiting out a failing `accept`; the others queue behind it.
-    backoff: Mutex<()>,
+    /// Held by the one thread waiting out a failing `accept` (the others queue behind it),
+    /// with when an `accept` error was last logged.
+    accept_failing: Mutex<Option<Instant>>,
 }
 
 impl Threads {
@@ -90,15 +86,13 @@ impl Threads {
             serve,
             stack,
             target,
-            keep: target.saturating_mul(2),
             stopped: AtomicBool::new(false),
             counts: Mutex::new(Counts {
                 spare: 0,
                 last_accept: None,
             }),
             wanted: Condvar::new(),
-            last_error_log: Mutex::new(None),
-            backoff: Mutex::new(()),
+            accept_failing: Mutex::new(None),
         });
         for made in 0..target {
             if let Err(err) = spawn_one(&shared) {
@@ -147,6 +141,11 @@ impl Shared {
 
     fn floor(&self) -> usize {
         FLOOR.min(self.target)
+    }
+
+    /// Threads allowed to wait after their connection ended; beyond this they end.
+    fn keep(&self) -> usize {
+        self.target.saturating_mul(2)
     }
 }
 
@@ -229,7 +228,7 @@ fn work(shared: &Shared) {
         }
         (shared.serve)(stream, peer);
         let mut counts = shared.counts.lock();
-        if shared.stopped() || counts.spare >= shared.keep {
+        if shared.stopped() || counts.spare >= shared.keep() {
             return;
         }
         counts.spare += 1;
@@ -249,13 +248,10 @@ fn refused_accept(shared: &Shared, err: &io::Error) {
     ) {
         return;
     }
-    {
-        let mut last = shared.last_error_log.lock();
-        if last.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
-            *last = Some(Instant::now());
-            log!("accept failed: {err}");
-        }
+    let mut last_logged = shared.accept_failing.lock();
+    if last_logged.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+        *last_logged = Some(Instant::now());
+        log!("accept failed: {err}");
     }
-    let _turn = shared.backoff.lock();
     thread::sleep(Duration::from_millis(10));
 }

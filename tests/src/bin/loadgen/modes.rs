@@ -189,31 +189,7 @@ impl Bench {
     /// # Errors
     /// The server could not be started or the generator could not run.
     pub fn throughput(&mut self, pairs: usize, messages: u64, window: u64) -> Result<(), String> {
-        self.on_server(|b, t| {
-            let size = Size {
-                pairs,
-                singles: 0,
-                workers: b.workers,
-            };
-            let crew = b.spawn(
-                b.setup(t, SETUP_CONCURRENCY, false),
-                size,
-                Load::Closed { messages, window },
-            )?;
-            let (out, cpu) = measure_traffic(crew, t.pid);
-            if !b.check("throughput", &out, 2 * pairs) {
-                return Ok(());
-            }
-            let secs = secs(out.total.traffic_end_ns - out.go_ns);
-            b.emit(Row {
-                key: "throughput",
-                label: format!("throughput, {pairs} pairs, window {window}"),
-                value: out.total.delivered as f64 / secs,
-                unit: "msgs/s",
-                cpu,
-                note: format!("{} msgs in {secs:.2} s", show(out.total.delivered as f64)),
-            })
-        })
+        self.on_server(|b, t| b.closed_loop(t, false, pairs, messages, window))
     }
 
     /// Open-loop latency at a fixed total rate.
@@ -537,29 +513,47 @@ impl Bench {
                     keys.len()
                 ),
             })?;
-            let size = Size {
-                pairs,
-                singles: 0,
-                workers: b.workers,
-            };
-            let crew = b.spawn(
-                b.setup(t, SETUP_CONCURRENCY, true),
-                size,
-                Load::Closed { messages, window },
-            )?;
-            let (out, cpu) = measure_traffic(crew, t.pid);
-            if !b.check("secure throughput", &out, 2 * pairs) {
-                return Ok(());
-            }
-            let secs = secs(out.total.traffic_end_ns - out.go_ns);
-            b.emit(Row {
-                key: "secure_throughput",
-                label: format!("secure throughput, {pairs} pairs, window {window}"),
-                value: out.total.delivered as f64 / secs,
-                unit: "msgs/s",
-                cpu,
-                note: format!("{} sealed msgs in {secs:.2} s", show(out.total.delivered as f64)),
-            })
+            b.closed_loop(t, true, pairs, messages, window)
+        })
+    }
+
+    /// Closed-loop traffic over `pairs` pairs, with `secure:` messages when `secure`: each
+    /// client sends `messages`, at most `window` in flight. Reported as the throughput row, or
+    /// the secure throughput row.
+    fn closed_loop(
+        &mut self,
+        t: &Target,
+        secure: bool,
+        pairs: usize,
+        messages: u64,
+        window: u64,
+    ) -> Result<(), String> {
+        let (key, what, sent) = match secure {
+            false => ("throughput", "throughput", "msgs"),
+            true => ("secure_throughput", "secure throughput", "sealed msgs"),
+        };
+        let size = Size {
+            pairs,
+            singles: 0,
+            workers: self.workers,
+        };
+        let crew = self.spawn(
+            self.setup(t, SETUP_CONCURRENCY, secure),
+            size,
+            Load::Closed { messages, window },
+        )?;
+        let (out, cpu) = measure_traffic(crew, t.pid);
+        if !self.check(what, &out, 2 * pairs) {
+            return Ok(());
+        }
+        let secs = secs(out.total.traffic_end_ns - out.go_ns);
+        self.emit(Row {
+            key,
+            label: format!("{what}, {pairs} pairs, window {window}"),
+            value: out.total.delivered as f64 / secs,
+            unit: "msgs/s",
+            cpu,
+            note: format!("{} {sent} in {secs:.2} s", show(out.total.delivered as f64)),
         })
     }
 

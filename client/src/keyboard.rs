@@ -5,7 +5,7 @@
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
 use crate::editor::{LineSource, Typed};
-use crate::keys::Keys;
+use crate::keys::TOY_WARNING;
 use crate::link::Link;
 use crate::reader::Registration;
 use crate::screen::Screen;
@@ -176,20 +176,35 @@ impl<S: LineSource> Keyboard<S> {
 
     /// Seals `text` for the partner, or says why it cannot be sent securely.
     fn seal(&self, text: &str) -> Result<Command, String> {
-        match &mut self.state.lock().keys {
-            Keys::Agreed(session) => Ok(Command::Secure(session.seal(text))),
-            other => Err(other.unavailable().unwrap_or_default()),
+        let mut state = self.state.lock();
+        let toy = state.keys.is_toy();
+        let sealed = match state.keys.session_mut() {
+            Some(session) => session.seal(text).map_err(|e| e.to_string())?,
+            None => return Err(state.keys.unavailable().unwrap_or_default()),
+        };
+        drop(state);
+        if toy {
+            self.screen
+                .note("sent with the toy group: anyone watching can read it");
         }
+        Ok(Command::Secure(sealed))
     }
 
     fn verify(&self) {
         let state = self.state.lock();
-        match (&state.keys, &state.partner) {
-            (Keys::Agreed(session), Some(partner)) => self.screen.note(&format!(
-                "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
-                session.safety_code()
-            )),
-            (keys, _) => self.screen.note(&keys.unavailable().unwrap_or_default()),
+        match (state.keys.session(), &state.partner) {
+            (Some(session), Some(partner)) => {
+                self.screen.note(&format!(
+                    "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
+                    session.safety_code()
+                ));
+                if !session.code_is_sound() {
+                    self.screen.note(TOY_WARNING);
+                }
+            }
+            _ => self
+                .screen
+                .note(&state.keys.unavailable().unwrap_or_default()),
         }
     }
 }

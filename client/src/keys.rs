@@ -1,118 +1,202 @@
-//! The key of the current chat: from `GEN_KEYS` through `key_param` to a sealed session.
+//! The key of the current chat, in the person's words: what to show when the server asks for
+//! keys, when the key is agreed or refused, and why `secure:` cannot be used yet.
 //!
-//! Every chat starts with no key. `GEN_KEYS <group>` makes a fresh key pair and sends our
-//! public value; the partner's `key_param` completes the agreement. Anything unexpected (an
-//! unknown group, a public value out of range, a second `key_param`) makes the key
-//! [`Keys::Failed`] for the rest of the chat: `secure:` is then refused, never sent in plain.
+//! The protocol itself (commit, reveal, check, agree) is [`common::exchange::Exchange`]; this
+//! module adds what a person needs to hear: loud warnings for the toy group and for a key
+//! exchange that someone tampered with, and a plain answer when the partner never finishes it.
 
-use common::dh::{DhError, Group, KeyPair, PublicValue};
+use common::dh::Group;
+use common::exchange::{Exchange, ExchangeError, Step};
 use common::protocol::Command;
 use common::secure::Session;
+use std::time::{Duration, Instant};
 
-/// Where the current chat's key agreement stands.
-#[derive(Debug, Default)]
-pub enum Keys {
-    /// No chat, or the server has not asked for keys yet.
-    #[default]
-    None,
-    /// We sent our public value and wait for the partner's.
-    Waiting(KeyPair),
-    /// Agreed: secure messages can be sealed and opened.
-    Agreed(Box<Session>),
-    /// Agreement failed; the text says why. Secure messages are off for this chat.
-    Failed(String),
+/// How long a key exchange may take before `secure:` says the partner cannot do it.
+pub const KEY_EXCHANGE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// The warning shown when a chat uses the toy group, and again on `verify`.
+pub const TOY_WARNING: &str = "WARNING: this chat uses the original's toy group (p = 1999): \
+     anyone watching the network can read its secure: messages, and matching safety codes \
+     prove nothing. Use it only to see how it breaks";
+
+/// The mark after every secure line of a toy-group chat.
+pub const TOY_MARK: &str = "[toy group: readable by anyone watching]";
+
+/// The current chat's key agreement.
+#[derive(Debug)]
+pub struct Keys {
+    exchange: Exchange,
+    /// When this chat's `GEN_KEYS` arrived.
+    started: Option<Instant>,
 }
 
-/// What the reader thread should do after a key event.
+/// What the reader thread should do after a key line.
 #[derive(Debug)]
 pub enum KeyStep {
-    /// Send this to the server (our `key_param`).
-    Send(Command),
-    /// The key is agreed; show this safety code.
-    Agreed(String),
-    /// The agreement failed; show this reason.
-    Failed(String),
+    /// Nothing to send or show.
+    Quiet,
+    /// Send this to the server; if `warn` is set, show it first.
+    Send {
+        /// Our `key_commit` or `key_param`.
+        command: Command,
+        /// A warning to show (the toy group).
+        warn: Option<&'static str>,
+    },
+    /// The key is agreed; show this safety code, and whether the code can be trusted.
+    Agreed {
+        /// The safety code.
+        code: String,
+        /// False for the toy group and the original's bare exchange.
+        sound: bool,
+    },
+    /// The agreement failed; show this reason. `alarm` for signs of tampering.
+    Failed {
+        /// Why.
+        reason: String,
+        /// The failure points at someone interfering, not at a missing feature.
+        alarm: bool,
+    },
 }
 
 impl Keys {
-    /// The server asked for keys in the group named `group` for the chat numbered `chat`.
-    pub fn start(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
-        // The original server sent a bare `GEN_KEYS`: its group was n = 1999, g = 1777.
-        let group = if group.is_empty() { "toy" } else { group };
-        match group.parse::<Group>() {
-            Ok(group) => {
-                let pair = KeyPair::generate(group);
-                let value = pair.public();
-                // The chat number ties our answer to this chat (an original server sends none).
-                let command = Command::KeyParam(match chat {
-                    Some(chat) => format!("{chat} {value}"),
-                    None => value.to_string(),
-                });
-                *self = Keys::Waiting(pair);
-                KeyStep::Send(command)
-            }
-            Err(err) => self.fail(format!(
-                "this client cannot use the server's key group: {err}"
-            )),
+    /// No key yet; the toy group is accepted only if `allow_toy`.
+    pub fn new(allow_toy: bool) -> Keys {
+        Keys {
+            exchange: Exchange::new(allow_toy),
+            started: None,
         }
     }
 
-    /// The partner's public value arrived.
-    pub fn finish(&mut self, value: &str) -> KeyStep {
-        let Keys::Waiting(pair) = std::mem::take(self) else {
-            return self.fail("a key_param arrived that this client did not ask for".into());
-        };
-        match PublicValue::parse(pair.group(), value) {
-            Ok(peer) => {
-                let secret = pair.agree(&peer);
-                let session = Session::new(pair.group(), pair.public(), &peer, &secret);
-                let code = session.safety_code();
-                *self = Keys::Agreed(Box::new(session));
-                KeyStep::Agreed(code)
+    /// A new chat starts with no key.
+    pub fn reset(&mut self) {
+        self.exchange.reset();
+        self.started = None;
+    }
+
+    /// The server sent `GEN_KEYS <group> <chat>`.
+    pub fn gen_keys(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
+        self.started.get_or_insert_with(Instant::now);
+        let step = self.exchange.on_gen_keys(group, chat);
+        let toy = self.exchange.group() == Some(Group::Toy);
+        self.step(step, toy.then_some(TOY_WARNING))
+    }
+
+    /// The partner's `key_commit` arrived.
+    pub fn commit(&mut self, text: &str) -> KeyStep {
+        let step = self.exchange.on_commit(text);
+        self.step(step, None)
+    }
+
+    /// The partner's `key_param` arrived.
+    pub fn param(&mut self, text: &str) -> KeyStep {
+        let step = self.exchange.on_param(text);
+        self.step(step, None)
+    }
+
+    fn step(&self, step: Step, warn: Option<&'static str>) -> KeyStep {
+        match step {
+            Step::Quiet => KeyStep::Quiet,
+            Step::Send(command) => KeyStep::Send { command, warn },
+            Step::Agreed => {
+                let session = self.exchange.session().expect("agreed means a session");
+                KeyStep::Agreed {
+                    code: session.safety_code(),
+                    sound: session.code_is_sound(),
+                }
             }
-            Err(err) => self.fail(describe(err)),
+            Step::Failed(err) => KeyStep::Failed {
+                alarm: is_alarm(&err),
+                reason: err.to_string(),
+            },
         }
     }
 
-    fn fail(&mut self, reason: String) -> KeyStep {
-        *self = Keys::Failed(reason.clone());
-        KeyStep::Failed(reason)
+    /// The agreed session, to seal and open with.
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        self.exchange.session_mut()
+    }
+
+    /// The agreed session.
+    pub fn session(&self) -> Option<&Session> {
+        self.exchange.session()
+    }
+
+    /// True when the agreed key is in the toy group.
+    pub fn is_toy(&self) -> bool {
+        self.exchange.group() == Some(Group::Toy)
     }
 
     /// Why `secure:` cannot be used now, or `None` if it can.
     pub fn unavailable(&self) -> Option<String> {
-        match self {
-            Keys::Agreed(_) => None,
-            Keys::None => Some("no key is agreed: connect to someone first".into()),
-            Keys::Waiting(_) => Some("the key is still being agreed; try again in a moment".into()),
-            Keys::Failed(reason) => Some(format!("key agreement failed ({reason})")),
+        if self.exchange.session().is_some() {
+            return None;
         }
+        if let Some(err) = self.exchange.failure() {
+            return Some(format!("key agreement failed ({err})"));
+        }
+        let waited = self.started.map(|t| t.elapsed());
+        Some(match waited {
+            Some(waited) if waited >= KEY_EXCHANGE_PATIENCE && self.exchange.is_pending() => {
+                format!(
+                    "your partner's client has not finished the key exchange in {} s; it \
+                     cannot do secure messages (an old client, or nc?), so secure: is not \
+                     possible with this partner",
+                    waited.as_secs()
+                )
+            }
+            Some(_) if self.exchange.is_pending() => {
+                "the key is still being agreed; try again in a moment".into()
+            }
+            _ => "no key is agreed: connect to someone first".into(),
+        })
     }
 }
 
-fn describe(err: DhError) -> String {
-    format!("the partner's public value was refused: {err}")
+/// Failures that mean someone between the two clients interfered.
+fn is_alarm(err: &ExchangeError) -> bool {
+    matches!(
+        err,
+        ExchangeError::SecondExchange
+            | ExchangeError::Unexpected(_)
+            | ExchangeError::Reflected
+            | ExchangeError::CommitmentMismatch
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The original server's bare `GEN_KEYS` means its toy group, answered without a chat
-    /// number; ours names the group and the chat.
+    /// Our public value is never sent with the first answer: a commitment goes first, tied to
+    /// the chat the server named.
     #[test]
-    fn answers_name_the_chat_when_the_server_does() {
-        let mut keys = Keys::default();
-        let KeyStep::Send(Command::KeyParam(bare)) = keys.start("", None) else {
-            panic!("a bare GEN_KEYS must be answered");
+    fn first_answer_is_a_commitment() {
+        let mut keys = Keys::new(false);
+        let KeyStep::Send {
+            command: Command::KeyCommit(text),
+            warn: None,
+        } = keys.gen_keys("ffdhe2048", Some(7))
+        else {
+            panic!("GEN_KEYS ffdhe2048 7 must be answered with a commitment");
         };
-        assert!(PublicValue::parse(Group::Toy, &bare).is_ok(), "{bare}");
-        let KeyStep::Send(Command::KeyParam(numbered)) = keys.start("ffdhe2048", Some(7)) else {
-            panic!("GEN_KEYS ffdhe2048 7 must be answered");
-        };
-        let (chat, value) = numbered.split_once(' ').expect("chat and value");
+        let (chat, commitment) = text.split_once(' ').expect("chat and commitment");
         assert_eq!(chat, "7");
-        assert!(PublicValue::parse(Group::Ffdhe2048, value).is_ok());
-        assert!(matches!(keys.start("rot13", Some(8)), KeyStep::Failed(_)));
+        assert_eq!(commitment.len(), 64);
+        assert!(keys.unavailable().unwrap().contains("still being agreed"));
+    }
+
+    /// The toy group, named or bare, is refused without the flag, and warned about with it.
+    #[test]
+    fn toy_group_needs_the_flag_and_is_warned_about() {
+        for (group, chat) in [("toy", Some(1)), ("", None)] {
+            let KeyStep::Failed { reason, .. } = Keys::new(false).gen_keys(group, chat) else {
+                panic!("the toy group must be refused without --allow-toy-group");
+            };
+            assert!(reason.contains("--allow-toy-group"), "{reason}");
+            let KeyStep::Send { warn, .. } = Keys::new(true).gen_keys(group, chat) else {
+                panic!("the toy group is allowed with the flag");
+            };
+            assert_eq!(warn, Some(TOY_WARNING));
+        }
     }
 }

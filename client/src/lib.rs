@@ -73,22 +73,32 @@ pub enum Outcome {
 /// restoring it itself.
 const EDITOR_STOP_WAIT: Duration = Duration::from_secs(2);
 
+/// What the person chose on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Register with this name instead of asking (and give up if it is refused).
+    pub name: Option<String>,
+    /// Accept the original's toy Diffie-Hellman group (for teaching).
+    pub allow_toy_group: bool,
+}
+
 /// Chats over `socket` with the person at stdin/stdout until they close, press Ctrl+C, or the
 /// server goes away. At a terminal (see [`Mode::detect`]) with a line editor, else plainly.
 ///
 /// # Errors
 /// Setting up the threads or the Ctrl+C handler failed.
-pub fn run(socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome> {
-    run_in(Mode::detect(), socket, preset_name)
+pub fn run(socket: TcpStream, options: Options) -> io::Result<Outcome> {
+    run_in(Mode::detect(), socket, options)
 }
 
 /// [`run`] in a given mode.
 ///
 /// # Errors
 /// Setting up the threads or the Ctrl+C handler failed.
-fn run_in(mode: Mode, socket: TcpStream, preset_name: Option<String>) -> io::Result<Outcome> {
+fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome> {
+    let preset_name = options.name;
     let link = Arc::new(Link::new(socket.try_clone()?));
-    let state = Arc::new(Mutex::new(State::default()));
+    let state = Arc::new(Mutex::new(State::new(options.allow_toy_group)));
     let palette = Palette::new(mode.colour);
     let printer = ExternalPrinter::new(screen::EDITOR_SLOTS);
     let screen = Arc::new(if mode.interactive {

@@ -30,6 +30,10 @@ struct Args {
     /// Register with this name instead of asking (exit 1 if it is taken).
     #[arg(long)]
     name: Option<String>,
+    /// Accept the original's toy Diffie-Hellman group (p = 1999) when a server uses it. Anyone
+    /// watching the network can read such a chat's secure messages; it is for teaching only.
+    #[arg(long)]
+    allow_toy_group: bool,
 }
 
 fn main() -> ExitCode {
@@ -56,5 +60,9 @@ fn try_main(args: Args) -> Result<Outcome, String> {
         )
     })?;
     let _ = socket.set_nodelay(true);
-    client::run(socket, args.name).map_err(|err| format!("cannot start: {err}"))
+    let options = client::Options {
+        name: args.name,
+        allow_toy_group: args.allow_toy_group,
+    };
+    client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }

@@ -7,8 +7,7 @@
 //! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
 //! (see [`crate::status`]); in piped mode they are printed as the server sent them.
 
-use crate::keys::KeyStep;
-use crate::keys::Keys;
+use crate::keys::{KeyStep, TOY_MARK, TOY_WARNING};
 use crate::link::Link;
 use crate::screen::Screen;
 use crate::state::State;
@@ -111,11 +110,15 @@ impl Reader {
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
             Ok(ServerLine::GenKeys { group, chat }) => {
-                let step = self.state.lock().keys.start(&group, chat);
+                let step = self.state.lock().keys.gen_keys(&group, chat);
+                self.key_step(step);
+            }
+            Ok(ServerLine::KeyCommit(value)) => {
+                let step = self.state.lock().keys.commit(&value);
                 self.key_step(step);
             }
             Ok(ServerLine::KeyParam(value)) => {
-                let step = self.state.lock().keys.finish(&value);
+                let step = self.state.lock().keys.param(&value);
                 self.key_step(step);
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
@@ -124,19 +127,27 @@ impl Reader {
 
     fn key_step(&self, step: KeyStep) {
         match step {
-            KeyStep::Send(command) => {
+            KeyStep::Quiet => {}
+            KeyStep::Send { command, warn } => {
+                if let Some(warning) = warn {
+                    self.screen.note(warning);
+                }
                 // A failed send means the server is gone; the read loop will notice.
                 let _ = self.link.send(&command);
             }
-            KeyStep::Agreed(code) => {
+            KeyStep::Agreed { code, sound } => {
                 let partner = self.partner_label();
                 self.screen.note(&format!(
                     "secure messages to {partner} are ready; safety code {code} (compare it with {partner}; type verify to see it again)"
                 ));
+                if !sound {
+                    self.screen.note(TOY_WARNING);
+                }
             }
-            KeyStep::Failed(reason) => {
+            KeyStep::Failed { reason, alarm } => {
+                let loud = if alarm { "WARNING: " } else { "" };
                 self.screen.note(&format!(
-                    "key agreement failed: {reason}; secure: is off for this chat"
+                    "{loud}key agreement failed: {reason}; secure: is off for this chat"
                 ));
             }
         }
@@ -144,15 +155,29 @@ impl Reader {
 
     /// Shows a sealed message if it opens, or says why it was not shown.
     fn open(&self, from: &Name, payload: &str) {
-        let opened = match &mut self.state.lock().keys {
-            Keys::Agreed(session) => session.open(payload).map_err(|e| e.to_string()),
-            other => Err(format!(
-                "it cannot be read: {}",
-                other.unavailable().unwrap_or_default()
-            )),
+        let opened = {
+            let mut state = self.state.lock();
+            let toy = state.keys.is_toy();
+            match state.keys.session_mut() {
+                Some(session) => session
+                    .open(payload)
+                    .map(|text| (text, toy))
+                    .map_err(|e| e.to_string()),
+                None => Err(format!(
+                    "it cannot be read: {}",
+                    state.keys.unavailable().unwrap_or_default()
+                )),
+            }
         };
         match opened {
-            Ok(text) => self.screen.secure(from, &escape_for_terminal(&text)),
+            Ok((text, toy)) => {
+                let text = escape_for_terminal(&text);
+                if toy {
+                    self.screen.secure(from, &format!("{text}   {TOY_MARK}"));
+                } else {
+                    self.screen.secure(from, &text);
+                }
+            }
             Err(reason) => self.screen.note(&format!(
                 "a secure message from {from} failed verification: {reason}"
             )),

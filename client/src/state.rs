@@ -4,7 +4,7 @@ use crate::keys::Keys;
 use common::protocol::Name;
 
 /// The client's view of the conversation, updated from what the server says.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     /// Our registered name, once the server accepted it.
     pub name: Option<Name>,
@@ -19,9 +19,20 @@ pub struct State {
 }
 
 impl State {
+    /// Not registered, not in a chat; the toy group is accepted only if `allow_toy_group`.
+    pub fn new(allow_toy_group: bool) -> State {
+        State {
+            name: None,
+            partner: None,
+            keys: Keys::new(allow_toy_group),
+            closing: false,
+            server_said_bye: false,
+        }
+    }
+
     /// Forgets the chat and its key.
     pub fn end_chat(&mut self) {
         self.partner = None;
-        self.keys = Keys::None;
+        self.keys.reset();
     }
 }

@@ -8,13 +8,17 @@
 //! - [`escape`]: makes peer-supplied text safe to print on a terminal.
 //! - [`rc4`]: the RC4 stream cipher, checked against RFC 6229.
 //! - [`dh`]: Diffie-Hellman over named groups (the original's toy group and RFC 7919 groups).
+//! - [`commitment`]: hash commitments to a public value, sent before the value itself.
+//! - [`exchange`]: one chat's key agreement as a state machine (commit, reveal, agree).
 //! - [`secure`]: per-chat keys, sealed secure messages and the safety code.
 //! - [`usage`]: command-line errors in one line.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod commitment;
 pub mod dh;
 pub mod escape;
+pub mod exchange;
 pub mod framing;
 pub mod input;
 pub mod limits;

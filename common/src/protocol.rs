@@ -10,6 +10,7 @@
 //! <name>: <text>                 chat, always prefixed with the sender's registered name
 //! <name> (secure): <payload>     sealed chat
 //! GEN_KEYS <group> <chat>        start a key agreement (no colon after the first word)
+//! key_commit <commitment>        the partner's commitment to its public value
 //! key_param <number>             the partner's public Diffie-Hellman value
 //! ```
 //!
@@ -21,10 +22,12 @@ use std::fmt;
 use thiserror::Error;
 
 mod command;
+mod key_line;
 mod notice;
 mod server_line;
 
 pub use command::{Command, CommandError};
+pub use key_line::{KeyLine, KeyOffer};
 pub use notice::{Notice, Presence, StatusEntry};
 pub use server_line::{ServerLine, UnknownServerLine};
 
@@ -50,7 +53,7 @@ pub enum NameError {
 }
 
 /// Names that would read like the server or like a control word on the wire.
-const RESERVED_NAMES: [&str; 3] = ["server", "gen_keys", "key_param"];
+const RESERVED_NAMES: [&str; 4] = ["server", "gen_keys", "key_commit", "key_param"];
 
 impl Name {
     /// Checks a proposed name.
@@ -125,6 +128,7 @@ mod tests {
             ("SERVER", NameError::Reserved("SERVER".into())),
             ("GEN_KEYS", NameError::Reserved("GEN_KEYS".into())),
             ("key_param", NameError::Reserved("key_param".into())),
+            ("Key_Commit", NameError::Reserved("Key_Commit".into())),
         ];
         for (name, err) in bad {
             assert_eq!(Name::parse(name), Err(err), "name {name:?}");

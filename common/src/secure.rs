@@ -25,10 +25,29 @@
 //! 3.kM4x.<44 base64 characters: the 32-byte tag>
 //! ```
 //!
+//! A message holds at most [`MAX_SECURE_TEXT`] bytes of text, so that its sealed line fits the
+//! line limit even after the server puts the longest possible name in front of it.
+//!
+//! # The safety code
+//!
+//! After a key agreement with commitments ([`crate::commitment`]), the code is
+//!
+//! ```text
+//! SHA-256("labchat v2 safety code|" || group name || "|" || chat || "|"
+//!         || lower commitment || higher commitment || lower value || higher value || secret)
+//! ```
+//!
+//! (pairs sorted as byte strings; values and secret as big-endian bytes of the modulus'
+//! length), of which the first 8 bytes, read as a big-endian integer mod 10^12, are printed as
+//! three groups of four digits. The original's bare `GEN_KEYS` has no commitments; its code
+//! ([`Session::new`], label `labchat v1 safety code|`) can be forced by a relay that grinds,
+//! and [`Session::code_is_sound`] says so.
+//!
 //! # What this does not protect
 //!
 //! The message length and timing are visible. Nothing stops a man in the middle who swaps
-//! public values unless the two people compare [`Session::safety_code`]s.
+//! public values unless the two people compare [`Session::safety_code`]s. A lost last message
+//! cannot be noticed (only a gap before a later one).
 
 use std::fmt;
 
@@ -38,7 +57,9 @@ use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::commitment::Commitment;
 use crate::dh::{Group, PublicValue, SharedSecret};
+use crate::limits::{MAX_LINE_LEN, MAX_NAME_LEN};
 use crate::rc4::Rc4;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -52,22 +73,57 @@ pub const RC4_DROP: usize = 3072;
 /// The length of a message tag in bytes (a full HMAC-SHA256).
 pub const TAG_LEN: usize = 32;
 
+/// The longest sealed payload that the server can relay: the relayed line
+/// `<name> (secure): <payload>` must fit [`MAX_LINE_LEN`] with a name of [`MAX_NAME_LEN`]
+/// characters of up to 4 UTF-8 bytes each.
+const MAX_PAYLOAD_LEN: usize = MAX_LINE_LEN - 4 * MAX_NAME_LEN - " (secure): ".len();
+
+/// The most text, in UTF-8 bytes, that one secure message can carry (5988): the sealed payload
+/// `<n>.<base64 ciphertext>.<base64 tag>` with a 20-digit counter then still fits
+/// `MAX_PAYLOAD_LEN`. [`Session::seal`] refuses longer text before it uses a counter.
+pub const MAX_SECURE_TEXT: usize = (MAX_PAYLOAD_LEN - 20 - 2 - 44) / 4 * 3;
+
 /// The keys for one direction of a chat.
-struct DirectionKeys {
+pub struct MessageKeys {
     /// Master key for the per-message RC4 keys.
     enc: [u8; 32],
     /// Key for the message tags.
     mac: [u8; 32],
 }
 
-impl DirectionKeys {
+/// Shows nothing of the keys.
+impl fmt::Debug for MessageKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MessageKeys(..)")
+    }
+}
+
+impl MessageKeys {
+    /// The 32-byte master key of the per-message RC4 keys (for test vectors and teaching).
+    pub fn enc_key(&self) -> &[u8; 32] {
+        &self.enc
+    }
+
+    /// The 32-byte HMAC-SHA256 key of the tags (for test vectors and teaching).
+    pub fn mac_key(&self) -> &[u8; 32] {
+        &self.mac
+    }
+
+    /// The RC4 key of message `n`: `HMAC-SHA256(enc_key, "rc4" || n as 8 big-endian bytes)`.
+    pub fn rc4_key(&self, n: u64) -> [u8; 32] {
+        let mut mac = new_hmac(&self.enc);
+        mac.update(b"rc4");
+        mac.update(&n.to_be_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Derives the keys for messages from `sender` to `receiver`.
     fn derive(
         group: Group,
         secret: &SharedSecret,
         sender: &PublicValue,
         receiver: &PublicValue,
-    ) -> DirectionKeys {
+    ) -> MessageKeys {
         // Public values have the fixed length of the group's modulus, so this concatenation
         // has exactly one reading.
         let mut info = Vec::new();
@@ -82,7 +138,7 @@ impl DirectionKeys {
         Hkdf::<Sha256>::new(Some(KDF_SALT), secret.as_be_bytes())
             .expand(&info, &mut okm)
             .expect("64 bytes is a valid HKDF-SHA256 output length");
-        let mut keys = DirectionKeys {
+        let mut keys = MessageKeys {
             enc: [0; 32],
             mac: [0; 32],
         };
@@ -93,10 +149,7 @@ impl DirectionKeys {
 
     /// The RC4 instance for message `n`, with the first [`RC4_DROP`] bytes already discarded.
     fn cipher(&self, n: u64) -> Rc4 {
-        let mut mac = new_hmac(&self.enc);
-        mac.update(b"rc4");
-        mac.update(&n.to_be_bytes());
-        let key = mac.finalize().into_bytes();
+        let key = self.rc4_key(n);
         let mut cipher = Rc4::new(&key).expect("a 32-byte key is a valid RC4 key");
         cipher.skip(RC4_DROP);
         cipher
@@ -160,19 +213,42 @@ pub enum OpenError {
     NotUtf8,
 }
 
+/// Why [`Session::seal`] refused to seal a text. No counter was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    /// The text is longer than [`MAX_SECURE_TEXT`] bytes.
+    #[error(
+        "that secure message is {len} bytes long; secure: takes at most {max} bytes (UTF-8)",
+        max = MAX_SECURE_TEXT
+    )]
+    TooLong {
+        /// The text's length in bytes.
+        len: usize,
+    },
+    /// 2^64 - 1 messages were sealed in this chat; a counter (and so a keystream) would repeat.
+    #[error("this chat has sealed all the messages it can; end it with goodbye and connect again")]
+    Exhausted,
+}
+
 /// The keys and counters of one secure chat, from one side's point of view.
 pub struct Session {
-    send: DirectionKeys,
-    receive: DirectionKeys,
+    group: Group,
+    send: MessageKeys,
+    receive: MessageKeys,
     /// Counter of the next message [`Session::seal`] produces.
     next_send: u64,
     /// Counter of the next message [`Session::open`] accepts.
     next_receive: u64,
     safety_code: String,
+    /// Whether the safety code came after commitments (and so cannot be forced).
+    committed: bool,
 }
 
 impl Session {
-    /// Derives the session from a finished Diffie-Hellman exchange.
+    /// Derives the session from a Diffie-Hellman exchange *without* commitments, as the
+    /// original's bare `GEN_KEYS` runs it. Its safety code can be forced by a relay that
+    /// grinds ([`Session::code_is_sound`] is false); use [`Session::after_commitments`]
+    /// wherever the peer committed first.
     ///
     /// Both sides call this with their own public value as `my_public`; the keys this side
     /// sends with are the keys the peer receives with.
@@ -186,34 +262,110 @@ impl Session {
         peer_public: &PublicValue,
         secret: &SharedSecret,
     ) -> Session {
+        let code = uncommitted_safety_code(group, my_public, peer_public, secret);
+        Session::derive(group, my_public, peer_public, secret, code, false)
+    }
+
+    /// Derives the session from a Diffie-Hellman exchange in which each side committed to its
+    /// public value before revealing it (see [`crate::commitment`]); the safety code covers the
+    /// chat number and both commitments.
+    ///
+    /// The caller has checked that `peer_commitment` opens to `peer_public`.
+    ///
+    /// # Panics
+    ///
+    /// If either public value belongs to another group than `group`.
+    pub fn after_commitments(
+        group: Group,
+        chat: u64,
+        (my_commitment, peer_commitment): (&Commitment, &Commitment),
+        my_public: &PublicValue,
+        peer_public: &PublicValue,
+        secret: &SharedSecret,
+    ) -> Session {
+        let code = committed_safety_code(
+            group,
+            chat,
+            [my_commitment, peer_commitment],
+            [my_public, peer_public],
+            secret,
+        );
+        Session::derive(group, my_public, peer_public, secret, code, true)
+    }
+
+    fn derive(
+        group: Group,
+        my_public: &PublicValue,
+        peer_public: &PublicValue,
+        secret: &SharedSecret,
+        safety_code: String,
+        committed: bool,
+    ) -> Session {
         assert!(
             my_public.group() == group && peer_public.group() == group,
             "public values must belong to the session's Diffie-Hellman group {group}"
         );
         Session {
-            send: DirectionKeys::derive(group, secret, my_public, peer_public),
-            receive: DirectionKeys::derive(group, secret, peer_public, my_public),
+            group,
+            send: MessageKeys::derive(group, secret, my_public, peer_public),
+            receive: MessageKeys::derive(group, secret, peer_public, my_public),
             next_send: 0,
             next_receive: 0,
-            safety_code: safety_code(group, my_public, peer_public, secret),
+            safety_code,
+            committed,
         }
+    }
+
+    /// The Diffie-Hellman group the key was agreed in.
+    pub fn group(&self) -> Group {
+        self.group
+    }
+
+    /// Whether matching safety codes really rule out a man in the middle: true only when both
+    /// sides committed first and the group is not the toy group (whose 998 possible values let
+    /// anyone open a commitment by trying them all).
+    pub fn code_is_sound(&self) -> bool {
+        self.committed && self.group != Group::Toy
+    }
+
+    /// The keys this side seals with (for test vectors and teaching).
+    pub fn send_keys(&self) -> &MessageKeys {
+        &self.send
+    }
+
+    /// The keys this side opens with (for test vectors and teaching).
+    pub fn receive_keys(&self) -> &MessageKeys {
+        &self.receive
     }
 
     /// Encrypts and authenticates `plaintext` as the next message, returning the wire payload
     /// `<n>.<base64 ciphertext>.<base64 tag>` (one token, no spaces).
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// After 2^64 - 1 messages, rather than reuse a counter (and so a keystream).
-    pub fn seal(&mut self, plaintext: &str) -> String {
+    /// [`SealError::TooLong`] for more than [`MAX_SECURE_TEXT`] bytes, [`SealError::Exhausted`]
+    /// after 2^64 - 1 messages. Either way no counter is used, so the partner's next message
+    /// arrives in sequence.
+    pub fn seal(&mut self, plaintext: &str) -> Result<String, SealError> {
+        if plaintext.len() > MAX_SECURE_TEXT {
+            return Err(SealError::TooLong {
+                len: plaintext.len(),
+            });
+        }
         let n = self.next_send;
-        assert!(n != u64::MAX, "secure message counter exhausted");
+        if n == u64::MAX {
+            return Err(SealError::Exhausted);
+        }
         self.next_send = n + 1;
 
         let mut ciphertext = plaintext.as_bytes().to_vec();
         self.send.cipher(n).apply_keystream(&mut ciphertext);
         let tag = self.send.tag(n, &ciphertext).finalize().into_bytes();
-        format!("{n}.{}.{}", BASE64.encode(&ciphertext), BASE64.encode(tag))
+        Ok(format!(
+            "{n}.{}.{}",
+            BASE64.encode(&ciphertext),
+            BASE64.encode(tag)
+        ))
     }
 
     /// Verifies and decrypts a payload from [`Session::seal`] on the peer's side.
@@ -223,9 +375,10 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// [`OpenError::Malformed`] for a payload of the wrong shape, [`OpenError::BadTag`] if
-    /// it was altered or truncated, [`OpenError::Replayed`] and [`OpenError::OutOfOrder`] for
-    /// authentic messages out of sequence, [`OpenError::NotUtf8`] for authentic non-text.
+    /// [`OpenError::Malformed`] for a payload of the wrong shape (counter 2^64 - 1 included,
+    /// which [`Session::seal`] never uses), [`OpenError::BadTag`] if it was altered or
+    /// truncated, [`OpenError::Replayed`] and [`OpenError::OutOfOrder`] for authentic messages
+    /// out of sequence, [`OpenError::NotUtf8`] for authentic non-text.
     pub fn open(&mut self, payload: &str) -> Result<String, OpenError> {
         let (n, ciphertext, tag) = parse_payload(payload)?;
         self.receive
@@ -240,15 +393,14 @@ impl Session {
                 expected,
             });
         }
+        // n < u64::MAX (parse_payload refuses it), so n + 1 cannot overflow.
+        self.next_receive = n + 1;
         if n > expected {
-            // An honest sender never uses u64::MAX (seal refuses), so this cannot wrap back.
-            self.next_receive = n.saturating_add(1);
             return Err(OpenError::OutOfOrder {
                 counter: n,
                 expected,
             });
         }
-        self.next_receive = n.saturating_add(1);
 
         let mut plaintext = ciphertext;
         self.receive.cipher(n).apply_keystream(&mut plaintext);
@@ -258,10 +410,11 @@ impl Session {
     /// The safety code both people should see, as three groups of four digits
     /// (`0412 9981 2271`).
     ///
-    /// It hashes the group, both public values (in a canonical order, so both sides agree)
-    /// and the shared secret. A man in the middle runs one exchange with each side, so the two
-    /// sides hash different values and almost surely see different codes; reading the codes
-    /// to each other over another channel (voice, in person) detects that.
+    /// It hashes the group, both public values (in a canonical order, so both sides agree),
+    /// the shared secret and, after commitments, the chat number and both commitments. A man in
+    /// the middle runs one exchange with each side, so the two sides hash different values and
+    /// almost surely see different codes; reading the codes to each other over another channel
+    /// (voice, in person) detects that.
     pub fn safety_code(&self) -> String {
         self.safety_code.clone()
     }
@@ -293,8 +446,8 @@ fn parse_payload(payload: &str) -> Result<(u64, Vec<u8>, Vec<u8>), OpenError> {
     let n = counter
         .parse::<u64>()
         .ok()
-        .filter(|_| canonical)
-        .ok_or(malformed("counter is not a decimal number below 2^64"))?;
+        .filter(|&n| canonical && n != u64::MAX)
+        .ok_or(malformed("counter is not a decimal number below 2^64 - 1"))?;
     let ciphertext = BASE64
         .decode(ciphertext)
         .map_err(|_| malformed("ciphertext is not standard base64"))?;
@@ -307,9 +460,40 @@ fn parse_payload(payload: &str) -> Result<(u64, Vec<u8>, Vec<u8>), OpenError> {
     Ok((n, ciphertext, tag))
 }
 
-/// SHA-256 over a label, the group, both public values sorted as byte strings, and the shared
-/// secret; the first 8 bytes, reduced mod 10^12, as `dddd dddd dddd`.
-fn safety_code(
+/// The safety code of an exchange with commitments (see the module documentation): what each
+/// side shows, and what a relay in the middle would have to make equal on both sides.
+///
+/// `commitments` and `publics` are given as (this side's, the peer's); the order does not
+/// matter, as each pair is sorted.
+pub fn committed_safety_code(
+    group: Group,
+    chat: u64,
+    commitments: [&Commitment; 2],
+    publics: [&PublicValue; 2],
+    secret: &SharedSecret,
+) -> String {
+    let mut commitments = commitments.map(|c| *c.as_bytes());
+    commitments.sort();
+    let mut publics = publics.map(PublicValue::to_be_bytes);
+    publics.sort();
+    let digest = Sha256::new()
+        .chain_update(b"labchat v2 safety code|")
+        .chain_update(group.name().as_bytes())
+        .chain_update(b"|")
+        .chain_update(chat.to_string().as_bytes())
+        .chain_update(b"|")
+        .chain_update(commitments[0])
+        .chain_update(commitments[1])
+        .chain_update(&publics[0])
+        .chain_update(&publics[1])
+        .chain_update(secret.as_be_bytes())
+        .finalize();
+    code_digits(&digest)
+}
+
+/// The safety code of an exchange without commitments (the original's bare `GEN_KEYS`):
+/// SHA-256 over a label, the group, both public values sorted as byte strings, and the secret.
+pub fn uncommitted_safety_code(
     group: Group,
     my_public: &PublicValue,
     peer_public: &PublicValue,
@@ -325,6 +509,12 @@ fn safety_code(
         .chain_update(&publics[1])
         .chain_update(secret.as_be_bytes())
         .finalize();
+    code_digits(&digest)
+}
+
+/// The first 8 bytes of `digest` as a big-endian integer, reduced mod 10^12, as
+/// `dddd dddd dddd`.
+fn code_digits(digest: &[u8]) -> String {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     // 2^64 is not a multiple of 10^12; the resulting bias is below 10^-7, irrelevant here.
@@ -359,6 +549,35 @@ mod tests {
         assert_eq!(bob.next_receive, 1);
     }
 
+    /// The longest text seals, at the largest counter, into a payload that the server can
+    /// relay after the longest name; one byte more is refused without using a counter, and
+    /// would not have fitted.
+    #[test]
+    fn longest_text_fits_the_relayed_line() {
+        let group = Group::Toy;
+        let (a, b) = (KeyPair::generate(group), KeyPair::generate(group));
+        let mut alice = Session::new(group, a.public(), b.public(), &a.agree(b.public()));
+        alice.next_send = u64::MAX - 1;
+        let relayed = |payload_len: usize| 4 * MAX_NAME_LEN + " (secure): ".len() + payload_len;
+
+        assert_eq!(
+            alice.seal(&"x".repeat(MAX_SECURE_TEXT + 1)),
+            Err(SealError::TooLong {
+                len: MAX_SECURE_TEXT + 1
+            })
+        );
+        assert_eq!(
+            alice.next_send,
+            u64::MAX - 1,
+            "a refused text uses no counter"
+        );
+        let payload = alice.seal(&"x".repeat(MAX_SECURE_TEXT)).unwrap();
+        assert!(relayed(payload.len()) <= MAX_LINE_LEN, "{}", payload.len());
+        // One more byte needs one more base64 block of 4 characters.
+        assert!(relayed(payload.len() + 4) > MAX_LINE_LEN);
+        assert_eq!(alice.seal("x"), Err(SealError::Exhausted));
+    }
+
     /// Payload parsing accepts the canonical shape and refuses everything else as malformed.
     #[test]
     fn payload_shapes() {
@@ -381,6 +600,7 @@ mod tests {
             format!("-1..{tag}"),
             format!(" 1..{tag}"),
             format!("18446744073709551616..{tag}"),
+            format!("18446744073709551615..{tag}"),
             format!("1.AAE.{tag}"),
             format!("1.AA E=.{tag}"),
             format!("1.AAE=.{}", BASE64.encode([7u8; 31])),

@@ -77,16 +77,16 @@ fn round_trip_both_directions() {
     for group in [Group::Toy, Group::Ffdhe2048] {
         let (mut alice, mut bob) = pair(group);
         for text in ["", "hello", "héllo wörld 中文 🦀"] {
-            assert_eq!(bob.open(&alice.seal(text)).unwrap(), text);
-            assert_eq!(alice.open(&bob.seal(text)).unwrap(), text);
+            assert_eq!(bob.open(&alice.seal(text).unwrap()).unwrap(), text);
+            assert_eq!(alice.open(&bob.seal(text).unwrap()).unwrap(), text);
         }
         for _ in 0..200 {
             let text = random_text(&mut rng, 300);
-            let payload = alice.seal(&text);
+            let payload = alice.seal(&text).unwrap();
             assert!(!payload.contains(char::is_whitespace), "{payload:?}");
             assert_eq!(bob.open(&payload).unwrap(), text);
             let reply = random_text(&mut rng, 300);
-            assert_eq!(alice.open(&bob.seal(&reply)).unwrap(), reply);
+            assert_eq!(alice.open(&bob.seal(&reply).unwrap()).unwrap(), reply);
         }
     }
 }
@@ -95,8 +95,8 @@ fn round_trip_both_directions() {
 #[test]
 fn same_plaintext_twice_differs() {
     let (mut alice, mut bob) = pair(Group::Ffdhe2048);
-    let first = alice.seal("same words");
-    let second = alice.seal("same words");
+    let first = alice.seal("same words").unwrap();
+    let second = alice.seal("same words").unwrap();
     assert_ne!(Parts::of(&first).ciphertext, Parts::of(&second).ciphertext);
     assert_eq!(bob.open(&first).unwrap(), "same words");
     assert_eq!(bob.open(&second).unwrap(), "same words");
@@ -107,7 +107,7 @@ fn same_plaintext_twice_differs() {
 fn ciphertext_does_not_contain_plaintext() {
     let (mut alice, _bob) = pair(Group::Ffdhe2048);
     let secret = "meet me at the old lab at midnight, bring the notes";
-    let payload = alice.seal(secret);
+    let payload = alice.seal(secret).unwrap();
     let ciphertext = Parts::of(&payload).ciphertext;
     assert_eq!(ciphertext.len(), secret.len());
     assert!(!payload.contains(secret));
@@ -122,7 +122,7 @@ fn ciphertext_does_not_contain_plaintext() {
 #[test]
 fn any_bit_flip_is_rejected() {
     let (mut alice, mut bob) = pair(Group::Ffdhe2048);
-    let payload = alice.seal("pay 10 euros");
+    let payload = alice.seal("pay 10 euros").unwrap();
     let original = Parts::of(&payload);
     let total_bits = 8 * (original.ciphertext.len() + original.tag.len());
     for bit in 0..total_bits {
@@ -146,7 +146,7 @@ fn any_bit_flip_is_rejected() {
 #[test]
 fn changed_counter_is_rejected() {
     let (mut alice, mut bob) = pair(Group::Toy);
-    let payload = alice.seal("first");
+    let payload = alice.seal("first").unwrap();
     let mut parts = Parts::of(&payload);
     parts.counter = "1".to_owned();
     assert_eq!(bob.open(&parts.payload()), Err(OpenError::BadTag));
@@ -158,7 +158,9 @@ fn changed_counter_is_rejected() {
 #[test]
 fn truncation_is_rejected() {
     let (mut alice, mut bob) = pair(Group::Ffdhe2048);
-    let payload = alice.seal("a message long enough to cut in several places");
+    let payload = alice
+        .seal("a message long enough to cut in several places")
+        .unwrap();
     for cut in 0..payload.len() {
         assert!(bob.open(&payload[..cut]).is_err(), "cut at {cut}");
     }
@@ -181,7 +183,7 @@ fn truncation_is_rejected() {
 #[test]
 fn malformed_payloads_are_rejected() {
     let (mut alice, mut bob) = pair(Group::Toy);
-    let good = alice.seal("ok");
+    let good = alice.seal("ok").unwrap();
     for bad in [
         "",
         "hello",
@@ -204,7 +206,7 @@ fn malformed_payloads_are_rejected() {
 #[test]
 fn replay_is_rejected() {
     let (mut alice, mut bob) = pair(Group::Ffdhe2048);
-    let payload = alice.seal("transfer approved");
+    let payload = alice.seal("transfer approved").unwrap();
     assert_eq!(bob.open(&payload).unwrap(), "transfer approved");
     assert_eq!(
         bob.open(&payload),
@@ -213,7 +215,7 @@ fn replay_is_rejected() {
             expected: 1
         })
     );
-    assert_eq!(bob.open(&alice.seal("next")).unwrap(), "next");
+    assert_eq!(bob.open(&alice.seal("next").unwrap()).unwrap(), "next");
 }
 
 /// Messages delivered out of order are refused, and the session resynchronises so that the
@@ -221,9 +223,9 @@ fn replay_is_rejected() {
 #[test]
 fn reordering_is_rejected_then_recovers() {
     let (mut alice, mut bob) = pair(Group::Ffdhe2048);
-    let m0 = alice.seal("zero");
-    let m1 = alice.seal("one");
-    let m2 = alice.seal("two");
+    let m0 = alice.seal("zero").unwrap();
+    let m1 = alice.seal("one").unwrap();
+    let m2 = alice.seal("two").unwrap();
     assert_eq!(
         bob.open(&m1),
         Err(OpenError::OutOfOrder {
@@ -249,7 +251,7 @@ fn reordering_is_rejected_then_recovers() {
 fn keys_are_per_direction_and_per_exchange() {
     let (mut alice, mut bob) = pair(Group::Ffdhe2048);
     let (_, mut stranger) = pair(Group::Ffdhe2048);
-    let payload = alice.seal("for bob only");
+    let payload = alice.seal("for bob only").unwrap();
     assert_eq!(alice.open(&payload), Err(OpenError::BadTag));
     assert_eq!(stranger.open(&payload), Err(OpenError::BadTag));
     assert_eq!(bob.open(&payload).unwrap(), "for bob only");
@@ -308,10 +310,14 @@ fn man_in_the_middle_changes_the_safety_codes() {
     );
 
     // Mallory reads and relays: the attack works unless the codes are compared.
-    let read = mallory_with_alice.open(&alice_side.seal("hi bob")).unwrap();
+    let read = mallory_with_alice
+        .open(&alice_side.seal("hi bob").unwrap())
+        .unwrap();
     assert_eq!(read, "hi bob");
     assert_eq!(
-        bob_side.open(&mallory_with_bob.seal(&read)).unwrap(),
+        bob_side
+            .open(&mallory_with_bob.seal(&read).unwrap())
+            .unwrap(),
         "hi bob"
     );
 
@@ -348,7 +354,7 @@ fn toy_group_eavesdropper_reads_messages() {
         bob.public(),
         &alice.agree(bob.public()),
     );
-    let payload = alice_side.seal("the toy group hides nothing");
+    let payload = alice_side.seal("the toy group hides nothing").unwrap();
 
     let seen_a = PublicValue::parse(group, &alice.public().to_string()).unwrap();
     let seen_b = PublicValue::parse(group, &bob.public().to_string()).unwrap();

@@ -11,7 +11,7 @@ use crate::outbox::Outbox;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
 use common::framing::{LineBuffer, LineError};
 use common::limits::MAX_LINE_LEN;
-use common::protocol::{Command, Name, Notice, ServerLine};
+use common::protocol::{Command, KeyLine, Name, Notice, ServerLine};
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -200,17 +200,11 @@ impl Session {
                         };
                         self.relay_if_it_fits(&mut to_partner, &line, len);
                     }
-                    Ok(Command::KeyParam(value)) => {
-                        self.flush(&mut to_partner);
-                        if self.users.relay_key_param(self.id, &value) == KeyTurn::NotExpected {
-                            // Not a value this chat waits for: this is someone typing.
-                            let len = line.len();
-                            let chat = ServerLine::Chat {
-                                from: name.clone(),
-                                text: line,
-                            };
-                            self.relay_if_it_fits(&mut to_partner, &chat, len);
-                        }
+                    Ok(Command::KeyCommit(rest)) => {
+                        self.key_line(name, &mut to_partner, KeyLine::Commit, line, &rest);
+                    }
+                    Ok(Command::KeyParam(rest)) => {
+                        self.key_line(name, &mut to_partner, KeyLine::Param, line, &rest);
                     }
                     Ok(other) => {
                         // Everything queued for the partner goes before a change of state.
@@ -251,9 +245,34 @@ impl Session {
                 self.users.tell(self.id, Notice::Bye);
                 return false;
             }
-            Command::Message(_) | Command::Secure(_) | Command::KeyParam(_) => {}
+            Command::Message(_)
+            | Command::Secure(_)
+            | Command::KeyCommit(_)
+            | Command::KeyParam(_) => {}
         }
         true
+    }
+
+    /// A `key_commit` or `key_param` line (`rest` after the word): forwarded as protocol if
+    /// the current chat waits for it, dropped if it answers a chat that is over, and otherwise
+    /// relayed as what it is, someone typing.
+    fn key_line(
+        &self,
+        name: &Name,
+        to_partner: &mut Vec<u8>,
+        key_line: KeyLine,
+        line: String,
+        rest: &str,
+    ) {
+        self.flush(to_partner);
+        if self.users.relay_key(self.id, key_line, rest) == KeyTurn::NotExpected {
+            let len = line.len();
+            let chat = ServerLine::Chat {
+                from: name.clone(),
+                text: line,
+            };
+            self.relay_if_it_fits(to_partner, &chat, len);
+        }
     }
 
     /// Queues `line` (chat or sealed text of `len` bytes, with the sender's name in front) for

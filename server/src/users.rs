@@ -9,7 +9,7 @@
 
 use crate::outbox::Outbox;
 use common::limits::MAX_NAME_LEN;
-use common::protocol::{Name, Notice, ServerLine, StatusEntry};
+use common::protocol::{KeyLine, Name, Notice, ServerLine, StatusEntry};
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -77,9 +77,9 @@ struct Conn {
     /// The number of the latest chat this client was in (kept after it ends): a `key_param`
     /// for that chat or an earlier one is a late answer.
     latest_chat: Option<u64>,
-    /// In a chat whose `GEN_KEYS` this client has not answered yet: its `key_param` for this
-    /// chat's number is its public value; any later one is chat text.
-    owes_key_param: bool,
+    /// The key lines this client still owes its current chat: its first `key_commit` and its
+    /// first `key_param` for this chat's number are protocol; any later one is chat text.
+    owes: Owed,
 }
 
 /// Why a connection was not let in.
@@ -91,7 +91,31 @@ pub enum JoinRefused {
     ShuttingDown,
 }
 
-/// What became of a `key_param` line.
+/// Which key lines a client may still send for its current chat.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Owed {
+    commit: bool,
+    param: bool,
+}
+
+impl Owed {
+    /// Both lines, for a chat that has a key agreement.
+    const BOTH: Owed = Owed {
+        commit: true,
+        param: true,
+    };
+
+    /// Whether `line` is still owed; marks it as sent.
+    fn take(&mut self, line: KeyLine) -> bool {
+        let owed = match line {
+            KeyLine::Commit => &mut self.commit,
+            KeyLine::Param => &mut self.param,
+        };
+        std::mem::take(owed)
+    }
+}
+
+/// What became of a `key_commit` or `key_param` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyTurn {
     /// It was the awaited public value and went to the partner.
@@ -142,12 +166,12 @@ impl Table {
     /// Unpairs `id` from its partner, if any; returns the partner.
     fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
         let me = self.conns.get_mut(&id)?;
-        me.owes_key_param = false;
+        me.owes = Owed::default();
         me.chat = None;
         let partner = me.partner.take()?;
         if let Some(p) = self.conns.get_mut(&partner) {
             p.partner = None;
-            p.owes_key_param = false;
+            p.owes = Owed::default();
             p.chat = None;
         }
         Some(partner)
@@ -191,7 +215,7 @@ impl Users {
                 partner: None,
                 chat: None,
                 latest_chat: None,
-                owes_key_param: false,
+                owes: Owed::default(),
             },
         );
         Ok(id)
@@ -268,7 +292,11 @@ impl Users {
                             conn.partner = Some(b);
                             conn.chat = Some(chat);
                             conn.latest_chat = Some(chat);
-                            conn.owes_key_param = group.is_some();
+                            conn.owes = if group.is_some() {
+                                Owed::BOTH
+                            } else {
+                                Owed::default()
+                            };
                         }
                     }
                     table.notify(id, Notice::Connected(them.clone()));
@@ -321,37 +349,36 @@ impl Users {
         }
     }
 
-    /// Forwards `id`'s public Diffie-Hellman value (`rest` is `<chat> <number>`, the text
-    /// after `key_param`) to its partner, if the chat numbered `<chat>` is the current one and
-    /// waits for it. An answer to one of this client's earlier chats is dropped; anything else
-    /// (a second value, a number that was never its chat, text that is not two numbers) is chat
-    /// text.
-    pub fn relay_key_param(&self, id: ConnId, rest: &str) -> KeyTurn {
+    /// Forwards `id`'s `key_commit` or `key_param` (`rest` is `<chat> <value>`, the text after
+    /// the word) to its partner as `key_commit <value>` or `key_param <value>`, if the chat
+    /// numbered `<chat>` is the current one and still waits for that line from `id`. An answer
+    /// to one of this client's earlier chats is dropped; anything else (a second one, a number
+    /// that was never its chat, text of another shape) is chat text.
+    ///
+    /// The server does not enforce the order (commitment first): each client refuses a value
+    /// that came before its commitment, and the security of the exchange rests on the clients.
+    pub fn relay_key(&self, id: ConnId, line: KeyLine, rest: &str) -> KeyTurn {
         let mut table = self.lock();
         let Some(conn) = table.conns.get_mut(&id) else {
             return KeyTurn::Stale;
         };
-        let Some((chat, value)) = rest.split_once(' ') else {
+        let Some(offer) = line.offer(rest) else {
             return KeyTurn::NotExpected;
         };
-        let (Ok(chat), true) = (chat.parse::<u64>(), is_decimal(value)) else {
-            return KeyTurn::NotExpected;
-        };
-        if conn.chat != Some(chat) {
-            return if conn.latest_chat.is_some_and(|latest| chat <= latest) {
+        if conn.chat != Some(offer.chat) {
+            return if conn.latest_chat.is_some_and(|latest| offer.chat <= latest) {
                 KeyTurn::Stale
             } else {
                 KeyTurn::NotExpected
             };
         }
-        if !conn.owes_key_param {
+        if !conn.owes.take(line) {
             return KeyTurn::NotExpected;
         }
-        conn.owes_key_param = false;
         let Some(partner) = conn.partner else {
             return KeyTurn::Stale;
         };
-        table.send(partner, &ServerLine::KeyParam(value.to_string()));
+        table.send(partner, &line.forwarded(offer.value));
         KeyTurn::Forwarded
     }
 
@@ -423,8 +450,4 @@ fn shorten(text: &str) -> String {
         Some((end, _)) => format!("{}...", &text[..end]),
         None => text.to_string(),
     }
-}
-
-fn is_decimal(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }

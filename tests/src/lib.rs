@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod binaries;
+pub mod grinder;
 mod raw;
 pub mod relay;
 mod running;

@@ -11,10 +11,10 @@ fn pair(server: &Server) -> (Client, RawClient) {
     alice.send("connect nc");
     alice.expect_line("(server): You are now connected to nc");
     nc.expect("(server): You are now connected to alice");
-    // alice's client answers the server's GEN_KEYS with its public value; nc never answers.
+    // alice's client answers the server's GEN_KEYS with its commitment; nc never answers.
     nc.received
-        .wait_for(WAIT, |l| l.starts_with("key_param "))
-        .expect("alice's client sends its key_param");
+        .wait_for(WAIT, |l| l.starts_with("key_commit "))
+        .expect("alice's client sends its key_commit");
     (alice, nc)
 }
 

@@ -1,5 +1,7 @@
 //! Chat text never becomes a control line, and never reaches a terminal as raw escape codes.
 
+use common::commitment::Commitment;
+use common::dh::{Group, PublicValue};
 use tests::{Client, RawClient, Server, WAIT};
 
 /// A real client `alice` chatting with a raw socket `mallory`.
@@ -9,11 +11,11 @@ fn pair(server: &Server) -> (Client, RawClient) {
     alice.send("connect mallory");
     alice.expect_line("(server): You are now connected to mallory");
     mallory.expect("(server): You are now connected to alice");
-    // alice's client answers the server's GEN_KEYS with its public value; mallory does not.
+    // alice's client answers the server's GEN_KEYS with its commitment; mallory does not.
     mallory
         .received
-        .wait_for(WAIT, |l| l.starts_with("key_param "))
-        .expect("alice's client sends its key_param");
+        .wait_for(WAIT, |l| l.starts_with("key_commit "))
+        .expect("alice's client sends its key_commit");
     (alice, mallory)
 }
 
@@ -70,11 +72,11 @@ fn chat_number(raw: &RawClient) -> String {
     line.rsplit(' ').next().expect("a chat number").to_string()
 }
 
-/// From a raw socket, `key_param <chat> <n>` for the current chat and `secure: <x>` are
-/// protocol, as PROTOCOL.md documents: the server relays them as `key_param <n>` and
-/// `eve (secure): x`. Each side sends one public value per chat, so a second one, or
-/// `key_param` text without the chat number or with a number that was never eve's chat, is
-/// someone typing: chat. (An answer to an earlier chat's `GEN_KEYS` is dropped: see
+/// From a raw socket, `key_commit <chat> <hex>` and `key_param <chat> <n>` for the current chat
+/// and `secure: <x>` are protocol, as PROTOCOL.md documents: the server relays them as
+/// `key_commit <hex>`, `key_param <n>` and `eve (secure): x`. Each side sends one commitment
+/// and one public value per chat, so a second one, or key text without the chat number or with
+/// a number that was never eve's chat, is someone typing: chat. (An answer to an earlier chat's `GEN_KEYS` is dropped: see
 /// `secure::a_late_answer_to_an_earlier_chat_is_not_taken_for_this_one`.) The real client takes the forwarded value as
 /// mallory's key and refuses the unsealed secure line; it shows neither as chat nor as a
 /// server line, and its chat goes on unchanged.
@@ -91,6 +93,9 @@ fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
     bob.expect("GEN_KEYS ");
     eve.expect("GEN_KEYS ");
     let chat = chat_number(&eve);
+    let hex = "ab".repeat(32);
+    eve.send(&format!("key_commit {chat} {hex}"));
+    eve.send(&format!("key_commit {chat} {hex}"));
     eve.send("key_param 12");
     eve.send(&format!(
         "key_param {} 7",
@@ -104,11 +109,13 @@ fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
     eve.send("done");
     bob.expect("eve: done");
     let got: Vec<String> = bob.received.lines();
-    let tail = &got[got.len() - 6..];
+    let tail = &got[got.len() - 8..];
     let never_a_chat = chat.parse::<u64>().expect("a number") + 1000;
     assert_eq!(
         tail,
         [
+            format!("key_commit {hex}"),
+            format!("eve: key_commit {chat} {hex}"),
             "eve: key_param 12".to_string(),
             format!("eve: key_param {never_a_chat} 7"),
             "key_param 12".to_string(),
@@ -120,9 +127,12 @@ fn key_param_and_secure_from_a_raw_socket_are_relayed_as_protocol() {
     bob.send("status");
     bob.expect("(server): - bob: BUSY with eve (you)");
 
-    // Seen by a real client.
+    // Seen by a real client, which takes mallory's committed value as mallory's key.
     let seen = alice.stdout.lines().len();
     let chat = chat_number(&mallory);
+    let twelve = PublicValue::parse(Group::Ffdhe2048, "12").expect("in range");
+    let commitment = Commitment::to(Group::Ffdhe2048, chat.parse().expect("a number"), &twelve);
+    mallory.send(&format!("key_commit {chat} {commitment}"));
     mallory.send(&format!("key_param {chat} 12"));
     mallory.send("secure: x");
     mallory.send(&format!("key_param {chat} 12"));
@@ -169,6 +179,7 @@ fn typed_protocol_words_arrive_as_chat() {
 
     let typed = [
         "key_param 12",
+        "key_commit 1 ab",
         "status please",
         "GEN_KEYS",
         "GEN_KEYS ffdhe2048",

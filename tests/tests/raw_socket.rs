@@ -26,13 +26,14 @@ fn raw_socket_does_the_whole_flow() {
     nc.send("connect alice");
     nc.expect("(server): You are now connected to alice");
     alice.expect_line("(server): You are now connected to nc");
-    // The key agreement a person on nc may ignore: the group, then alice's public value.
+    // The key agreement a person on nc may ignore: the group, then alice's commitment (her
+    // public value follows only once nc commits, which nc never does).
     nc.received
         .wait_for(WAIT, |l| l.starts_with("GEN_KEYS "))
         .expect("the server starts a key agreement");
     nc.received
-        .wait_for(WAIT, |l| l.starts_with("key_param "))
-        .expect("alice's client sends its key_param");
+        .wait_for(WAIT, |l| l.starts_with("key_commit "))
+        .expect("alice's client sends its key_commit");
 
     nc.send("hi alice, typed in nc");
     alice.expect_line("nc: hi alice, typed in nc");
@@ -67,8 +68,8 @@ fn raw_socket_does_the_whole_flow() {
     // Every line the socket got has one of the documented shapes.
     for line in nc.received.lines() {
         let key_value = line
-            .strip_prefix("key_param ")
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            .strip_prefix("key_commit ")
+            .is_some_and(|n| common::commitment::Commitment::parse(n).is_ok());
         assert!(
             line.starts_with("(server): ")
                 || line.starts_with("alice: ")

@@ -1,6 +1,7 @@
 //! Secure messages seen from the wire: the server never sees plaintext, a lying server is
 //! caught by the safety codes, tampering is detected, and the toy group falls to brute force.
 
+use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue};
 use common::protocol::ServerLine;
 use common::secure::Session;
@@ -11,7 +12,14 @@ use tests::{Client, Server};
 
 /// Starts a client against `port` (the relay's) and registers `name`.
 fn client_at(port: u16, name: &str) -> Client {
-    let mut client = Client::spawn(&["127.0.0.1".into(), port.to_string()]);
+    client_with(port, name, &[])
+}
+
+/// Starts a client with `extra` arguments against `port` and registers `name`.
+fn client_with(port: u16, name: &str, extra: &[&str]) -> Client {
+    let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let mut client = Client::spawn(&args);
     client.expect("Please enter your user name:");
     client.send(name);
     client.expect(&format!("(server): Hello {name}!"));
@@ -85,21 +93,34 @@ fn server_never_sees_the_plaintext() {
     );
 }
 
-/// A server that swaps in its own public values (man in the middle) makes the codes differ.
+/// A server that swaps in its own commitments and public values (a man in the middle that
+/// plays the protocol correctly but does not search) makes the codes differ.
 #[test]
 fn lying_server_is_caught_by_the_safety_codes() {
     let server = Server::start();
-    let mallory: Arc<parking_lot::Mutex<Vec<KeyPair>>> = Arc::default();
+    // Per connection: the relay's key pair and the chat number from its GEN_KEYS.
+    let mallory: Arc<parking_lot::Mutex<Vec<(KeyPair, u64)>>> = Arc::default();
     let keys = Arc::clone(&mallory);
     let relay = Relay::start(
         server.port(),
         Arc::new(move |conn, direction, line: &str| {
-            if direction == Direction::ToClient && line.starts_with("key_param ") {
-                let mut keys = keys.lock();
+            if direction != Direction::ToClient {
+                return line.to_string();
+            }
+            let mut keys = keys.lock();
+            if let Some(chat) = line.strip_prefix("GEN_KEYS ffdhe2048 ") {
                 while keys.len() <= conn {
-                    keys.push(KeyPair::generate(Group::Ffdhe2048));
+                    keys.push((KeyPair::generate(Group::Ffdhe2048), 0));
                 }
-                return format!("key_param {}", keys[conn].public());
+                keys[conn].1 = chat.parse().expect("a chat number");
+            } else if line.starts_with("key_commit ") {
+                let (pair, chat) = &keys[conn];
+                return format!(
+                    "key_commit {}",
+                    Commitment::to(Group::Ffdhe2048, *chat, pair.public())
+                );
+            } else if line.starts_with("key_param ") {
+                return format!("key_param {}", keys[conn].0.public());
             }
             line.to_string()
         }),
@@ -166,15 +187,20 @@ fn tampered_message_fails_verification() {
 }
 
 /// The original's group has fewer than 2,000 keys: an eavesdropper reads the chat at once.
+/// (The clients accept it only with `--allow-toy-group`, and mark every secure line.)
 #[test]
 fn toy_group_falls_to_brute_force_from_the_transcript() {
     let server = Server::start_with(&["--dh-group", "toy"]);
     let relay = Relay::honest(server.port());
-    let mut alice = client_at(relay.port(), "alice");
-    let mut bob = client_at(relay.port(), "bob");
+    let mut alice = client_with(relay.port(), "alice", &["--allow-toy-group"]);
+    let mut bob = client_with(relay.port(), "bob", &["--allow-toy-group"]);
     pair_and_codes(&mut alice, &bob);
     bob.send("secure: my password is hunter2");
-    alice.expect_line("bob (secure): my password is hunter2");
+    let shown = alice.expect("bob (secure): my password is hunter2");
+    assert!(
+        shown.ends_with("[toy group: readable by anyone watching]"),
+        "{shown}"
+    );
 
     // Only what crossed the wire: the two public values (each seen twice, sent and relayed;
     // which is whose is not known, so try both ways) and the sealed line.

@@ -23,9 +23,14 @@ pub enum Command {
     Help,
     /// `secure: <payload>`: a sealed message for the partner (opaque to the server).
     Secure(String),
-    /// `key_param <chat> <number>`: this client's public Diffie-Hellman value for the chat
-    /// numbered `<chat>` by `GEN_KEYS`, for the partner. Held here as the text after the word;
+    /// `key_commit <chat> <commitment>`: this client's commitment to its public
+    /// Diffie-Hellman value for the chat numbered `<chat>` by `GEN_KEYS`, for the partner. Held
+    /// here as the text after the word; [`KeyLine::offer`](super::KeyLine::offer) reads it, and
     /// the server decides whether it is protocol or chat (see PROTOCOL.md).
+    KeyCommit(String),
+    /// `key_param <chat> <number>`: this client's public Diffie-Hellman value for the chat
+    /// numbered `<chat>`, sent once the partner's commitment arrived. Held as the text after
+    /// the word, like [`Command::KeyCommit`].
     KeyParam(String),
     /// `msg <text>`, or any line that is not a command: chat text for the partner.
     Message(String),
@@ -37,8 +42,11 @@ pub enum CommandError {
     /// `connect` without a user name.
     #[error("usage: connect <user>")]
     ConnectWithoutUser,
+    /// `key_commit` without a value.
+    #[error("usage: key_commit <chat> <commitment>")]
+    KeyCommitWithoutValue,
     /// `key_param` without a value.
-    #[error("usage: key_param <number>")]
+    #[error("usage: key_param <chat> <number>")]
     KeyParamWithoutValue,
 }
 
@@ -47,11 +55,11 @@ impl Command {
     ///
     /// ```text
     /// status | connect <user> | goodbye | close | help | secure: <payload>
-    /// key_param <number> | msg <text> | <any other text>
+    /// key_commit <chat> <commitment> | key_param <chat> <number> | msg <text> | <any other text>
     /// ```
     ///
     /// # Errors
-    /// A [`CommandError`] for `connect` or `key_param` without their argument.
+    /// A [`CommandError`] for `connect`, `key_commit` or `key_param` without their argument.
     pub fn parse(line: &str) -> Result<Command, CommandError> {
         if let Some(payload) = line.strip_prefix("secure:") {
             return Ok(Command::Secure(payload.trim().to_string()));
@@ -66,6 +74,8 @@ impl Command {
             ("help", None) => Command::Help,
             ("connect", Some(user)) => Command::Connect(user.to_string()),
             ("connect", None) => return Err(CommandError::ConnectWithoutUser),
+            ("key_commit", Some(value)) => Command::KeyCommit(value.to_string()),
+            ("key_commit", None) => return Err(CommandError::KeyCommitWithoutValue),
             ("key_param", Some(value)) => Command::KeyParam(value.to_string()),
             ("key_param", None) => return Err(CommandError::KeyParamWithoutValue),
             _ => match line.strip_prefix("msg ") {
@@ -87,6 +97,7 @@ impl fmt::Display for Command {
             Command::Close => f.write_str("close"),
             Command::Help => f.write_str("help"),
             Command::Secure(payload) => write!(f, "secure: {payload}"),
+            Command::KeyCommit(value) => write!(f, "key_commit {value}"),
             Command::KeyParam(value) => write!(f, "key_param {value}"),
             Command::Message(text) => write!(f, "msg {text}"),
         }
@@ -109,6 +120,7 @@ mod tests {
             ("connect   bob  ", Command::Connect("bob".into())),
             ("secure: 0.AAAA.BBBB", Command::Secure("0.AAAA.BBBB".into())),
             ("key_param 1234", Command::KeyParam("1234".into())),
+            ("key_commit 3 ab", Command::KeyCommit("3 ab".into())),
             ("msg status", Command::Message("status".into())),
             ("msg  two spaces", Command::Message(" two spaces".into())),
             ("msg", Command::Message("".into())),
@@ -137,6 +149,10 @@ mod tests {
             Command::parse("key_param"),
             Err(CommandError::KeyParamWithoutValue)
         );
+        assert_eq!(
+            Command::parse("key_commit "),
+            Err(CommandError::KeyCommitWithoutValue)
+        );
     }
 
     #[test]
@@ -145,6 +161,7 @@ mod tests {
             "status",
             "close",
             "key_param 12",
+            "key_commit 1 ab",
             "secure: x",
             "connect bob",
             "msg x",

@@ -33,6 +33,8 @@ pub enum ServerLine {
         /// The server's number for this chat.
         chat: Option<u64>,
     },
+    /// `key_commit <commitment>`: the partner's commitment to its public value (64 hex digits).
+    KeyCommit(String),
     /// `key_param <number>`: the partner's public Diffie-Hellman value.
     KeyParam(String),
 }
@@ -69,6 +71,7 @@ impl ServerLine {
                     chat,
                 })
             }
+            ("key_commit", Some(value)) => Ok(ServerLine::KeyCommit(value.to_string())),
             ("key_param", Some(value)) => Ok(ServerLine::KeyParam(value.to_string())),
             (word, Some(rest)) => {
                 if let Some(from) = word.strip_suffix(':') {
@@ -107,6 +110,7 @@ impl fmt::Display for ServerLine {
                 group,
                 chat: Some(n),
             } => write!(f, "GEN_KEYS {group} {n}"),
+            ServerLine::KeyCommit(value) => write!(f, "key_commit {value}"),
             ServerLine::KeyParam(value) => write!(f, "key_param {value}"),
         }
     }
@@ -154,6 +158,7 @@ mod tests {
                 chat: None,
             },
             ServerLine::KeyParam("1234".into()),
+            ServerLine::KeyCommit("ab12".into()),
         ];
         for line in lines {
             assert_eq!(
@@ -177,7 +182,14 @@ mod tests {
 
     #[test]
     fn nonsense_is_refused() {
-        for line in ["", "hello", "two words", "bad name!: hi", "key_param"] {
+        for line in [
+            "",
+            "hello",
+            "two words",
+            "bad name!: hi",
+            "key_param",
+            "key_commit",
+        ] {
             assert!(ServerLine::parse(line).is_err(), "line {line:?}");
         }
     }

@@ -10,8 +10,7 @@
 use crate::clock::now_ns;
 use crate::conn::{self, Chunk, Conn};
 use crate::proto::{Event, Protocol, Stamp};
-use common::dh::{Group, KeyPair, PublicValue};
-use common::secure::Session;
+use common::exchange::{Exchange, Step};
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::io;
 use std::net::SocketAddr;
@@ -175,12 +174,6 @@ enum Stage {
     Failed,
 }
 
-struct Keys {
-    group: Group,
-    pair: KeyPair,
-    session: Option<Session>,
-}
-
 struct Client {
     name: String,
     partner: Option<usize>,
@@ -191,7 +184,8 @@ struct Client {
     stage: Stage,
     started_ns: u64,
     paired: bool,
-    keys: Option<Keys>,
+    /// The key agreement of its chat (secure runs only).
+    keys: Option<Exchange>,
     /// Messages sent to the partner.
     sent: u64,
     /// `sent` when the current traffic run started.
@@ -549,7 +543,7 @@ impl Fleet {
                 let opened = self.clients[i]
                     .keys
                     .as_mut()
-                    .and_then(|k| k.session.as_mut())
+                    .and_then(Exchange::session_mut)
                     .zip(std::str::from_utf8(payload).ok())
                     .map(|(session, payload)| session.open(payload));
                 match opened {
@@ -562,9 +556,30 @@ impl Fleet {
                     }
                 }
             }
-            Event::GenKeys(group) if self.setup.secure => self.on_gen_keys(i, group),
-            Event::KeyParam(value) if self.setup.secure => self.on_key_param(i, value, now),
-            Event::GenKeys(_) | Event::KeyParam(_) | Event::Ignored => {}
+            Event::GenKeys(rest) if self.setup.secure => {
+                // `GEN_KEYS <group> <chat>`.
+                let rest = std::str::from_utf8(rest).unwrap_or("");
+                let (group, chat) = rest.split_once(' ').unwrap_or((rest, ""));
+                let chat = chat.parse().ok();
+                let keys = self.clients[i].keys.insert(Exchange::new(true));
+                let step = keys.on_gen_keys(group, chat);
+                self.on_key_step(i, step, now);
+            }
+            Event::KeyCommit(value) if self.setup.secure => {
+                let step = match self.clients[i].keys.as_mut() {
+                    Some(keys) => keys.on_commit(std::str::from_utf8(value).unwrap_or("")),
+                    None => return self.unexpected(i, b"key_commit before GEN_KEYS"),
+                };
+                self.on_key_step(i, step, now);
+            }
+            Event::KeyParam(value) if self.setup.secure => {
+                let step = match self.clients[i].keys.as_mut() {
+                    Some(keys) => keys.on_param(std::str::from_utf8(value).unwrap_or("")),
+                    None => return self.unexpected(i, b"key_param before GEN_KEYS"),
+                };
+                self.on_key_step(i, step, now);
+            }
+            Event::GenKeys(_) | Event::KeyCommit(_) | Event::KeyParam(_) | Event::Ignored => {}
             Event::Ping(token) => {
                 if let Some(conn) = self.clients[i].conn.as_mut() {
                     proto.pong(token, conn.out());
@@ -619,51 +634,28 @@ impl Fleet {
         }
     }
 
-    fn on_gen_keys(&mut self, i: usize, rest: &[u8]) {
-        // `GEN_KEYS <group> <chat>`: the answer names the chat it is for.
-        let rest = std::str::from_utf8(rest).unwrap_or("");
-        let (group, chat) = rest.split_once(' ').unwrap_or((rest, ""));
-        let Some(group) = group.parse::<Group>().ok() else {
-            self.fail(i, "unknown GEN_KEYS group");
-            return;
-        };
-        let pair = KeyPair::generate(group);
-        let client = &mut self.clients[i];
-        if let Some(conn) = client.conn.as_mut() {
-            use std::io::Write;
-            if chat.is_empty() {
-                let _ = writeln!(conn.out(), "key_param {}", pair.public());
-            } else {
-                let _ = writeln!(conn.out(), "key_param {chat} {}", pair.public());
+    /// Carries out one step of `i`'s key agreement: sends its line, or notes it is keyed.
+    fn on_key_step(&mut self, i: usize, step: Step, now: u64) {
+        match step {
+            Step::Send(command) => {
+                if let Some(conn) = self.clients[i].conn.as_mut() {
+                    use std::io::Write;
+                    let _ = writeln!(conn.out(), "{command}");
+                }
+                self.mark(i);
             }
+            Step::Agreed => self.on_keyed(i, now),
+            Step::Failed(err) => self.fail(i, &format!("key agreement failed: {err}")),
+            Step::Quiet => {}
         }
-        client.keys = Some(Keys {
-            group,
-            pair,
-            session: None,
-        });
-        self.mark(i);
     }
 
-    fn on_key_param(&mut self, i: usize, value: &[u8], now: u64) {
-        let Some(keys) = self.clients[i].keys.as_mut() else {
-            self.unexpected(i, b"key_param before GEN_KEYS");
-            return;
-        };
-        let peer = std::str::from_utf8(value)
-            .ok()
-            .and_then(|v| PublicValue::parse(keys.group, v).ok());
-        let Some(peer) = peer else {
-            self.fail(i, "partner's key_param is not a valid public value");
-            return;
-        };
-        let secret = keys.pair.agree(&peer);
-        keys.session = Some(Session::new(keys.group, keys.pair.public(), &peer, &secret));
+    fn on_keyed(&mut self, i: usize, now: u64) {
         let p = self.clients[i].partner.unwrap_or(i);
         let partner_keyed = self.clients[p]
             .keys
             .as_ref()
-            .is_some_and(|k| k.session.is_some());
+            .is_some_and(|k| k.session().is_some());
         if partner_keyed {
             let initiator = if self.clients[i].initiator { i } else { p };
             self.report
@@ -763,10 +755,12 @@ impl Fleet {
             return;
         };
         if self.setup.secure {
-            let Some(session) = client.keys.as_mut().and_then(|k| k.session.as_mut()) else {
+            let Some(session) = client.keys.as_mut().and_then(Exchange::session_mut) else {
                 return;
             };
-            let payload = session.seal(std::str::from_utf8(&text).unwrap_or_default());
+            let payload = session
+                .seal(std::str::from_utf8(&text).unwrap_or_default())
+                .expect("a stamp is far shorter than the longest secure text");
             self.setup.proto.sealed(payload.as_bytes(), conn.out());
         } else {
             self.setup

@@ -24,6 +24,8 @@ pub enum Event<'a> {
     Secure { from: &'a [u8], payload: &'a [u8] },
     /// Start a key agreement in the named group (labchat only).
     GenKeys(&'a [u8]),
+    /// The partner's commitment to its public value (labchat only).
+    KeyCommit(&'a [u8]),
     /// The partner's public Diffie-Hellman value (labchat only).
     KeyParam(&'a [u8]),
     /// A keep-alive that must be answered with [`Protocol::pong`].
@@ -118,6 +120,9 @@ impl Protocol for Labchat {
         }
         if let Some(group) = line.strip_prefix(b"GEN_KEYS ") {
             return Event::GenKeys(group);
+        }
+        if let Some(value) = line.strip_prefix(b"key_commit ") {
+            return Event::KeyCommit(value);
         }
         if let Some(value) = line.strip_prefix(b"key_param ") {
             return Event::KeyParam(value);

@@ -1,0 +1,467 @@
+//! One chat's key agreement, as a pure state machine: the server's `GEN_KEYS`, the partner's
+//! `key_commit` and `key_param` in; the lines to send and a sealed [`Session`] out.
+//!
+//! ```text
+//!            GEN_KEYS <group> <chat>                key_commit <c>              key_param <v>
+//!   Idle ──────────────────────────► Committed ─────────────────► Revealed ─────────────────► Agreed
+//!          send key_commit <chat> <mine>          send key_param <chat> <x>    check c opens to v
+//!
+//!   Idle ── bare GEN_KEYS (the original's toy group, only with allow_toy) ──► Legacy ── key_param ──► Agreed
+//! ```
+//!
+//! Our public value leaves only after the partner's commitment arrived (see
+//! [`crate::commitment`] for why that makes the safety code hard to force). Anything out of
+//! order ends in [`ExchangeError`] for the rest of the chat: a second `GEN_KEYS` (someone trying
+//! to swap a key that was already compared), a value before its commitment, a value that does
+//! not open the commitment, our own value reflected back, a group this side does not accept.
+//! A failed exchange never falls back to anything weaker; `secure:` is simply off.
+
+use thiserror::Error;
+
+use crate::commitment::{Commitment, CommitmentError};
+use crate::dh::{DhError, Group, KeyPair, PublicValue, UnknownGroup};
+use crate::protocol::{Command, KeyLine};
+use crate::secure::Session;
+
+/// Why a chat has no key. The text is meant for the person, after "key agreement failed: ".
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ExchangeError {
+    /// `GEN_KEYS` named a group this client does not know.
+    #[error("this client cannot use the server's key group: {0}")]
+    UnknownGroup(UnknownGroup),
+    /// The server chose the toy group and this client was not started to allow it.
+    #[error(
+        "the server chose the original's toy group (p = 1999), which anyone watching breaks in \
+         a millisecond; start the client with --allow-toy-group to use it for teaching"
+    )]
+    ToyGroupRefused,
+    /// `GEN_KEYS <group>` without a chat number, for a group other than the original's.
+    #[error("GEN_KEYS {0} came without a chat number, so its keys cannot be tied to this chat")]
+    NoChatNumber(Group),
+    /// A second `GEN_KEYS` in one chat.
+    #[error(
+        "the server started a second key exchange in this chat, which an honest server never \
+         does; a safety code compared earlier no longer vouches for this chat. End it with \
+         goodbye and connect again"
+    )]
+    SecondExchange,
+    /// A key line arrived at a moment the exchange does not expect it.
+    #[error("{0} arrived that this client did not ask for")]
+    Unexpected(&'static str),
+    /// The partner's commitment is not 64 lowercase hex digits.
+    #[error("the partner's commitment was refused: {0}")]
+    BadCommitment(CommitmentError),
+    /// The partner's public value is not a valid value of the group.
+    #[error("the partner's public value was refused: {0}")]
+    BadValue(DhError),
+    /// The partner's value or commitment is this side's own: a reflection.
+    #[error("the partner's key is this client's own, sent back (a reflected key exchange)")]
+    Reflected,
+    /// The partner's public value does not open its commitment.
+    #[error(
+        "the partner's public value does not match the commitment it sent first: someone \
+         between you changed it"
+    )]
+    CommitmentMismatch,
+}
+
+/// What the caller should do after feeding the exchange one line.
+#[derive(Debug)]
+pub enum Step {
+    /// Nothing (the exchange had already failed and says nothing more).
+    Quiet,
+    /// Send this line to the server.
+    Send(Command),
+    /// The key is agreed: [`Exchange::session`] holds it; show its safety code.
+    Agreed,
+    /// The exchange failed for this chat: show why.
+    Failed(ExchangeError),
+}
+
+/// Where the exchange stands.
+#[derive(Debug)]
+enum Stage {
+    /// The chat has had no `GEN_KEYS` yet.
+    Idle,
+    /// We sent our commitment and wait for the partner's.
+    Committed {
+        pair: KeyPair,
+        chat: u64,
+        mine: Commitment,
+    },
+    /// We revealed our value and wait for the partner's.
+    Revealed {
+        pair: KeyPair,
+        chat: u64,
+        mine: Commitment,
+        theirs: Commitment,
+    },
+    /// The original's bare exchange: we sent our value and wait for the partner's.
+    Legacy { pair: KeyPair },
+    /// Done.
+    Agreed(Box<Session>),
+    /// Failed for the rest of the chat.
+    Failed(ExchangeError),
+}
+
+/// The key agreement of the current chat, from one side's point of view.
+#[derive(Debug)]
+pub struct Exchange {
+    stage: Stage,
+    allow_toy: bool,
+}
+
+impl Exchange {
+    /// A chat with no key yet. `allow_toy` accepts the original's toy group (for teaching).
+    pub fn new(allow_toy: bool) -> Exchange {
+        Exchange {
+            stage: Stage::Idle,
+            allow_toy,
+        }
+    }
+
+    /// Forgets the key: a new chat starts with none.
+    pub fn reset(&mut self) {
+        self.stage = Stage::Idle;
+    }
+
+    /// `GEN_KEYS <group> <chat>` from the server; `group` is empty and `chat` `None` for the
+    /// original's bare `GEN_KEYS`.
+    pub fn on_gen_keys(&mut self, group: &str, chat: Option<u64>) -> Step {
+        if !matches!(self.stage, Stage::Idle) {
+            return self.fail(ExchangeError::SecondExchange);
+        }
+        let bare = group.is_empty() && chat.is_none();
+        // The original server's bare `GEN_KEYS` meant its group, n = 1999, g = 1777.
+        let group = match if bare { "toy" } else { group }.parse::<Group>() {
+            Ok(group) => group,
+            Err(err) => return self.fail(ExchangeError::UnknownGroup(err)),
+        };
+        if group == Group::Toy && !self.allow_toy {
+            return self.fail(ExchangeError::ToyGroupRefused);
+        }
+        let pair = KeyPair::generate(group);
+        if bare {
+            let line = Command::KeyParam(pair.public().to_string());
+            self.stage = Stage::Legacy { pair };
+            return Step::Send(line);
+        }
+        let Some(chat) = chat else {
+            return self.fail(ExchangeError::NoChatNumber(group));
+        };
+        let mine = Commitment::to(group, chat, pair.public());
+        self.stage = Stage::Committed { pair, chat, mine };
+        Step::Send(KeyLine::Commit.command(chat, &mine.to_string()))
+    }
+
+    /// `key_commit <commitment>`: the partner's commitment. Answered with our public value.
+    pub fn on_commit(&mut self, text: &str) -> Step {
+        match std::mem::replace(&mut self.stage, Stage::Idle) {
+            Stage::Committed { pair, chat, mine } => {
+                let theirs = match Commitment::parse(text) {
+                    Ok(theirs) => theirs,
+                    Err(err) => return self.fail(ExchangeError::BadCommitment(err)),
+                };
+                if theirs == mine {
+                    return self.fail(ExchangeError::Reflected);
+                }
+                let line = KeyLine::Param.command(chat, &pair.public().to_string());
+                self.stage = Stage::Revealed {
+                    pair,
+                    chat,
+                    mine,
+                    theirs,
+                };
+                Step::Send(line)
+            }
+            stage => self.refuse(stage, "a key_commit"),
+        }
+    }
+
+    /// `key_param <number>`: the partner's public value. Completes the agreement.
+    pub fn on_param(&mut self, text: &str) -> Step {
+        match std::mem::replace(&mut self.stage, Stage::Idle) {
+            Stage::Revealed {
+                pair,
+                chat,
+                mine,
+                theirs,
+            } => {
+                let peer = match self.peer_value(&pair, text) {
+                    Ok(peer) => peer,
+                    Err(err) => return self.fail(err),
+                };
+                if !theirs.opens_to(pair.group(), chat, &peer) {
+                    return self.fail(ExchangeError::CommitmentMismatch);
+                }
+                let secret = pair.agree(&peer);
+                let session = Session::after_commitments(
+                    pair.group(),
+                    chat,
+                    (&mine, &theirs),
+                    pair.public(),
+                    &peer,
+                    &secret,
+                );
+                self.stage = Stage::Agreed(Box::new(session));
+                Step::Agreed
+            }
+            Stage::Legacy { pair } => {
+                let peer = match self.peer_value(&pair, text) {
+                    Ok(peer) => peer,
+                    Err(err) => return self.fail(err),
+                };
+                let secret = pair.agree(&peer);
+                let session = Session::new(pair.group(), pair.public(), &peer, &secret);
+                self.stage = Stage::Agreed(Box::new(session));
+                Step::Agreed
+            }
+            Stage::Committed { .. } => self.fail(ExchangeError::Unexpected(
+                "a key_param before its key_commit",
+            )),
+            stage => self.refuse(stage, "a key_param"),
+        }
+    }
+
+    /// The partner's value, refused if it is malformed, out of range or our own.
+    fn peer_value(&self, pair: &KeyPair, text: &str) -> Result<PublicValue, ExchangeError> {
+        let peer = PublicValue::parse(pair.group(), text).map_err(ExchangeError::BadValue)?;
+        if &peer == pair.public() {
+            return Err(ExchangeError::Reflected);
+        }
+        Ok(peer)
+    }
+
+    /// A key line that this stage does not expect: fails, unless already failed (quietly).
+    fn refuse(&mut self, stage: Stage, what: &'static str) -> Step {
+        match stage {
+            Stage::Failed(err) => {
+                self.stage = Stage::Failed(err);
+                Step::Quiet
+            }
+            _ => self.fail(ExchangeError::Unexpected(what)),
+        }
+    }
+
+    fn fail(&mut self, err: ExchangeError) -> Step {
+        self.stage = Stage::Failed(err.clone());
+        Step::Failed(err)
+    }
+
+    /// The agreed session, if the key is agreed.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.stage {
+            Stage::Agreed(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// The agreed session, to seal and open with.
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.stage {
+            Stage::Agreed(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// The group of the exchange under way or done, if any.
+    pub fn group(&self) -> Option<Group> {
+        match &self.stage {
+            Stage::Committed { pair, .. }
+            | Stage::Revealed { pair, .. }
+            | Stage::Legacy { pair } => Some(pair.group()),
+            Stage::Agreed(session) => Some(session.group()),
+            Stage::Idle | Stage::Failed(_) => None,
+        }
+    }
+
+    /// True once the exchange started and neither agreed nor failed.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self.stage,
+            Stage::Committed { .. } | Stage::Revealed { .. } | Stage::Legacy { .. }
+        )
+    }
+
+    /// Why the exchange failed, if it did.
+    pub fn failure(&self) -> Option<&ExchangeError> {
+        match &self.stage {
+            Stage::Failed(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text after the word in a client line, e.g. `7 <hex>` from `key_commit 7 <hex>`.
+    fn sent(step: Step) -> String {
+        match step {
+            Step::Send(Command::KeyCommit(text) | Command::KeyParam(text)) => text,
+            other => panic!("expected a key line to send, got {other:?}"),
+        }
+    }
+
+    /// `<chat> <value>` to what the server forwards: the value alone.
+    fn value(text: &str) -> String {
+        text.split_once(' ').map_or(text, |(_, v)| v).to_string()
+    }
+
+    /// Two sides run the committed exchange through an honest relay and get the same code.
+    #[test]
+    fn honest_exchange_agrees() {
+        for group in ["toy", "ffdhe2048"] {
+            let (mut a, mut b) = (Exchange::new(true), Exchange::new(true));
+            let ca = sent(a.on_gen_keys(group, Some(4)));
+            let cb = sent(b.on_gen_keys(group, Some(4)));
+            assert!(ca.starts_with("4 "), "{ca}");
+            let va = sent(a.on_commit(&value(&cb)));
+            let vb = sent(b.on_commit(&value(&ca)));
+            assert!(matches!(a.on_param(&value(&vb)), Step::Agreed));
+            assert!(matches!(b.on_param(&value(&va)), Step::Agreed));
+            let (sa, sb) = (a.session().unwrap(), b.session().unwrap());
+            assert_eq!(sa.safety_code(), sb.safety_code());
+            assert_eq!(sa.code_is_sound(), group != "toy");
+        }
+    }
+
+    /// Our value never leaves before the partner's commitment, and a value that arrives
+    /// first is refused.
+    #[test]
+    fn value_waits_for_the_commitment() {
+        let mut a = Exchange::new(false);
+        let commit = sent(a.on_gen_keys("ffdhe2048", Some(1)));
+        assert_eq!(value(&commit).len(), 64, "only a 64-digit hash: {commit}");
+        let other = KeyPair::generate(Group::Ffdhe2048);
+        assert!(matches!(
+            a.on_param(&other.public().to_string()),
+            Step::Failed(ExchangeError::Unexpected(_))
+        ));
+        assert!(a.session().is_none());
+    }
+
+    /// A value that does not open the partner's commitment (a relay that changed its mind
+    /// after seeing ours) is refused.
+    #[test]
+    fn value_must_open_the_commitment() {
+        let (mut a, mut b) = (Exchange::new(false), Exchange::new(false));
+        let ca = sent(a.on_gen_keys("ffdhe2048", Some(2)));
+        let cb = sent(b.on_gen_keys("ffdhe2048", Some(2)));
+        sent(a.on_commit(&value(&cb)));
+        sent(b.on_commit(&value(&ca)));
+        let substitute = KeyPair::generate(Group::Ffdhe2048);
+        assert!(matches!(
+            a.on_param(&substitute.public().to_string()),
+            Step::Failed(ExchangeError::CommitmentMismatch)
+        ));
+        // A commitment for another chat number does not open either.
+        let mut c = Exchange::new(false);
+        sent(c.on_gen_keys("ffdhe2048", Some(3)));
+        let other_chat = KeyPair::generate(Group::Ffdhe2048);
+        let wrong = Commitment::to(Group::Ffdhe2048, 4, other_chat.public());
+        sent(c.on_commit(&wrong.to_string()));
+        assert!(matches!(
+            c.on_param(&other_chat.public().to_string()),
+            Step::Failed(ExchangeError::CommitmentMismatch)
+        ));
+    }
+
+    /// Our own commitment or value sent back is refused.
+    #[test]
+    fn reflection_is_refused() {
+        let mut a = Exchange::new(false);
+        let ca = sent(a.on_gen_keys("ffdhe2048", Some(5)));
+        assert!(matches!(
+            a.on_commit(&value(&ca)),
+            Step::Failed(ExchangeError::Reflected)
+        ));
+
+        let mut legacy = Exchange::new(true);
+        let mine = sent(legacy.on_gen_keys("", None));
+        assert!(matches!(
+            legacy.on_param(&mine),
+            Step::Failed(ExchangeError::Reflected)
+        ));
+    }
+
+    /// A second GEN_KEYS in a chat is refused at every stage, and secure stays off.
+    #[test]
+    fn one_key_per_chat() {
+        let (mut a, mut b) = (Exchange::new(false), Exchange::new(false));
+        let ca = sent(a.on_gen_keys("ffdhe2048", Some(6)));
+        let cb = sent(b.on_gen_keys("ffdhe2048", Some(6)));
+        sent(a.on_commit(&value(&cb)));
+        let vb = sent(b.on_commit(&value(&ca)));
+        assert!(matches!(a.on_param(&value(&vb)), Step::Agreed));
+        assert!(matches!(
+            a.on_gen_keys("ffdhe2048", Some(6)),
+            Step::Failed(ExchangeError::SecondExchange)
+        ));
+        assert!(a.session().is_none());
+        assert!(matches!(
+            a.on_gen_keys("ffdhe2048", Some(7)),
+            Step::Failed(ExchangeError::SecondExchange)
+        ));
+        // Mid-way too.
+        let mut c = Exchange::new(false);
+        sent(c.on_gen_keys("ffdhe2048", Some(8)));
+        assert!(matches!(
+            c.on_gen_keys("ffdhe2048", Some(8)),
+            Step::Failed(ExchangeError::SecondExchange)
+        ));
+        // A new chat starts afresh.
+        c.reset();
+        assert!(matches!(c.on_gen_keys("ffdhe2048", Some(9)), Step::Send(_)));
+    }
+
+    /// The toy group, named or bare, needs allow_toy; a named group needs a chat number.
+    #[test]
+    fn toy_group_is_opt_in() {
+        for (group, chat) in [("toy", Some(1)), ("", None)] {
+            let mut strict = Exchange::new(false);
+            assert!(matches!(
+                strict.on_gen_keys(group, chat),
+                Step::Failed(ExchangeError::ToyGroupRefused)
+            ));
+            let mut allowed = Exchange::new(true);
+            assert!(matches!(allowed.on_gen_keys(group, chat), Step::Send(_)));
+            assert_eq!(allowed.group(), Some(Group::Toy));
+        }
+        let mut strict = Exchange::new(false);
+        assert!(matches!(
+            strict.on_gen_keys("ffdhe2048", None),
+            Step::Failed(ExchangeError::NoChatNumber(Group::Ffdhe2048))
+        ));
+        assert!(matches!(
+            Exchange::new(true).on_gen_keys("rot13", Some(1)),
+            Step::Failed(ExchangeError::UnknownGroup(_))
+        ));
+    }
+
+    /// The bare exchange agrees, but its code is marked as one a relay can force.
+    #[test]
+    fn bare_exchange_is_unsound() {
+        let (mut a, mut b) = (Exchange::new(true), Exchange::new(true));
+        let va = sent(a.on_gen_keys("", None));
+        let vb = sent(b.on_gen_keys("", None));
+        assert!(matches!(a.on_param(&vb), Step::Agreed));
+        assert!(matches!(b.on_param(&va), Step::Agreed));
+        assert_eq!(
+            a.session().unwrap().safety_code(),
+            b.session().unwrap().safety_code()
+        );
+        assert!(!a.session().unwrap().code_is_sound());
+    }
+
+    /// After a failure, further key lines change nothing and say nothing.
+    #[test]
+    fn failure_is_final_and_quiet() {
+        let mut a = Exchange::new(false);
+        assert!(matches!(a.on_commit("00"), Step::Failed(_)));
+        assert!(matches!(a.on_commit("00"), Step::Quiet));
+        assert!(matches!(a.on_param("5"), Step::Quiet));
+        assert!(a.failure().is_some());
+    }
+}

@@ -45,6 +45,20 @@ fn agreement(client: &Client) -> Result<String, String> {
     }
 }
 
+/// What `slot` holds once another relay thread has filled it (`None` after [`tests::WAIT`]).
+fn wait_for_value(slot: &parking_lot::Mutex<Option<String>>) -> Option<String> {
+    let deadline = std::time::Instant::now() + tests::WAIT;
+    loop {
+        if let Some(value) = slot.lock().clone() {
+            return Some(value);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Every line the relay saw, as text.
 fn wire(relay: &Relay) -> String {
     String::from_utf8_lossy(&relay.recorded()).into_owned()
@@ -235,7 +249,8 @@ fn reflected_keys_are_refused() {
                     }
                 }
                 (0, Direction::ToClient) if line.starts_with("key_commit ") => {
-                    if let Some(own) = seen.lock().clone() {
+                    // bob's commitment can overtake alice's on its way through the relay.
+                    if let Some(own) = wait_for_value(&seen) {
                         return format!("key_commit {own}");
                     }
                 }
@@ -275,7 +290,7 @@ fn reflected_keys_are_refused() {
                     return format!("key_param {} {value}", chat.lock());
                 }
                 (0, Direction::ToClient) if line.starts_with("key_param ") => {
-                    if let Some(own) = seen.lock().clone() {
+                    if let Some(own) = wait_for_value(&seen) {
                         return format!("key_param {own}");
                     }
                 }

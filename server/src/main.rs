@@ -22,7 +22,8 @@ struct Args {
     #[arg(long, default_value_t = 30)]
     name_timeout: u64,
     /// Diffie-Hellman group for secure messages: ffdhe2048, ffdhe3072, or toy (the original's
-    /// n=1999, g=1777: breakable in milliseconds, for teaching only).
+    /// n=1999, g=1777: breakable in milliseconds, for teaching only; clients must be started
+    /// with --allow-toy-group to use it).
     #[arg(long, default_value_t = Group::default())]
     dh_group: Group,
     /// Bytes that may queue for a client that stops reading before it is disconnected.
@@ -98,7 +99,7 @@ fn try_main(args: Args) -> Result<(), String> {
     drop(out);
     log!("listening on {local}");
     if args.dh_group == Group::Toy {
-        log!("warning: --dh-group toy has fewer than 2,000 keys; anyone watching can read secure messages");
+        log!("warning: --dh-group toy has fewer than 2,000 keys; anyone watching can read secure messages; clients refuse it unless started with --allow-toy-group");
     }
     let _ = shutdown.recv();
     running.stop();

@@ -93,14 +93,14 @@ fn grinding_relay_gains_nothing(goal: Goal) {
             who.dump()
         );
     }
-    alice.send("secure: the vault code is 7431");
+    alice.send("secure: the vault code is purple-walrus");
     alice.expect("nothing was sent");
     bob.send("verify");
     bob.expect("key agreement failed");
     alice.send("plain still works");
     bob.expect_line("alice: plain still works");
     let seen = wire(grinder.relay());
-    assert!(!seen.contains("7431"), "{seen}");
+    assert!(!seen.contains("purple-walrus"), "{seen}");
     assert!(!seen.contains("(secure)"), "a sealed line crossed: {seen}");
 }
 
@@ -164,7 +164,10 @@ fn second_gen_keys_in_a_chat_is_refused() {
     bob.send("verify");
     bob.expect("key agreement failed");
     let seen = wire(&relay);
-    assert!(!seen.contains("key_commit 99"), "a client answered: {seen}");
+    assert!(
+        !seen.lines().any(|l| l.starts_with("key_commit 99 ")),
+        "a client answered the injected GEN_KEYS: {seen}"
+    );
     assert!(!seen.contains("after-the-rekey"), "{seen}");
 }
 

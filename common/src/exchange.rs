@@ -57,6 +57,14 @@ pub enum ExchangeError {
     /// The partner's value or commitment is this side's own: a reflection.
     #[error("the partner's key is this client's own, sent back (a reflected key exchange)")]
     Reflected,
+    /// In the toy group, the partner's value equals this side's own: with only 998 values this
+    /// happens by chance about once in 998 chats, and cannot be told apart from a reflection.
+    #[error(
+        "both sides drew the same public value, which the toy group's 998 values allow once in \
+         about 998 chats (a reflection looks the same); end the chat with goodbye and connect \
+         again"
+    )]
+    SameToyValue,
     /// The partner's public value does not open its commitment.
     #[error(
         "the partner's public value does not match the commitment it sent first: someone \
@@ -163,7 +171,7 @@ impl Exchange {
                     Err(err) => return self.fail(ExchangeError::BadCommitment(err)),
                 };
                 if theirs == mine {
-                    return self.fail(ExchangeError::Reflected);
+                    return self.fail(same_value(pair.group()));
                 }
                 let line = KeyLine::Param.command(chat, &pair.public().to_string());
                 self.stage = Stage::Revealed {
@@ -227,7 +235,7 @@ impl Exchange {
     fn peer_value(&self, pair: &KeyPair, text: &str) -> Result<PublicValue, ExchangeError> {
         let peer = PublicValue::parse(pair.group(), text).map_err(ExchangeError::BadValue)?;
         if &peer == pair.public() {
-            return Err(ExchangeError::Reflected);
+            return Err(same_value(pair.group()));
         }
         Ok(peer)
     }
@@ -289,6 +297,16 @@ impl Exchange {
             Stage::Failed(err) => Some(err),
             _ => None,
         }
+    }
+}
+
+/// The error for a partner value (or commitment) equal to our own in `group`: a reflection,
+/// except in the toy group, where it also happens by chance.
+fn same_value(group: Group) -> ExchangeError {
+    if group == Group::Toy {
+        ExchangeError::SameToyValue
+    } else {
+        ExchangeError::Reflected
     }
 }
 
@@ -378,11 +396,12 @@ mod tests {
             Step::Failed(ExchangeError::Reflected)
         ));
 
+        // In the toy group equal values also happen by chance, and are refused as such.
         let mut legacy = Exchange::new(true);
         let mine = sent(legacy.on_gen_keys("", None));
         assert!(matches!(
             legacy.on_param(&mine),
-            Step::Failed(ExchangeError::Reflected)
+            Step::Failed(ExchangeError::SameToyValue)
         ));
     }
 

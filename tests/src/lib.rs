@@ -5,6 +5,7 @@
 //! failing test explains itself.
 #![forbid(unsafe_code)]
 
+pub mod agreement;
 mod binaries;
 pub mod grinder;
 mod raw;

@@ -138,8 +138,8 @@ impl Keys {
         Some(match waited {
             Some(waited) if waited >= KEY_EXCHANGE_PATIENCE && self.exchange.is_pending() => {
                 format!(
-                    "your partner's client has not finished the key exchange in {} s; it \
-                     cannot do secure messages (an old client, or nc?), so secure: is not \
+                    "your partner's client has not finished the key exchange in {} s (an old \
+                     client, nc, or a client that refused this key group), so secure: is not \
                      possible with this partner",
                     waited.as_secs()
                 )

@@ -221,12 +221,19 @@ impl Users {
         Ok(id)
     }
 
-    /// Gives connection `id` the name `name` if nobody has it; tells the client either way.
-    /// Returns true if the name is now theirs.
+    /// Gives connection `id` the name `name` if nobody has it, nor one that looks like it (see
+    /// [`Name`]); tells the client either way. Returns true if the name is now theirs.
     pub fn register(&self, id: ConnId, name: &Name) -> bool {
         let mut table = self.lock();
-        if table.by_name.contains_key(name) {
-            table.notify(id, Notice::NameTaken(name.clone()));
+        if let Some((owner, _)) = table.by_name.get_key_value(name) {
+            let refusal = if owner.as_str() == name.as_str() {
+                Notice::NameTaken(name.clone())
+            } else {
+                Notice::NameInvalid(format!(
+                    "'{name}' looks too much like '{owner}', who is online"
+                ))
+            };
+            table.notify(id, refusal);
             return false;
         }
         let Some(conn) = table.conns.get_mut(&id) else {

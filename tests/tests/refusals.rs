@@ -142,8 +142,28 @@ fn taken_and_invalid_names_are_asked_again() {
             "(server): That name is not valid: a name needs at least one character; please choose another:",
         ),
         (
+            "Alice",
+            "(server): That name is not valid: 'Alice' looks too much like 'alice', who is online; please choose another:",
+        ),
+        (
+            "\u{430}lice",
+            "(server): That name is not valid: '\u{430}lice' looks too much like 'alice', who is online; please choose another:",
+        ),
+        (
+            "a1ice",
+            "(server): That name is not valid: 'a1ice' looks too much like 'alice', who is online; please choose another:",
+        ),
+        (
+            "..",
+            "(server): That name is not valid: a name needs at least one letter or digit; please choose another:",
+        ),
+        (
+            "x\u{301}\u{301}",
+            "(server): That name is not valid: a name may hold only letters, digits, '_', '-' and '.', not U+0301, an accent typed on its own (type the accented letter itself); please choose another:",
+        ),
+        (
             "two words",
-            "(server): That name is not valid: a name may hold only letters, digits, '_', '-' and '.', not ' '; please choose another:",
+            "(server): That name is not valid: a name may hold only letters, digits, '_', '-' and '.', not ' ' (a space); please choose another:",
         ),
         (
             "(server)",
@@ -162,11 +182,14 @@ fn taken_and_invalid_names_are_asked_again() {
         client.send(name);
         client.expect_line(answer);
     }
-    client.send("carol");
-    client.expect("(server): Hello carol!");
+    // A decomposed accent is the same name as the composed one: é (NFKC).
+    client.send("cle\u{301}o");
+    client.expect("(server): Hello cl\u{e9}o!");
     client.send("status");
     client.expect_line("(server): - alice: FREE");
-    client.expect_line("(server): - carol: FREE (you)");
+    client.expect_line("(server): - cl\u{e9}o: FREE (you)");
+    client.send("connect ALICE");
+    client.expect_line("(server): You are now connected to alice");
 }
 
 /// On one raw connection, refused names are asked for again and a good name then works.

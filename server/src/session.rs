@@ -6,6 +6,7 @@
 //! partner's socket.
 
 use crate::config::Config;
+use crate::linger;
 use crate::log;
 use crate::outbox::Outbox;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
@@ -40,6 +41,7 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc
             outbox.close();
             outbox.flush();
             log!("refused {}: {refused:?}", peer);
+            linger::drain(&stream);
             return;
         }
     };
@@ -59,6 +61,7 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc
         log_change(&change);
         log!("{name} left");
     }
+    linger::drain(&session.reader.stream);
 }
 
 fn log_change(change: &ChatChange) {

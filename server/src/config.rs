@@ -7,6 +7,9 @@ use std::time::Duration;
 pub struct Config {
     /// Connections admitted at once, named or not; the next one is told `Server full`.
     pub max_clients: usize,
+    /// Connections one client address may have open at once; the next one from it is told
+    /// so and closed.
+    pub max_per_host: usize,
     /// How long a new connection has to send an acceptable name.
     pub name_timeout: Duration,
     /// Bytes that may wait for one client that is not reading; past this it is disconnected.
@@ -23,6 +26,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             max_clients: 10_000,
+            max_per_host: 32,
             name_timeout: Duration::from_secs(30),
             backlog_limit: 1024 * 1024,
             dh_group: None,

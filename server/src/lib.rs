@@ -7,11 +7,13 @@
 //! - [`threads`]: the session threads, started ahead of need and reused.
 //! - [`outbox`]: each client's queued output and the thread that writes it.
 //! - [`linger`]: ending a connection so that its last notice arrives (no reset).
+//! - [`hosts`]: connections open per client address, for `--max-per-host`.
 //! - [`config`]: the operator's choices.
 //! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod hosts;
 pub mod linger;
 pub mod listen;
 pub mod log;
@@ -21,6 +23,7 @@ pub mod threads;
 pub mod users;
 
 use crate::config::Config;
+use crate::hosts::Hosts;
 use crate::threads::Threads;
 use crate::users::Users;
 use std::io;
@@ -50,12 +53,19 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
         log!("warning: cannot set keepalive and no-delay on client sockets: {err}");
     }
     let users = Arc::new(Users::new(config.max_clients));
+    let hosts = Arc::new(Hosts::new(config.max_per_host));
     let spare = config.spare_threads;
     let config = Arc::new(config);
     let serve = {
         let users = Arc::clone(&users);
         Box::new(move |stream, peer| {
-            session::serve(stream, peer, Arc::clone(&users), Arc::clone(&config));
+            session::serve(
+                stream,
+                peer,
+                &hosts,
+                Arc::clone(&users),
+                Arc::clone(&config),
+            );
         })
     };
     let threads = Threads::start(listener, spare, SESSION_STACK, serve)?;

@@ -18,6 +18,11 @@ struct Args {
     /// Most connections at once; more are told the server is full.
     #[arg(long, default_value_t = 10_000)]
     max_clients: usize,
+    /// Most connections one client address may have open at once (1 or more; loopback
+    /// counts too). Raise it if many people share one address (behind NAT, or logged in on
+    /// the server itself).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    max_per_host: u32,
     /// Seconds a new connection has to send its user name.
     #[arg(long, default_value_t = 30)]
     name_timeout: u64,
@@ -74,6 +79,7 @@ fn try_main(args: Args) -> Result<(), String> {
     let addresses = listen::addresses(&listener);
     let config = Config {
         max_clients: args.max_clients,
+        max_per_host: args.max_per_host as usize,
         name_timeout: Duration::from_secs(args.name_timeout),
         backlog_limit: args.backlog_limit,
         dh_group: Some(args.dh_group.to_string()),

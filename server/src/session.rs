@@ -6,6 +6,7 @@
 //! partner's socket.
 
 use crate::config::Config;
+use crate::hosts::{Hosts, TooManyFromHost};
 use crate::linger;
 use crate::log;
 use crate::outbox::Outbox;
@@ -25,11 +26,26 @@ const MIN_READ_CHUNK: usize = 4 * 1024;
 const MAX_READ_CHUNK: usize = 64 * 1024;
 
 /// Serves one accepted connection until it leaves or the server shuts it down.
-pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc<Config>) {
+pub fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    hosts: &Arc<Hosts>,
+    users: Arc<Users>,
+    config: Arc<Config>,
+) {
     // One socket, one file descriptor: the reader and the outbox share it (`&TcpStream` reads
     // and writes), so a server with N clients needs N descriptors, not 2N.
     let stream = Arc::new(stream);
     let outbox = Arc::new(Outbox::new(Arc::clone(&stream), config.backlog_limit));
+    // Held until the socket is closed, drain included.
+    let _slot = match hosts.admit(peer.ip()) {
+        Ok(slot) => slot,
+        Err(TooManyFromHost { max_per_host }) => {
+            refuse(&outbox, &stream, Notice::TooManyFromHost(max_per_host));
+            log!("refused {peer}: its address has {max_per_host} connection(s) open already (--max-per-host)");
+            return;
+        }
+    };
     let id = match users.join(Arc::clone(&outbox)) {
         Ok(id) => id,
         Err(refused) => {
@@ -37,11 +53,8 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc
                 JoinRefused::Full(max) => Notice::ServerFull(max),
                 JoinRefused::ShuttingDown => Notice::ShuttingDown,
             };
-            outbox.push(format!("{}\n", ServerLine::Notice(notice)).as_bytes());
-            outbox.close();
-            outbox.flush();
+            refuse(&outbox, &stream, notice);
             log!("refused {}: {refused:?}", peer);
-            linger::drain(&stream);
             return;
         }
     };
@@ -62,6 +75,14 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc
         log!("{name} left");
     }
     linger::drain(&session.reader.stream);
+}
+
+/// Tells a connection that is not let in why, and closes it once the notice is out.
+fn refuse(outbox: &Arc<Outbox>, stream: &TcpStream, notice: Notice) {
+    outbox.push(format!("{}\n", ServerLine::Notice(notice)).as_bytes());
+    outbox.close();
+    outbox.flush();
+    linger::drain(stream);
 }
 
 fn log_change(change: &ChatChange) {

@@ -18,7 +18,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn hundred_clients_killed_mid_chat() {
     let _serial = serial();
-    let server = Server::start();
+    let server = Server::start_with(&["--max-per-host", "10000"]);
     let victims: Vec<Client> = (0..100).map(|i| server.client(&format!("v{i}"))).collect();
     let partners: Vec<RawClient> = (0..100)
         .map(|i| {
@@ -54,7 +54,7 @@ fn hundred_clients_killed_mid_chat() {
 #[test]
 fn shutdown_with_a_thousand_clients() {
     let _serial = serial();
-    let mut server = Server::start();
+    let mut server = Server::start_with(&["--max-per-host", "10000"]);
     let mut clients: Vec<RawClient> = (0..1000)
         .map(|i| RawClient::register(server.port(), &format!("n{i}")))
         .collect();

@@ -133,7 +133,8 @@ fn ring_of_three_connects_pairs_exactly_once() {
 /// whole, consistent snapshot.
 #[test]
 fn status_is_a_consistent_snapshot_under_churn() {
-    let server = Server::start();
+    // 320 users from 127.0.0.1, the `b`s still connected while later rounds run.
+    let server = Server::start_with(&["--max-per-host", "1000"]);
     let port = server.port();
     let churners: Vec<_> = (0..4)
         .map(|t| {

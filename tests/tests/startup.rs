@@ -41,6 +41,22 @@ fn spare_threads_out_of_range_is_a_usage_error() {
     }
 }
 
+/// `--max-per-host 0` (or not a number) is a usage error naming the option; the server does
+/// not start.
+#[test]
+fn max_per_host_zero_is_a_usage_error() {
+    for count in ["0", "many"] {
+        let run = run_to_exit("server", &["0", "--max-per-host", count], EXIT_WAIT);
+        assert_eq!(run.code, Some(2), "--max-per-host {count}: {run:#?}");
+        assert_eq!(run.stderr.len(), 1, "--max-per-host {count}: {run:#?}");
+        assert!(
+            run.stderr[0].contains("--max-per-host") && run.stderr[0].contains(count),
+            "--max-per-host {count}: {run:#?}"
+        );
+        assert!(run.stdout.is_empty(), "--max-per-host {count}: {run:#?}");
+    }
+}
+
 /// A port another server holds: exit 1 with one line naming the port.
 #[test]
 fn port_in_use_exits_1_naming_the_port() {

@@ -17,6 +17,9 @@ pub struct Config {
     /// The Diffie-Hellman group named in `GEN_KEYS` at each new chat; `None` sends no
     /// `GEN_KEYS`.
     pub dh_group: Option<String>,
+    /// `status` requests one connection may make a second once its burst is spent (the burst
+    /// is 10, or this many if more); beyond that they are refused with a notice.
+    pub status_per_second: u32,
     /// Session threads kept waiting for new connections, so that a burst of logins does not
     /// wait for threads to be created.
     pub spare_threads: usize,
@@ -31,6 +34,7 @@ impl Default for Config {
             backlog_limit: 1024 * 1024,
             dh_group: None,
             spare_threads: 64,
+            status_per_second: 2,
         }
     }
 }

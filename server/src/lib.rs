@@ -8,6 +8,7 @@
 //! - [`outbox`]: each client's queued output and the thread that writes it.
 //! - [`linger`]: ending a connection so that its last notice arrives (no reset).
 //! - [`hosts`]: connections open per client address, for `--max-per-host`.
+//! - [`rate`]: how often one connection may ask for `status`.
 //! - [`config`]: the operator's choices.
 //! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
@@ -18,6 +19,7 @@ pub mod linger;
 pub mod listen;
 pub mod log;
 pub mod outbox;
+pub mod rate;
 pub mod session;
 pub mod threads;
 pub mod users;

@@ -10,6 +10,7 @@ use crate::hosts::{Hosts, TooManyFromHost};
 use crate::linger;
 use crate::log;
 use crate::outbox::Outbox;
+use crate::rate::RateLimit;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
 use common::framing::{LineBuffer, LineError};
 use common::limits::MAX_LINE_LEN;
@@ -21,6 +22,9 @@ use std::time::Instant;
 
 /// The read buffer of an idle connection: a person typing never fills it.
 const MIN_READ_CHUNK: usize = 4 * 1024;
+/// `status` requests a connection may make at once before the per-second rate applies.
+const STATUS_BURST: u32 = 10;
+
 /// How large the read buffer grows for a client sending bursts: one `read` (and so one relay
 /// to the partner) takes up to this much.
 const MAX_READ_CHUNK: usize = 64 * 1024;
@@ -58,8 +62,10 @@ pub fn serve(
             return;
         }
     };
+    let status_burst = STATUS_BURST.max(config.status_per_second);
     let mut session = Session {
         id,
+        status_limit: RateLimit::new(config.status_per_second, status_burst),
         users,
         config,
         reader: Reader::new(stream),
@@ -146,6 +152,8 @@ impl Reader {
 
 struct Session {
     id: ConnId,
+    /// How often this connection may ask for `status`.
+    status_limit: RateLimit,
     users: Arc<Users>,
     config: Arc<Config>,
     reader: Reader,
@@ -260,7 +268,18 @@ impl Session {
     /// Carries out a command that is not chat. Returns false when the session should end.
     fn obey(&mut self, command: Command) -> bool {
         match command {
-            Command::Status => self.users.status(self.id),
+            Command::Status if self.status_limit.allow(Instant::now()) => {
+                self.users.status(self.id);
+            }
+            Command::Status => {
+                let text = format!(
+                    "status asked too often (at most {} in a row, then {} a second); \
+                     try again in a moment",
+                    STATUS_BURST.max(self.config.status_per_second),
+                    self.config.status_per_second
+                );
+                self.users.tell(self.id, Notice::Error(text));
+            }
             Command::Connect(target) => {
                 let group = self.config.dh_group.as_deref();
                 log_change(&self.users.connect(self.id, &target, group));

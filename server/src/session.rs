@@ -66,6 +66,7 @@ pub fn serve(
     let mut session = Session {
         id,
         status_limit: RateLimit::new(config.status_per_second, status_burst),
+        outbox,
         users,
         config,
         reader: Reader::new(stream),
@@ -154,6 +155,10 @@ struct Session {
     id: ConnId,
     /// How often this connection may ask for `status`.
     status_limit: RateLimit,
+    /// This connection's own outbox, for answers that need no table: a refused `status` is
+    /// queued here without taking the table lock, and sent once per read, so a client asking
+    /// in a loop does not make everyone else wait for it.
+    outbox: Arc<Outbox>,
     users: Arc<Users>,
     config: Arc<Config>,
     reader: Reader,
@@ -255,6 +260,8 @@ impl Session {
                 }
             }
             self.flush(&mut to_partner);
+            // Refusals queued without the table: one send for the whole read.
+            self.outbox.flush();
             if self.reader.lines.is_flooding() {
                 self.tell_flooding();
                 return;
@@ -278,7 +285,9 @@ impl Session {
                     STATUS_BURST.max(self.config.status_per_second),
                     self.config.status_per_second
                 );
-                self.users.tell(self.id, Notice::Error(text));
+                let line = ServerLine::Notice(Notice::Error(text));
+                // Sent with the rest of this read's answers, after the lines are handled.
+                self.outbox.push(format!("{line}\n").as_bytes());
             }
             Command::Connect(target) => {
                 let group = self.config.dh_group.as_deref();

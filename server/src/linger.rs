@@ -13,23 +13,58 @@
 //! The bounds keep a hostile peer from holding a thread: one that goes on sending is reset
 //! after 64 KiB, one that neither sends nor closes is closed after a second (its FIN and the
 //! last lines are already on their way, and a closed socket with nothing unread keeps
-//! delivering them).
+//! delivering them). And at most [`MAX_DRAINING`] connections wait like this at once: a host
+//! that opens connections only to be refused (server full, too many from its address) would
+//! otherwise keep a thread busy for a second per connection. Past that number a closing
+//! connection only has what already waits discarded, and is closed at once.
 
 use socket2::SockRef;
 use std::io::{self, Read};
 use std::mem::MaybeUninit;
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Most bytes read and thrown away from a connection being closed.
 pub const DRAIN_LIMIT: usize = 64 * 1024;
 /// Longest a session thread waits for the peer to close after the server ended its session.
 pub const DRAIN_TIME: Duration = Duration::from_secs(1);
+/// Most connections drained at once (each on its session thread).
+pub const MAX_DRAINING: usize = 256;
+
+/// Connections being drained now, across the server.
+static DRAINING: AtomicUsize = AtomicUsize::new(0);
+
+/// One connection counted in [`DRAINING`] while it lives.
+struct Draining;
+
+impl Draining {
+    /// Counts one more connection being drained, unless [`MAX_DRAINING`] already are.
+    fn start() -> Option<Draining> {
+        let before = DRAINING.fetch_add(1, Ordering::SeqCst);
+        if before >= MAX_DRAINING {
+            DRAINING.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Draining)
+    }
+}
+
+impl Drop for Draining {
+    fn drop(&mut self) {
+        DRAINING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Reads and discards what the peer sends until it closes, [`DRAIN_LIMIT`] bytes have come or
 /// [`DRAIN_TIME`] has passed. Call it after the session has left the user table (never under
 /// its lock), on the session's own thread; the caller then drops its handle on the socket.
+/// When [`MAX_DRAINING`] connections are being drained already, it only discards what waits.
 pub fn drain(stream: &TcpStream) {
+    let Some(_counted) = Draining::start() else {
+        discard_waiting(stream);
+        return;
+    };
     let deadline = Instant::now() + DRAIN_TIME;
     let mut chunk = [0u8; 4096];
     let mut drained = 0;

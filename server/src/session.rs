@@ -22,12 +22,11 @@ use std::time::Instant;
 
 /// The read buffer of an idle connection: a person typing never fills it.
 const MIN_READ_CHUNK: usize = 4 * 1024;
-/// `status` requests a connection may make at once before the per-second rate applies.
-const STATUS_BURST: u32 = 10;
-
 /// How large the read buffer grows for a client sending bursts: one `read` (and so one relay
 /// to the partner) takes up to this much.
 const MAX_READ_CHUNK: usize = 64 * 1024;
+/// `status` requests a connection may make at once before the per-second rate applies.
+const STATUS_BURST: u32 = 10;
 
 /// Serves one accepted connection until it leaves or the server shuts it down.
 pub fn serve(

@@ -64,6 +64,7 @@ fn notice() -> impl Strategy<Value = Notice> {
         "[a-z ]{1,20}".prop_map(Notice::NoSuchUser),
         any::<usize>().prop_map(Notice::StatusHeader),
         any::<usize>().prop_map(Notice::ServerFull),
+        any::<usize>().prop_map(Notice::TooManyFromHost),
         any::<u64>().prop_map(Notice::NameTimeout),
         text().prop_map(Notice::Error),
         entry.prop_map(Notice::Status),

@@ -7,6 +7,9 @@ use std::time::Duration;
 pub struct Config {
     /// Connections admitted at once, named or not; the next one is told `Server full`.
     pub max_clients: usize,
+    /// Connections one client address may have open at once; the next one from it is told
+    /// so and closed.
+    pub max_per_host: usize,
     /// How long a new connection has to send an acceptable name.
     pub name_timeout: Duration,
     /// Bytes that may wait for one client that is not reading; past this it is disconnected.
@@ -14,6 +17,9 @@ pub struct Config {
     /// The Diffie-Hellman group named in `GEN_KEYS` at each new chat; `None` sends no
     /// `GEN_KEYS`.
     pub dh_group: Option<String>,
+    /// `status` requests one connection may make a second once its burst is spent (the burst
+    /// is 10, or this many if more); beyond that they are refused with a notice.
+    pub status_per_second: u32,
     /// Session threads kept waiting for new connections, so that a burst of logins does not
     /// wait for threads to be created.
     pub spare_threads: usize,
@@ -23,10 +29,12 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             max_clients: 10_000,
+            max_per_host: 32,
             name_timeout: Duration::from_secs(30),
             backlog_limit: 1024 * 1024,
             dh_group: None,
             spare_threads: 64,
+            status_per_second: 2,
         }
     }
 }

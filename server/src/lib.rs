@@ -6,19 +6,26 @@
 //! - [`session`]: one thread per connection, turning lines into table calls.
 //! - [`threads`]: the session threads, started ahead of need and reused.
 //! - [`outbox`]: each client's queued output and the thread that writes it.
+//! - [`linger`]: ending a connection so that its last notice arrives (no reset).
+//! - [`hosts`]: connections open per client address, for `--max-per-host`.
+//! - [`rate`]: how often one connection may ask for `status`.
 //! - [`config`]: the operator's choices.
 //! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod hosts;
+pub mod linger;
 pub mod listen;
 pub mod log;
 pub mod outbox;
+pub mod rate;
 pub mod session;
 pub mod threads;
 pub mod users;
 
 use crate::config::Config;
+use crate::hosts::Hosts;
 use crate::threads::Threads;
 use crate::users::Users;
 use std::io;
@@ -48,12 +55,19 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
         log!("warning: cannot set keepalive and no-delay on client sockets: {err}");
     }
     let users = Arc::new(Users::new(config.max_clients));
+    let hosts = Arc::new(Hosts::new(config.max_per_host));
     let spare = config.spare_threads;
     let config = Arc::new(config);
     let serve = {
         let users = Arc::clone(&users);
         Box::new(move |stream, peer| {
-            session::serve(stream, peer, Arc::clone(&users), Arc::clone(&config));
+            session::serve(
+                stream,
+                peer,
+                &hosts,
+                Arc::clone(&users),
+                Arc::clone(&config),
+            );
         })
     };
     let threads = Threads::start(listener, spare, SESSION_STACK, serve)?;
@@ -62,7 +76,9 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
 
 impl Running {
     /// Tells every client the server is shutting down, stops accepting, waits up to
-    /// 1.5 s (`SHUTDOWN_GRACE`) for the last lines to be sent, and closes every connection.
+    /// 1.5 s (`SHUTDOWN_GRACE`) for the last lines to be sent and for clients to close their
+    /// end, and closes every connection, discarding what clients sent meanwhile so that the
+    /// close is not a reset (see [`linger`]).
     pub fn stop(self) {
         log!("shutting down: telling {} connection(s)", self.users.len());
         // The table first: a connection accepted from now on is refused by its thread with
@@ -72,7 +88,13 @@ impl Running {
         self.threads.stop();
         let deadline = Instant::now() + SHUTDOWN_GRACE;
         let unfinished = outboxes.iter().filter(|o| !o.wait_closed(deadline)).count();
+        // Each session goes on reading (and ignoring) what its client sends until the client
+        // closes: the process exiting with unread input on a socket would reset it, and with
+        // it the last lines not yet delivered. A client that keeps its end open costs the
+        // rest of the grace period.
+        self.threads.wait_idle(deadline);
         for outbox in &outboxes {
+            outbox.discard_input();
             outbox.abort();
         }
         if unfinished > 0 {

@@ -18,6 +18,11 @@ struct Args {
     /// Most connections at once; more are told the server is full.
     #[arg(long, default_value_t = 10_000)]
     max_clients: usize,
+    /// Most connections one client address may have open at once (1 or more; loopback
+    /// counts too). Raise it if many people share one address (behind NAT, or logged in on
+    /// the server itself).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    max_per_host: u32,
     /// Seconds a new connection has to send its user name.
     #[arg(long, default_value_t = 30)]
     name_timeout: u64,
@@ -29,6 +34,10 @@ struct Args {
     /// Bytes that may queue for a client that stops reading before it is disconnected.
     #[arg(long, default_value_t = 1024 * 1024)]
     backlog_limit: usize,
+    /// How many `status` requests a second one connection may make, after a burst of 10 (or
+    /// this many, if more); more are refused with a notice.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    status_rate: u32,
     /// Threads kept ready for new connections (1 to 65536). Set it to the largest burst of
     /// logins you expect, e.g. the seats in the building: each costs about 27 KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
@@ -75,10 +84,12 @@ fn try_main(args: Args) -> Result<(), String> {
     let addresses = listen::addresses(&listener);
     let config = Config {
         max_clients: args.max_clients,
+        max_per_host: args.max_per_host as usize,
         name_timeout: Duration::from_secs(args.name_timeout),
         backlog_limit: args.backlog_limit,
         dh_group: Some(args.dh_group.to_string()),
         spare_threads: args.spare_threads as usize,
+        status_per_second: args.status_rate,
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {

@@ -13,6 +13,11 @@
 //! client that reads slowly costs a thread only while it is behind. One that stops reading
 //! lets its queue grow to the backlog limit; the push that would pass it cuts the client off
 //! instead of letting it cost the server unbounded memory.
+//!
+//! A closing outbox shuts only the sending side once its last line is out, so the client reads
+//! that line and then end of stream; the session then drains what the client still sends
+//! before the socket is closed ([`crate::linger`]). Cutting a client off shuts both sides: it
+//! is not reading anyway, and the session's blocked `read` must wake up.
 
 use parking_lot::{Condvar, Mutex};
 use socket2::SockRef;
@@ -41,7 +46,7 @@ struct State {
     in_flight: usize,
     /// A thread is sending: others leave the queue to it.
     writing: bool,
-    /// No more pushes: send what is queued, then shut the socket down.
+    /// No more pushes: send what is queued, then shut the sending side down.
     closing: bool,
     /// The client fell too far behind or was aborted: drop everything, the socket is down.
     cut_off: bool,
@@ -87,7 +92,8 @@ impl Outbox {
     }
 
     /// Marks the outbox closing: what is queued is still sent (by the next
-    /// [`flush`](Outbox::flush)), then the socket is shut down. Later pushes are dropped.
+    /// [`flush`](Outbox::flush)), then the sending side is shut down (the client reads end of
+    /// stream after the last line). Later pushes are dropped.
     pub fn close(&self) {
         self.state.lock().closing = true;
     }
@@ -118,7 +124,7 @@ impl Outbox {
             if state.queued.is_empty() {
                 state.writing = false;
                 if state.closing {
-                    self.shut(&mut state);
+                    self.shut(&mut state, Shutdown::Write);
                 }
                 return;
             }
@@ -174,7 +180,8 @@ impl Outbox {
         }
     }
 
-    /// Waits until the socket has been shut down or `deadline` passes; true if it was.
+    /// Waits until the socket has been shut down (after the last line, or cut off) or
+    /// `deadline` passes; true if it was.
     pub fn wait_closed(&self, deadline: Instant) -> bool {
         let mut state = self.state.lock();
         while !state.done {
@@ -183,6 +190,12 @@ impl Outbox {
             }
         }
         true
+    }
+
+    /// Reads and discards what the client has sent and nobody read, without waiting, so that
+    /// closing the socket does not reset it (see [`crate::linger`]).
+    pub fn discard_input(&self) {
+        crate::linger::discard_waiting(&self.socket);
     }
 
     /// Shuts the socket down at once, dropping what is queued.
@@ -194,13 +207,14 @@ impl Outbox {
     fn cut_off(&self, state: &mut State) {
         state.cut_off = true;
         state.queued = Vec::new();
-        // Also wakes a writer blocked in `write` on a client that stopped reading.
-        self.shut(state);
+        // Both sides: also wakes a writer blocked in `write` on a client that stopped reading,
+        // and the session blocked in `read`.
+        self.shut(state, Shutdown::Both);
     }
 
-    fn shut(&self, state: &mut State) {
+    fn shut(&self, state: &mut State, how: Shutdown) {
         if !state.done {
-            let _ = self.socket.shutdown(Shutdown::Both);
+            let _ = self.socket.shutdown(how);
             state.done = true;
             self.closed.notify_all();
         }

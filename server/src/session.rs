@@ -6,8 +6,11 @@
 //! partner's socket.
 
 use crate::config::Config;
+use crate::hosts::{Hosts, TooManyFromHost};
+use crate::linger;
 use crate::log;
 use crate::outbox::Outbox;
+use crate::rate::RateLimit;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
 use common::framing::{LineBuffer, LineError};
 use common::limits::MAX_LINE_LEN;
@@ -22,13 +25,30 @@ const MIN_READ_CHUNK: usize = 4 * 1024;
 /// How large the read buffer grows for a client sending bursts: one `read` (and so one relay
 /// to the partner) takes up to this much.
 const MAX_READ_CHUNK: usize = 64 * 1024;
+/// `status` requests a connection may make at once before the per-second rate applies.
+const STATUS_BURST: u32 = 10;
 
 /// Serves one accepted connection until it leaves or the server shuts it down.
-pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc<Config>) {
+pub fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    hosts: &Arc<Hosts>,
+    users: Arc<Users>,
+    config: Arc<Config>,
+) {
     // One socket, one file descriptor: the reader and the outbox share it (`&TcpStream` reads
     // and writes), so a server with N clients needs N descriptors, not 2N.
     let stream = Arc::new(stream);
     let outbox = Arc::new(Outbox::new(Arc::clone(&stream), config.backlog_limit));
+    // Held until the socket is closed, drain included.
+    let _slot = match hosts.admit(peer.ip()) {
+        Ok(slot) => slot,
+        Err(TooManyFromHost { max_per_host }) => {
+            refuse(&outbox, &stream, Notice::TooManyFromHost(max_per_host));
+            log!("refused {peer}: its address has {max_per_host} connection(s) open already (--max-per-host)");
+            return;
+        }
+    };
     let id = match users.join(Arc::clone(&outbox)) {
         Ok(id) => id,
         Err(refused) => {
@@ -36,15 +56,16 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc
                 JoinRefused::Full(max) => Notice::ServerFull(max),
                 JoinRefused::ShuttingDown => Notice::ShuttingDown,
             };
-            outbox.push(format!("{}\n", ServerLine::Notice(notice)).as_bytes());
-            outbox.close();
-            outbox.flush();
+            refuse(&outbox, &stream, notice);
             log!("refused {}: {refused:?}", peer);
             return;
         }
     };
+    let status_burst = STATUS_BURST.max(config.status_per_second);
     let mut session = Session {
         id,
+        status_limit: RateLimit::new(config.status_per_second, status_burst),
+        outbox,
         users,
         config,
         reader: Reader::new(stream),
@@ -59,6 +80,15 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, users: Arc<Users>, config: Arc
         log_change(&change);
         log!("{name} left");
     }
+    linger::drain(&session.reader.stream);
+}
+
+/// Tells a connection that is not let in why, and closes it once the notice is out.
+fn refuse(outbox: &Arc<Outbox>, stream: &TcpStream, notice: Notice) {
+    outbox.push(format!("{}\n", ServerLine::Notice(notice)).as_bytes());
+    outbox.close();
+    outbox.flush();
+    linger::drain(stream);
 }
 
 fn log_change(change: &ChatChange) {
@@ -122,6 +152,12 @@ impl Reader {
 
 struct Session {
     id: ConnId,
+    /// How often this connection may ask for `status`.
+    status_limit: RateLimit,
+    /// This connection's own outbox, for answers that need no table: a refused `status` is
+    /// queued here without taking the table lock, and sent once per read, so a client asking
+    /// in a loop does not make everyone else wait for it.
+    outbox: Arc<Outbox>,
     users: Arc<Users>,
     config: Arc<Config>,
     reader: Reader,
@@ -217,6 +253,8 @@ impl Session {
                 }
             }
             self.flush(&mut to_partner);
+            // Refusals queued without the table: one send for the whole read.
+            self.outbox.flush();
             if self.reader.lines.is_flooding() {
                 self.tell_flooding();
                 return;
@@ -230,7 +268,20 @@ impl Session {
     /// Carries out a command that is not chat. Returns false when the session should end.
     fn obey(&mut self, command: Command) -> bool {
         match command {
-            Command::Status => self.users.status(self.id),
+            Command::Status if self.status_limit.allow(Instant::now()) => {
+                self.users.status(self.id);
+            }
+            Command::Status => {
+                let text = format!(
+                    "status asked too often (at most {} in a row, then {} a second); \
+                     try again in a moment",
+                    STATUS_BURST.max(self.config.status_per_second),
+                    self.config.status_per_second
+                );
+                let line = ServerLine::Notice(Notice::Error(text));
+                // Sent with the rest of this read's answers, after the lines are handled.
+                self.outbox.push(format!("{line}\n").as_bytes());
+            }
             Command::Connect(target) => {
                 let group = self.config.dh_group.as_deref();
                 log_change(&self.users.connect(self.id, &target, group));

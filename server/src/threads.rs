@@ -45,6 +45,8 @@ struct Counts {
     spare: usize,
     /// When the last connection was accepted.
     last_accept: Option<Instant>,
+    /// Threads serving a connection (including draining it after it ended).
+    serving: usize,
 }
 
 /// The session threads of one listener.
@@ -63,6 +65,8 @@ struct Shared {
     /// Signalled when the spawner has work: spare threads fell below the target, or below
     /// [`FLOOR`]; and on stop.
     wanted: Condvar,
+    /// Signalled when the last connection being served ends.
+    idle: Condvar,
     /// Held by the one thread waiting out a failing `accept` (the others queue behind it),
     /// with when an `accept` error was last logged.
     accept_failing: Mutex<Option<Instant>>,
@@ -90,8 +94,10 @@ impl Threads {
             counts: Mutex::new(Counts {
                 spare: 0,
                 last_accept: None,
+                serving: 0,
             }),
             wanted: Condvar::new(),
+            idle: Condvar::new(),
             accept_failing: Mutex::new(None),
         });
         for made in 0..target {
@@ -125,6 +131,26 @@ impl Threads {
         }
         let _guard = self.shared.counts.lock();
         self.shared.wanted.notify_all();
+    }
+}
+
+impl Threads {
+    /// Waits until no thread is serving a connection, or `deadline` passes; true if none is.
+    /// After [`stop`](Threads::stop), no new connection is served, so this waits for the
+    /// connections being served to end.
+    pub fn wait_idle(&self, deadline: Instant) -> bool {
+        let mut counts = self.shared.counts.lock();
+        while counts.serving > 0 {
+            if self
+                .shared
+                .idle
+                .wait_until(&mut counts, deadline)
+                .timed_out()
+            {
+                return counts.serving == 0;
+            }
+        }
+        true
     }
 }
 
@@ -220,6 +246,7 @@ fn work(shared: &Shared) {
         {
             let mut counts = shared.counts.lock();
             counts.spare -= 1;
+            counts.serving += 1;
             counts.last_accept = Some(Instant::now());
             // Wake the spawner when it must act now, or when it may be waiting untimed.
             if counts.spare < shared.floor() || counts.spare + 1 == shared.target {
@@ -228,6 +255,10 @@ fn work(shared: &Shared) {
         }
         (shared.serve)(stream, peer);
         let mut counts = shared.counts.lock();
+        counts.serving -= 1;
+        if counts.serving == 0 {
+            shared.idle.notify_all();
+        }
         if shared.stopped() || counts.spare >= shared.keep() {
             return;
         }

@@ -12,6 +12,7 @@ use common::limits::MAX_NAME_LEN;
 use common::protocol::{KeyLine, Name, Notice, ServerLine, StatusEntry};
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// Identifies one accepted connection for its whole life.
@@ -246,26 +247,39 @@ impl Users {
     }
 
     /// Queues a consistent snapshot of every user for `id`.
+    ///
+    /// Only the snapshot is taken under the lock: a copy of each name and partner. The rows are
+    /// formatted and queued after it is released, so that a long list does not keep everyone
+    /// else waiting. The answer shows the table as it was when the snapshot was taken; a notice
+    /// about a change made just after it may reach the asker first.
     pub fn status(&self, id: ConnId) {
-        let mut table = self.lock();
-        let mut text = format!(
-            "{}\n",
-            ServerLine::Notice(Notice::StatusHeader(table.by_name.len()))
-        );
-        for (name, &uid) in &table.by_name {
-            let partner = table.conns[&uid]
-                .partner
-                .and_then(|p| table.name_of(p))
-                .cloned();
-            let entry = StatusEntry {
-                name: name.clone(),
-                partner,
-                is_you: uid == id,
+        let (outbox, rows) = {
+            let table = self.lock();
+            let Some(me) = table.conns.get(&id) else {
+                return;
             };
-            text.push_str(&ServerLine::Notice(Notice::Status(entry)).to_string());
-            text.push('\n');
+            let rows: Vec<StatusEntry> = table
+                .by_name
+                .iter()
+                .map(|(name, &uid)| StatusEntry {
+                    name: name.clone(),
+                    partner: table.conns[&uid]
+                        .partner
+                        .and_then(|p| table.name_of(p))
+                        .cloned(),
+                    is_you: uid == id,
+                })
+                .collect();
+            (Arc::clone(&me.outbox), rows)
+        };
+        let mut text = String::with_capacity(64 * (rows.len() + 1));
+        let header = ServerLine::Notice(Notice::StatusHeader(rows.len()));
+        let _ = writeln!(text, "{header}");
+        for entry in rows {
+            let _ = writeln!(text, "{}", ServerLine::Notice(Notice::Status(entry)));
         }
-        table.push(id, text.as_bytes());
+        outbox.push(text.as_bytes());
+        outbox.flush();
     }
 
     /// Pairs `id` with the user named `target` if both are FREE; tells both, or tells `id` why

@@ -30,3 +30,56 @@ fn server_full_is_refused_clearly() {
     c.send("status");
     c.expect("(server): 2 users online:");
 }
+
+/// With `--max-per-host 2`, a third connection from the same address is told the limit and
+/// what to do, then closed cleanly; the two admitted keep working, and once one leaves the
+/// address may connect again.
+#[test]
+fn too_many_connections_from_one_address_are_refused_clearly() {
+    let server = Server::start_with(&["--max-per-host", "2"]);
+    let mut a = RawClient::register(server.port(), "a");
+    let b = RawClient::connect(server.port());
+    b.expect("Please enter your user name:");
+
+    let refused = RawClient::connect(server.port());
+    refused.expect(
+        "(server): Too many connections from your address (at most 2 at once); \
+         close one of them and try again",
+    );
+    assert!(
+        refused.expect_closed(Duration::from_secs(5)),
+        "the refused connection stays open"
+    );
+    assert!(
+        refused.received.lines().len() == 1,
+        "the refused connection was not asked for a name: {:?}",
+        refused.received.lines()
+    );
+    server
+        .log
+        .wait_for(tests::WAIT, |l| {
+            l.contains("refused") && l.contains("2 connection(s) open already (--max-per-host)")
+        })
+        .expect("the refusal is logged");
+
+    a.send("status");
+    a.expect("(server): 1 user online:");
+    b.finish();
+    assert!(b.expect_closed(Duration::from_secs(5)));
+    // The place is given back once the server has closed b's socket.
+    let deadline = std::time::Instant::now() + tests::WAIT;
+    let c = loop {
+        let c = RawClient::connect(server.port());
+        if c.maybe("Please enter your user name:", Duration::from_secs(2))
+            .is_some()
+        {
+            break c;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no place given back: {:?}",
+            c.received.lines()
+        );
+    };
+    drop(c);
+}

@@ -18,7 +18,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn hundred_clients_killed_mid_chat() {
     let _serial = serial();
-    let server = Server::start();
+    let server = Server::start_with(&["--max-per-host", "10000"]);
     let victims: Vec<Client> = (0..100).map(|i| server.client(&format!("v{i}"))).collect();
     let partners: Vec<RawClient> = (0..100)
         .map(|i| {
@@ -54,7 +54,7 @@ fn hundred_clients_killed_mid_chat() {
 #[test]
 fn shutdown_with_a_thousand_clients() {
     let _serial = serial();
-    let mut server = Server::start();
+    let mut server = Server::start_with(&["--max-per-host", "10000"]);
     let mut clients: Vec<RawClient> = (0..1000)
         .map(|i| RawClient::register(server.port(), &format!("n{i}")))
         .collect();
@@ -82,9 +82,15 @@ fn shutdown_with_a_thousand_clients() {
             "client {i} still connected 2 s after Ctrl+C"
         );
     }
+    let closed = started.elapsed();
+    // The server waits (up to its 1.5 s grace) for clients to close their end, so that input
+    // they send meanwhile is read, not answered with a reset; these sockets stay open.
     let status = server
         .wait_exit(Duration::from_secs(3))
         .expect("the server exits");
     assert_eq!(status.code(), Some(0));
-    eprintln!("1,000 clients told and closed in {:?}", started.elapsed());
+    eprintln!(
+        "1,000 clients told and closed in {closed:?}; server exited after {:?}",
+        started.elapsed()
+    );
 }

@@ -12,7 +12,8 @@ const TAKEN: &str = "(server): The name 'same' is already taken; please choose a
 #[test]
 fn hundred_sockets_race_for_one_name() {
     const N: usize = 100;
-    let server = Server::start();
+    // All from 127.0.0.1: more than the default per-address limit.
+    let server = Server::start_with(&["--max-per-host", "1000"]);
     let port = server.port();
     let start = Arc::new(Barrier::new(N));
     let racers: Vec<_> = (0..N)

@@ -41,6 +41,24 @@ fn spare_threads_out_of_range_is_a_usage_error() {
     }
 }
 
+/// `--max-per-host 0` and `--status-rate 0` (or not a number) are usage errors naming the
+/// option; the server does not start.
+#[test]
+fn zero_limits_are_usage_errors() {
+    for option in ["--max-per-host", "--status-rate"] {
+        for count in ["0", "many"] {
+            let run = run_to_exit("server", &["0", option, count], EXIT_WAIT);
+            assert_eq!(run.code, Some(2), "{option} {count}: {run:#?}");
+            assert_eq!(run.stderr.len(), 1, "{option} {count}: {run:#?}");
+            assert!(
+                run.stderr[0].contains(option) && run.stderr[0].contains(count),
+                "{option} {count}: {run:#?}"
+            );
+            assert!(run.stdout.is_empty(), "{option} {count}: {run:#?}");
+        }
+    }
+}
+
 /// A port another server holds: exit 1 with one line naming the port.
 #[test]
 fn port_in_use_exits_1_naming_the_port() {

@@ -27,7 +27,7 @@ fn wait_for_leaves(server: &Server, count: usize) {
 /// for a name, registered, and listed by `status`.
 #[test]
 fn a_burst_bigger_than_the_spare_threads_is_served() {
-    let server = Server::start_with(&["--spare-threads", "2"]);
+    let server = Server::start_with(&["--spare-threads", "2", "--max-per-host", "1000"]);
     let waiting: Vec<RawClient> = (0..40).map(|_| RawClient::connect(server.port())).collect();
     let mut people = Vec::new();
     for (i, mut raw) in waiting.into_iter().enumerate() {
@@ -102,7 +102,10 @@ fn threads_made_for_a_burst_end_after_it() {
 /// waiting connections as soon as clients leave.
 #[test]
 fn running_out_of_descriptors_is_waited_out() {
-    let server = Server::start_under(&["prlimit", "--nofile=40:40"], &["--spare-threads", "4"]);
+    let server = Server::start_under(
+        &["prlimit", "--nofile=40:40"],
+        &["--spare-threads", "4", "--max-per-host", "1000"],
+    );
     let started = std::time::Instant::now();
     let clients: Vec<RawClient> = (0..45).map(|_| RawClient::connect(server.port())).collect();
     let prompt = "Please enter your user name:";

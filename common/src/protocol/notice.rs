@@ -89,6 +89,9 @@ pub enum Notice {
     ShuttingDown,
     /// `Server full (<n> users); try again later`
     ServerFull(usize),
+    /// `Too many connections from your address (at most <n> at once); close one of them and
+    /// try again` (the connection is then closed).
+    TooManyFromHost(usize),
     /// `No user name received within <n> seconds; disconnecting`
     NameTimeout(u64),
     /// `Error: <what went wrong and what to do>`
@@ -145,6 +148,10 @@ impl fmt::Display for Notice {
                 f.write_str("Server is shutting down; every chat has ended. Goodbye!")
             }
             Notice::ServerFull(n) => write!(f, "Server full ({n} users); try again later"),
+            Notice::TooManyFromHost(n) => write!(
+                f,
+                "Too many connections from your address (at most {n} at once); close one of them and try again"
+            ),
             Notice::NameTimeout(secs) => write!(
                 f,
                 "No user name received within {secs} seconds; disconnecting"
@@ -238,6 +245,15 @@ impl Notice {
         {
             return Some(Notice::ServerFull(n));
         }
+        if let Some(n) = between(
+            text,
+            "Too many connections from your address (at most ",
+            " at once); close one of them and try again",
+        )
+        .and_then(parse_number)
+        {
+            return Some(Notice::TooManyFromHost(n));
+        }
         if let Some(secs) = between(
             text,
             "No user name received within ",
@@ -330,6 +346,7 @@ mod tests {
             Notice::Bye,
             Notice::ShuttingDown,
             Notice::ServerFull(10000),
+            Notice::TooManyFromHost(32),
             Notice::NameTimeout(30),
             Notice::Error("line too long".into()),
             Notice::Info("  status            list every user".into()),

@@ -228,7 +228,11 @@ impl Reader {
             Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
                 state.end_chat();
             }
-            Notice::Bye | Notice::ShuttingDown | Notice::ServerFull(_) | Notice::NameTimeout(_) => {
+            Notice::Bye
+            | Notice::ShuttingDown
+            | Notice::ServerFull(_)
+            | Notice::TooManyFromHost(_)
+            | Notice::NameTimeout(_) => {
                 state.end_chat();
                 state.server_said_bye = true;
             }

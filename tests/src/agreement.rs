@@ -2,6 +2,7 @@
 //! ready; safety code ..." line, or a "key agreement failed" line.
 
 use crate::{Client, WAIT};
+use std::time::Duration;
 
 /// Waits until `client` says how its key agreement ended: `Ok(safety code)` or `Err(the
 /// failure line)`.
@@ -9,9 +10,17 @@ use crate::{Client, WAIT};
 /// # Panics
 /// If neither comes within [`WAIT`].
 pub fn agreement(client: &Client) -> Result<String, String> {
+    agreement_within(client, WAIT)
+}
+
+/// [`agreement`], waiting up to `timeout` (for a relay that takes its time).
+///
+/// # Panics
+/// If neither comes within `timeout`.
+pub fn agreement_within(client: &Client, timeout: Duration) -> Result<String, String> {
     let line = client
         .stdout
-        .wait_for(WAIT, |l| {
+        .wait_for(timeout, |l| {
             l.contains("secure messages to") || l.contains("key agreement failed")
         })
         .unwrap_or_else(|| panic!("no key agreement outcome\n{}", client.dump()));

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tests::agreement::{agreement, connect_until_keyed};
+use tests::agreement::{agreement, agreement_within, connect_until_keyed};
 use tests::grinder::{Goal, Grinder};
 use tests::relay::{Direction, Relay};
 use tests::{Client, Server};
@@ -50,7 +50,11 @@ fn grinding_relay_gains_nothing(goal: Goal) {
     let mut alice = client_at(grinder.port(), "alice", &[]);
     let mut bob = client_at(grinder.port(), "bob", &[]);
     alice.send("connect bob");
-    let (a, b) = (agreement(&alice), agreement(&bob));
+    let patience = goal.budget + tests::WAIT;
+    let (a, b) = (
+        agreement_within(&alice, patience),
+        agreement_within(&bob, patience),
+    );
     let outcome = grinder.outcome().expect("the relay searched");
     eprintln!(
         "grinding relay: {} candidates in {:?}, {}-digit match found: {}",

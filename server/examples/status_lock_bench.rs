@@ -32,7 +32,7 @@ fn main() {
         while matches!(receiver.read(&mut sink), Ok(n) if n > 0) {}
     });
     let outbox = Arc::new(Outbox::new(Arc::new(sender), usize::MAX / 2));
-    let users = Arc::new(Users::new(USERS + 1));
+    let users = Arc::new(<Users>::new(USERS + 1));
     let mut first = None;
     for i in 0..USERS {
         let id = users.join(Arc::clone(&outbox)).expect("room");

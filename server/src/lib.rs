@@ -5,6 +5,7 @@
 //! - [`users`]: the user table behind one lock; every decision is made there.
 //! - [`session`]: one thread per connection, turning lines into table calls.
 //! - [`threads`]: the session threads, started ahead of need and reused.
+//! - [`sink`]: what the user table needs of a client's queue (so it holds no socket).
 //! - [`outbox`]: each client's queued output and the thread that writes it.
 //! - [`linger`]: ending a connection so that its last notice arrives (no reset).
 //! - [`hosts`]: connections open per client address, for `--max-per-host`.
@@ -21,6 +22,7 @@ pub mod log;
 pub mod outbox;
 pub mod rate;
 pub mod session;
+pub mod sink;
 pub mod threads;
 pub mod users;
 
@@ -54,7 +56,7 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
     if let Err(err) = listen::set_client_options(&listener) {
         log!("warning: cannot set keepalive and no-delay on client sockets: {err}");
     }
-    let users = Arc::new(Users::new(config.max_clients));
+    let users = Arc::new(<Users>::new(config.max_clients));
     let hosts = Arc::new(Hosts::new(config.max_per_host));
     let spare = config.spare_threads;
     let config = Arc::new(config);

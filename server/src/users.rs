@@ -4,10 +4,14 @@
 //! two users at once (a pairing, an ending) and `status` must never see half of one. The rule:
 //! decide under the lock and queue every resulting line to the affected outboxes under the same
 //! lock, so each client hears events in the order they happened; never read or write a socket
-//! under it. Queuing is a memory copy ([`Outbox::push`]); the table remembers which outboxes it
+//! under it. Queuing is a memory copy ([`Sink::push`]); the table remembers which sinks it
 //! touched, and the guard (`Locked`) flushes them after the lock is released.
+//!
+//! The table holds no socket: each client's queue is a [`Sink`] ([`Outbox`] in the server), so
+//! the unit tests below drive it as the state machine it is.
 
 use crate::outbox::Outbox;
+use crate::sink::Sink;
 use common::limits::MAX_NAME_LEN;
 use common::protocol::{KeyLine, Name, Notice, ServerLine, StatusEntry};
 use parking_lot::{Mutex, MutexGuard};
@@ -20,42 +24,55 @@ pub type ConnId = u64;
 
 /// Everything a session can ask of the table, with what the table decided.
 #[derive(Debug)]
-pub struct Users {
-    table: Mutex<Table>,
+pub struct Users<S: Sink = Arc<Outbox>> {
+    table: Mutex<Table<S>>,
     max_clients: usize,
 }
 
-#[derive(Debug, Default)]
-struct Table {
+#[derive(Debug)]
+struct Table<S: Sink> {
     next_id: ConnId,
-    conns: HashMap<ConnId, Conn>,
+    conns: HashMap<ConnId, Conn<S>>,
     by_name: BTreeMap<Name, ConnId>,
     shutting_down: bool,
     /// The number the next chat gets.
     next_chat: u64,
-    /// Outboxes queued to under the current lock, to flush once it is released.
-    touched: Vec<Arc<Outbox>>,
+    /// Sinks queued to under the current lock, to flush once it is released.
+    touched: Vec<S>,
+}
+
+impl<S: Sink> Default for Table<S> {
+    fn default() -> Table<S> {
+        Table {
+            next_id: 0,
+            conns: HashMap::new(),
+            by_name: BTreeMap::new(),
+            shutting_down: false,
+            next_chat: 0,
+            touched: Vec::new(),
+        }
+    }
 }
 
 /// The locked table; dropping it releases the lock, then flushes every outbox queued to.
-struct Locked<'a> {
-    guard: Option<MutexGuard<'a, Table>>,
+struct Locked<'a, S: Sink> {
+    guard: Option<MutexGuard<'a, Table<S>>>,
 }
 
-impl std::ops::Deref for Locked<'_> {
-    type Target = Table;
-    fn deref(&self) -> &Table {
+impl<S: Sink> std::ops::Deref for Locked<'_, S> {
+    type Target = Table<S>;
+    fn deref(&self) -> &Table<S> {
         self.guard.as_ref().expect("held until drop")
     }
 }
 
-impl std::ops::DerefMut for Locked<'_> {
-    fn deref_mut(&mut self) -> &mut Table {
+impl<S: Sink> std::ops::DerefMut for Locked<'_, S> {
+    fn deref_mut(&mut self) -> &mut Table<S> {
         self.guard.as_mut().expect("held until drop")
     }
 }
 
-impl Drop for Locked<'_> {
+impl<S: Sink> Drop for Locked<'_, S> {
     fn drop(&mut self) {
         let Some(mut guard) = self.guard.take() else {
             return;
@@ -69,8 +86,8 @@ impl Drop for Locked<'_> {
 }
 
 #[derive(Debug)]
-struct Conn {
-    outbox: Arc<Outbox>,
+struct Conn<S> {
+    outbox: S,
     name: Option<Name>,
     partner: Option<ConnId>,
     /// The number of the chat this client is in, as sent in its `GEN_KEYS`.
@@ -138,7 +155,7 @@ pub enum ChatChange {
     Ended(Name, Name),
 }
 
-impl Table {
+impl<S: Sink> Table<S> {
     fn name_of(&self, id: ConnId) -> Option<&Name> {
         self.conns.get(&id).and_then(|c| c.name.as_ref())
     }
@@ -154,8 +171,8 @@ impl Table {
     fn push(&mut self, id: ConnId, bytes: &[u8]) {
         if let Some(conn) = self.conns.get(&id) {
             conn.outbox.push(bytes);
-            if !self.touched.iter().any(|o| Arc::ptr_eq(o, &conn.outbox)) {
-                self.touched.push(Arc::clone(&conn.outbox));
+            if !self.touched.iter().any(|o| o.same(&conn.outbox)) {
+                self.touched.push(conn.outbox.clone());
             }
         }
     }
@@ -179,15 +196,15 @@ impl Table {
     }
 }
 
-impl Users {
-    fn lock(&self) -> Locked<'_> {
+impl<S: Sink> Users<S> {
+    fn lock(&self) -> Locked<'_, S> {
         Locked {
             guard: Some(self.table.lock()),
         }
     }
 
     /// An empty table that admits at most `max_clients` connections.
-    pub fn new(max_clients: usize) -> Users {
+    pub fn new(max_clients: usize) -> Users<S> {
         Users {
             table: Mutex::new(Table::default()),
             max_clients,
@@ -198,7 +215,7 @@ impl Users {
     ///
     /// # Errors
     /// [`JoinRefused`] when the server is full or shutting down.
-    pub fn join(&self, outbox: Arc<Outbox>) -> Result<ConnId, JoinRefused> {
+    pub fn join(&self, outbox: S) -> Result<ConnId, JoinRefused> {
         let mut table = self.lock();
         if table.shutting_down {
             return Err(JoinRefused::ShuttingDown);
@@ -270,7 +287,7 @@ impl Users {
                     is_you: uid == id,
                 })
                 .collect();
-            (Arc::clone(&me.outbox), rows)
+            (me.outbox.clone(), rows)
         };
         let mut text = String::with_capacity(64 * (rows.len() + 1));
         let header = ServerLine::Notice(Notice::StatusHeader(rows.len()));
@@ -420,7 +437,7 @@ impl Users {
             table.by_name.remove(name);
         }
         conn.outbox.close();
-        table.touched.push(Arc::clone(&conn.outbox));
+        table.touched.push(conn.outbox.clone());
         let change = match (partner, &conn.name) {
             (Some(partner), Some(me)) => {
                 table.notify(partner, Notice::PeerLeft(me.clone()));
@@ -435,13 +452,13 @@ impl Users {
     /// Tells every connection the server is shutting down, ends every chat, closes every
     /// outbox and refuses new connections. Returns the outboxes (already flushed) so the
     /// caller can wait for them to finish sending.
-    pub fn shut_down(&self) -> Vec<Arc<Outbox>> {
+    pub fn shut_down(&self) -> Vec<S> {
         let mut table = self.lock();
         table.shutting_down = true;
         let notice = format!("{}\n", ServerLine::Notice(Notice::ShuttingDown));
         let conns = std::mem::take(&mut table.conns);
         table.by_name.clear();
-        let outboxes: Vec<Arc<Outbox>> = conns
+        let outboxes: Vec<S> = conns
             .into_values()
             .map(|conn| {
                 conn.outbox.push(notice.as_bytes());
@@ -472,3 +489,7 @@ fn shorten(text: &str) -> String {
         None => text.to_string(),
     }
 }
+
+#[cfg(test)]
+#[path = "users_tests.rs"]
+mod tests;

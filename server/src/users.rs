@@ -289,6 +289,10 @@ impl<S: Sink> Users<S> {
                 .collect();
             (me.outbox.clone(), rows)
         };
+        // The table orders names by how they look (see `Name`); people read them sorted by
+        // their spelling. Sorted here, outside the lock.
+        let mut rows = rows;
+        rows.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
         let mut text = String::with_capacity(64 * (rows.len() + 1));
         let header = ServerLine::Notice(Notice::StatusHeader(rows.len()));
         let _ = writeln!(text, "{header}");

@@ -249,8 +249,8 @@ fn leaving_frees_the_partner_and_the_name() {
         lab.told("alice"),
         [
             "(server): 2 users online:",
-            "(server): - alice: FREE (you)",
-            "(server): - Bob: FREE"
+            "(server): - Bob: FREE",
+            "(server): - alice: FREE (you)"
         ]
     );
 }

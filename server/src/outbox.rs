@@ -14,6 +14,12 @@
 //! lets its queue grow to the backlog limit; the push that would pass it cuts the client off
 //! instead of letting it cost the server unbounded memory.
 //!
+//! Back-pressure: a partner's session that relays chat into this outbox waits
+//! ([`wait_room`](Outbox::wait_room)) while more than a quarter of the limit is queued here, so
+//! a flood slows its *sender* to the pace this client reads. The client is cut off only when it
+//! makes no progress at all for [`STALL`]: then it is not reading, not merely slower than the
+//! flood.
+//!
 //! A closing outbox shuts only the sending side once its last line is out, so the client reads
 //! that line and then end of stream; the session then drains what the client still sends
 //! before the socket is closed ([`crate::linger`]). Cutting a client off shuts both sides: it
@@ -25,16 +31,35 @@ use std::io::{self, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Stack of a writer thread: it only moves bytes from the queue to the socket.
 const WRITER_STACK: usize = 64 * 1024;
+
+/// A client whose backlog does not shrink at all for this long is not reading.
+pub const STALL: Duration = Duration::from_secs(5);
+
+/// The writer thread sends in pieces of this size, so progress can be seen while it blocks.
+const WRITE_PIECE: usize = 16 * 1024;
+
+/// What [`Outbox::wait_room`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// The backlog is at or below the high-water mark: relay on.
+    Ready,
+    /// The outbox is closing or its client was cut off: nothing more will be sent to it.
+    Gone,
+    /// The backlog made no progress for [`STALL`]: the client is not reading.
+    Stalled,
+}
 
 /// Queued bytes for one client plus the means to send them or cut it off.
 #[derive(Debug)]
 pub struct Outbox {
     state: Mutex<State>,
     closed: Condvar,
+    /// Notified whenever bytes leave the queue (or the outbox is done).
+    progress: Condvar,
     socket: Arc<TcpStream>,
     limit: usize,
 }
@@ -71,6 +96,7 @@ impl Outbox {
         Outbox {
             state: Mutex::new(State::default()),
             closed: Condvar::new(),
+            progress: Condvar::new(),
             socket,
             limit,
         }
@@ -132,15 +158,13 @@ impl Outbox {
             state.in_flight = batch.len();
             drop(state);
             let sent = if blocking {
-                match (&*self.socket).write_all(&batch) {
-                    Ok(()) => Sent::All,
-                    Err(_) => Sent::Failed,
-                }
+                self.write_in_pieces(&batch)
             } else {
                 send_now(&self.socket, &batch)
             };
             state = self.state.lock();
             state.in_flight = 0;
+            self.progress.notify_all();
             match sent {
                 Sent::All => {}
                 Sent::Failed => {
@@ -161,6 +185,58 @@ impl Outbox {
                     self.hand_to_writer();
                     return;
                 }
+            }
+        }
+    }
+
+    /// Blocking writes of `batch`, a piece at a time, counting each piece as sent at once so
+    /// that [`wait_room`](Outbox::wait_room) sees a slow reader make progress.
+    fn write_in_pieces(&self, batch: &[u8]) -> Sent {
+        for piece in batch.chunks(WRITE_PIECE) {
+            if (&*self.socket).write_all(piece).is_err() {
+                return Sent::Failed;
+            }
+            let mut state = self.state.lock();
+            state.in_flight = state.in_flight.saturating_sub(piece.len());
+            self.progress.notify_all();
+        }
+        Sent::All
+    }
+
+    /// Bytes waiting for the client: queued, or taken by a writer and not yet sent.
+    pub fn backlog(&self) -> usize {
+        let state = self.state.lock();
+        state.queued.len() + state.in_flight
+    }
+
+    /// Waits while more than a quarter of the limit waits for the client (the high-water mark),
+    /// for as long as the client keeps reading. Called by the partner's session, without the
+    /// table lock, before it reads more from its own client: this is how a flood is slowed at
+    /// its source instead of costing the reader its connection.
+    pub fn wait_room(&self) -> Room {
+        let high = self.limit / 4;
+        let mut state = self.state.lock();
+        let mut least = usize::MAX;
+        let mut since = Instant::now();
+        loop {
+            if state.closing || state.cut_off || state.done {
+                return Room::Gone;
+            }
+            let backlog = state.queued.len() + state.in_flight;
+            if backlog <= high {
+                return Room::Ready;
+            }
+            if backlog < least {
+                least = backlog;
+                since = Instant::now();
+            }
+            if self
+                .progress
+                .wait_until(&mut state, since + STALL)
+                .timed_out()
+                && state.queued.len() + state.in_flight >= least
+            {
+                return Room::Stalled;
             }
         }
     }
@@ -217,6 +293,7 @@ impl Outbox {
             let _ = self.socket.shutdown(how);
             state.done = true;
             self.closed.notify_all();
+            self.progress.notify_all();
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::hosts::{Hosts, TooManyFromHost};
 use crate::linger;
 use crate::log;
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, Room};
 use crate::rate::RateLimit;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
 use common::framing::{LineBuffer, LineError};
@@ -69,6 +69,7 @@ pub fn serve(
         users,
         config,
         reader: Reader::new(stream),
+        relayed: false,
     };
     session.users.tell(id, Notice::AskName);
     if let Some(name) = session.register() {
@@ -161,6 +162,8 @@ struct Session {
     users: Arc<Users>,
     config: Arc<Config>,
     reader: Reader,
+    /// Chat went to the partner during this read: check its backlog before reading more.
+    relayed: bool,
 }
 
 impl Session {
@@ -255,6 +258,9 @@ impl Session {
             self.flush(&mut to_partner);
             // Refusals queued without the table: one send for the whole read.
             self.outbox.flush();
+            if std::mem::take(&mut self.relayed) {
+                self.wait_for_partner(name);
+            }
             if self.reader.lines.is_flooding() {
                 self.tell_flooding();
                 return;
@@ -308,7 +314,7 @@ impl Session {
     /// the current chat waits for it, dropped if it answers a chat that is over, and otherwise
     /// relayed as what it is, someone typing.
     fn key_line(
-        &self,
+        &mut self,
         name: &Name,
         to_partner: &mut Vec<u8>,
         key_line: KeyLine,
@@ -347,10 +353,29 @@ impl Session {
         }
     }
 
-    fn flush(&self, to_partner: &mut Vec<u8>) {
+    fn flush(&mut self, to_partner: &mut Vec<u8>) {
         if !to_partner.is_empty() {
             self.users.relay(self.id, to_partner);
             to_partner.clear();
+            self.relayed = true;
+        }
+    }
+
+    /// Back-pressure: before reading more from our client, waits while the partner has more
+    /// than its high-water mark still to read, so a flood goes at the pace the partner reads
+    /// (see [`Outbox::wait_room`]). A partner that reads nothing at all for
+    /// [`STALL`](crate::outbox::STALL) is cut off: it is the one not reading.
+    fn wait_for_partner(&self, name: &Name) {
+        let Some(partner) = self.users.partner_sink(self.id) else {
+            return;
+        };
+        if partner.wait_room() == Room::Stalled {
+            log!(
+                "{name}'s partner read nothing for {} s with {} bytes waiting; cutting it off",
+                crate::outbox::STALL.as_secs(),
+                partner.backlog()
+            );
+            partner.abort();
         }
     }
 

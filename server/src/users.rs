@@ -424,6 +424,14 @@ impl<S: Sink> Users<S> {
         KeyTurn::Forwarded
     }
 
+    /// The queue of `id`'s partner, if it has one (for back-pressure: waited on without the
+    /// lock).
+    pub fn partner_sink(&self, id: ConnId) -> Option<S> {
+        let table = self.lock();
+        let partner = table.conns.get(&id)?.partner?;
+        table.conns.get(&partner).map(|p| p.outbox.clone())
+    }
+
     /// Queues a notice for `id` alone.
     pub fn tell(&self, id: ConnId, notice: Notice) {
         self.lock().notify(id, notice);

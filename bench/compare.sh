@@ -27,7 +27,7 @@ fi
 ulimit -n "$(ulimit -Hn)"
 echo "open files limit: $(ulimit -n)"
 
-cargo build --release --quiet -p server -p tests --bin server --bin loadgen
+cargo build --release --quiet -p server -p loadgen
 LOADGEN=target/release/loadgen
 
 # ngircd for a benchmark: loopback only, no DNS/ident lookups, no connection limits, long nicks,

@@ -1,7 +1,7 @@
 //! `loadgen`: labchat's load generator, and the same measurements against ngircd.
 //!
 //! ```text
-//! cargo build --release -p server -p tests --bin loadgen
+//! cargo build --release -p server -p loadgen
 //! target/release/loadgen smoke                       # seconds; exits 1 if any message went astray
 //! target/release/loadgen all                         # the full table against a fresh labchat
 //! target/release/loadgen --server ngircd --ngircd-conf bench/ngircd.conf all
@@ -23,23 +23,14 @@
 //! - `report`: rows, the TSV file and the comparison table.
 #![forbid(unsafe_code)]
 
-#[path = "loadgen/clock.rs"]
 mod clock;
-#[path = "loadgen/conn.rs"]
 mod conn;
-#[path = "loadgen/crew.rs"]
 mod crew;
-#[path = "loadgen/fleet.rs"]
 mod fleet;
-#[path = "loadgen/modes.rs"]
 mod modes;
-#[path = "loadgen/procfs.rs"]
 mod procfs;
-#[path = "loadgen/proto.rs"]
 mod proto;
-#[path = "loadgen/report.rs"]
 mod report;
-#[path = "loadgen/target.rs"]
 mod target;
 
 use clap::{Parser, Subcommand, ValueEnum};

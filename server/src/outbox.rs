@@ -203,6 +203,12 @@ impl Outbox {
         Sent::All
     }
 
+    /// True once the client was cut off (too far behind, not reading, or aborted): its session
+    /// should stop carrying out what it already read.
+    pub fn is_cut_off(&self) -> bool {
+        self.state.lock().cut_off
+    }
+
     /// Bytes waiting for the client: queued, or taken by a writer and not yet sent.
     pub fn backlog(&self) -> usize {
         let state = self.state.lock();

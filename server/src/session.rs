@@ -69,7 +69,7 @@ pub fn serve(
         users,
         config,
         reader: Reader::new(stream),
-        relayed: false,
+        relayed_to: None,
     };
     session.users.tell(id, Notice::AskName);
     if let Some(name) = session.register() {
@@ -162,8 +162,9 @@ struct Session {
     users: Arc<Users>,
     config: Arc<Config>,
     reader: Reader,
-    /// Chat went to the partner during this read: check its backlog before reading more.
-    relayed: bool,
+    /// Chat went to this partner's queue during this read: check its backlog before reading
+    /// more.
+    relayed_to: Option<Arc<Outbox>>,
 }
 
 impl Session {
@@ -209,6 +210,11 @@ impl Session {
         let mut to_partner = Vec::new();
         loop {
             while let Some(line) = self.reader.lines.next_line() {
+                if self.outbox.is_cut_off() {
+                    // Cut off (it did not read what it asked for): what it sent is not ours to
+                    // carry out any more.
+                    return;
+                }
                 let line = match line {
                     Ok(line) => line,
                     Err(err) => {
@@ -258,8 +264,8 @@ impl Session {
             self.flush(&mut to_partner);
             // Refusals queued without the table: one send for the whole read.
             self.outbox.flush();
-            if std::mem::take(&mut self.relayed) {
-                self.wait_for_partner(name);
+            if let Some(partner) = self.relayed_to.take() {
+                wait_for_partner(name, &partner);
             }
             if self.reader.lines.is_flooding() {
                 self.tell_flooding();
@@ -355,27 +361,10 @@ impl Session {
 
     fn flush(&mut self, to_partner: &mut Vec<u8>) {
         if !to_partner.is_empty() {
-            self.users.relay(self.id, to_partner);
+            if let Some(partner) = self.users.relay(self.id, to_partner) {
+                self.relayed_to = Some(partner);
+            }
             to_partner.clear();
-            self.relayed = true;
-        }
-    }
-
-    /// Back-pressure: before reading more from our client, waits while the partner has more
-    /// than its high-water mark still to read, so a flood goes at the pace the partner reads
-    /// (see [`Outbox::wait_room`]). A partner that reads nothing at all for
-    /// [`STALL`](crate::outbox::STALL) is cut off: it is the one not reading.
-    fn wait_for_partner(&self, name: &Name) {
-        let Some(partner) = self.users.partner_sink(self.id) else {
-            return;
-        };
-        if partner.wait_room() == Room::Stalled {
-            log!(
-                "{name}'s partner read nothing for {} s with {} bytes waiting; cutting it off",
-                crate::outbox::STALL.as_secs(),
-                partner.backlog()
-            );
-            partner.abort();
         }
     }
 
@@ -386,6 +375,21 @@ impl Session {
 
     fn refuse(&self, err: LineError) {
         self.users.tell(self.id, Notice::Error(err.to_string()));
+    }
+}
+
+/// Back-pressure: before `name`'s session reads more from its client, waits while its
+/// `partner` has more than its high-water mark still to read, so a flood goes at the pace the
+/// partner reads (see [`Outbox::wait_room`]). A partner that reads nothing at all for
+/// [`STALL`](crate::outbox::STALL) is cut off: it is the one not reading.
+fn wait_for_partner(name: &Name, partner: &Outbox) {
+    if partner.wait_room() == Room::Stalled {
+        log!(
+            "{name}'s partner read nothing for {} s with {} bytes waiting; cutting it off",
+            crate::outbox::STALL.as_secs(),
+            partner.backlog()
+        );
+        partner.abort();
     }
 }
 

@@ -382,12 +382,19 @@ impl<S: Sink> Users<S> {
     }
 
     /// Queues `bytes` (whole, already formatted lines from `id`) for `id`'s partner in one
-    /// piece, or tells `id` it is not in a chat.
-    pub fn relay(&self, id: ConnId, bytes: &[u8]) {
+    /// piece, or tells `id` it is not in a chat. Returns the partner's queue, so the caller can
+    /// wait for it to drain (back-pressure) without taking the lock again.
+    pub fn relay(&self, id: ConnId, bytes: &[u8]) -> Option<S> {
         let mut table = self.lock();
         match table.conns.get(&id).and_then(|c| c.partner) {
-            Some(partner) => table.push(partner, bytes),
-            None => table.notify(id, Notice::NotInChat),
+            Some(partner) => {
+                table.push(partner, bytes);
+                table.conns.get(&partner).map(|p| p.outbox.clone())
+            }
+            None => {
+                table.notify(id, Notice::NotInChat);
+                None
+            }
         }
     }
 
@@ -422,14 +429,6 @@ impl<S: Sink> Users<S> {
         };
         table.send(partner, &line.forwarded(offer.value));
         KeyTurn::Forwarded
-    }
-
-    /// The queue of `id`'s partner, if it has one (for back-pressure: waited on without the
-    /// lock).
-    pub fn partner_sink(&self, id: ConnId) -> Option<S> {
-        let table = self.lock();
-        let partner = table.conns.get(&id)?.partner?;
-        table.conns.get(&partner).map(|p| p.outbox.clone())
     }
 
     /// Queues a notice for `id` alone.

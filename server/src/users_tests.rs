@@ -158,7 +158,9 @@ fn refusals() {
         ),
         (
             "bob",
-            &|lab| lab.users.relay(lab.id("bob"), b"bob: hello\n"),
+            &|lab| {
+                assert!(lab.users.relay(lab.id("bob"), b"bob: hello\n").is_none());
+            },
             "(server): You are not in a chat; type connect <user> to start one, status to see who is FREE, or help",
         ),
     ];

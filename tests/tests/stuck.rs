@@ -100,3 +100,56 @@ fn stopped_client_is_cut_off_without_delaying_anyone() {
     bob.send("status");
     bob.expect("(server): - bob: FREE (you)");
 }
+
+/// A client that asks for far more than it reads is cut off, and what it had already sent
+/// after that point is not carried out: the `connect` at the end of its burst never happens.
+#[test]
+fn a_cut_off_client_s_remaining_commands_are_not_carried_out() {
+    let server = Server::start_with(&[
+        "--backlog-limit",
+        "65536",
+        "--status-rate",
+        "1000000",
+        "--max-per-host",
+        "100",
+    ]);
+    let mut bob = RawClient::register(server.port(), "bob");
+    // Thirty more users make every `status` answer about 1 KiB long.
+    let _crowd: Vec<RawClient> = (0..30)
+        .map(|i| RawClient::register(server.port(), &format!("user{i}")))
+        .collect();
+    let mut greedy = std::net::TcpStream::connect(("127.0.0.1", server.port())).expect("up");
+    socket2::SockRef::from(&greedy)
+        .set_recv_buffer_size(4096)
+        .expect("set SO_RCVBUF");
+    // One read's worth (under 64 KiB): 9,000 status requests (about 9 MB of answers, far past
+    // what the socket buffers and the 64 KiB backlog hold), then a connect.
+    let mut burst = b"greedy\n".to_vec();
+    burst.extend("status\n".repeat(9000).as_bytes());
+    burst.extend(b"connect bob\n");
+    assert!(burst.len() < 64 * 1024);
+    std::io::Write::write_all(&mut greedy, &burst).expect("the burst is sent");
+    server
+        .log
+        .wait_for(tests::WAIT, |l| l.ends_with(" greedy left"))
+        .unwrap_or_else(|| panic!("greedy is not cut off: {:#?}", server.log.lines()));
+    bob.send("status");
+    bob.expect("(server): - bob: FREE (you)");
+    assert!(
+        bob.maybe(
+            "You are now connected to greedy",
+            Duration::from_millis(300)
+        )
+        .is_none(),
+        "a cut-off client's buffered connect was carried out"
+    );
+    assert!(
+        !server
+            .log
+            .lines()
+            .iter()
+            .any(|l| l.contains("greedy connected")),
+        "{:#?}",
+        server.log.lines()
+    );
+}

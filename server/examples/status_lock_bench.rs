@@ -35,7 +35,9 @@ fn main() {
     let users = Arc::new(<Users>::new(USERS + 1));
     let mut first = None;
     for i in 0..USERS {
-        let id = users.join(Arc::clone(&outbox)).expect("room");
+        let id = users
+            .join(Arc::clone(&outbox), std::net::Ipv4Addr::LOCALHOST.into())
+            .expect("room");
         let name = Name::parse(&format!("user{i:04}")).expect("valid name");
         assert!(users.register(id, &name));
         first.get_or_insert(id);

@@ -11,7 +11,7 @@ use crate::linger;
 use crate::log;
 use crate::outbox::{Outbox, Room};
 use crate::rate::RateLimit;
-use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Users};
+use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Parting, Users};
 use common::framing::{LineBuffer, LineError};
 use common::limits::MAX_LINE_LEN;
 use common::protocol::{Command, KeyLine, Name, Notice, ServerLine};
@@ -49,7 +49,7 @@ pub fn serve(
             return;
         }
     };
-    let id = match users.join(Arc::clone(&outbox)) {
+    let id = match users.join(Arc::clone(&outbox), peer.ip()) {
         Ok(id) => id,
         Err(refused) => {
             let notice = match refused {
@@ -70,13 +70,19 @@ pub fn serve(
         config,
         reader: Reader::new(stream),
         relayed_to: None,
+        said_close: false,
     };
     session.users.tell(id, Notice::AskName);
     if let Some(name) = session.register() {
         log!("{name} joined from {}", peer);
         session.chat(&name);
     }
-    let (name, change) = session.users.leave(id);
+    let parting = if session.said_close {
+        Parting::Closed
+    } else {
+        Parting::Lost
+    };
+    let (name, change) = session.users.leave(id, parting);
     if let Some(name) = name {
         log_change(&change);
         log!("{name} left");
@@ -165,6 +171,8 @@ struct Session {
     /// Chat went to this partner's queue during this read: check its backlog before reading
     /// more.
     relayed_to: Option<Arc<Outbox>>,
+    /// The client said `close`: its name is free at once when it leaves.
+    said_close: bool,
 }
 
 impl Session {
@@ -305,6 +313,7 @@ impl Session {
                 }
             }
             Command::Close => {
+                self.said_close = true;
                 self.users.tell(self.id, Notice::Bye);
                 return false;
             }

@@ -17,7 +17,9 @@ use common::protocol::{KeyLine, Name, Notice, ServerLine, StatusEntry};
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Identifies one accepted connection for its whole life.
 pub type ConnId = u64;
@@ -27,6 +29,29 @@ pub type ConnId = u64;
 pub struct Users<S: Sink = Arc<Outbox>> {
     table: Mutex<Table<S>>,
     max_clients: usize,
+    /// How long a name stays kept for its owner's address after the connection was lost.
+    name_kept: Duration,
+}
+
+/// How long a name is kept for its owner after a connection ends without `close` (a crash, a
+/// cut-off, a vanished host), so that whoever caused it cannot take the name meanwhile.
+pub const NAME_KEPT: Duration = Duration::from_secs(60);
+
+/// How a connection ended, for what happens to its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parting {
+    /// The client said `close`: the name is free at once.
+    Closed,
+    /// Anything else (end of stream, error, cut off): the name is kept for the same address
+    /// for [`NAME_KEPT`].
+    Lost,
+}
+
+/// A name kept for the address that lost it.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    host: IpAddr,
+    until: Instant,
 }
 
 #[derive(Debug)]
@@ -39,6 +64,8 @@ struct Table<S: Sink> {
     next_chat: u64,
     /// Sinks queued to under the current lock, to flush once it is released.
     touched: Vec<S>,
+    /// Names whose connection was lost a moment ago, kept for their owner's address.
+    kept: HashMap<Name, Kept>,
 }
 
 impl<S: Sink> Default for Table<S> {
@@ -50,6 +77,7 @@ impl<S: Sink> Default for Table<S> {
             shutting_down: false,
             next_chat: 0,
             touched: Vec::new(),
+            kept: HashMap::new(),
         }
     }
 }
@@ -88,6 +116,8 @@ impl<S: Sink> Drop for Locked<'_, S> {
 #[derive(Debug)]
 struct Conn<S> {
     outbox: S,
+    /// The client's address (IPv4-mapped addresses as IPv4).
+    host: IpAddr,
     name: Option<Name>,
     partner: Option<ConnId>,
     /// The number of the chat this client is in, as sent in its `GEN_KEYS`.
@@ -208,14 +238,23 @@ impl<S: Sink> Users<S> {
         Users {
             table: Mutex::new(Table::default()),
             max_clients,
+            name_kept: NAME_KEPT,
         }
+    }
+
+    /// The same table, keeping a lost connection's name for `kept` instead of [`NAME_KEPT`].
+    pub fn keeping_names_for(mut self, kept: Duration) -> Users<S> {
+        self.name_kept = kept;
+        self
     }
 
     /// Admits a new connection (not yet named).
     ///
     /// # Errors
     /// [`JoinRefused`] when the server is full or shutting down.
-    pub fn join(&self, outbox: S) -> Result<ConnId, JoinRefused> {
+    /// `host` is the client's address: a name kept after a lost connection goes back only to
+    /// a client from the same address.
+    pub fn join(&self, outbox: S, host: IpAddr) -> Result<ConnId, JoinRefused> {
         let mut table = self.lock();
         if table.shutting_down {
             return Err(JoinRefused::ShuttingDown);
@@ -229,6 +268,7 @@ impl<S: Sink> Users<S> {
             id,
             Conn {
                 outbox,
+                host: host.to_canonical(),
                 name: None,
                 partner: None,
                 chat: None,
@@ -253,6 +293,25 @@ impl<S: Sink> Users<S> {
             };
             table.notify(id, refusal);
             return false;
+        }
+        let Some(host) = table.conns.get(&id).map(|c| c.host) else {
+            return false;
+        };
+        if let Some(kept) = table.kept.get(name).copied() {
+            let left = kept.until.saturating_duration_since(Instant::now());
+            if left.is_zero() || kept.host == host {
+                table.kept.remove(name);
+            } else {
+                table.notify(
+                    id,
+                    Notice::NameInvalid(format!(
+                        "'{name}' lost the connection a moment ago, and the name is kept for \
+                         them for {} more seconds",
+                        left.as_secs().max(1)
+                    )),
+                );
+                return false;
+            }
         }
         let Some(conn) = table.conns.get_mut(&id) else {
             return false;
@@ -438,7 +497,10 @@ impl<S: Sink> Users<S> {
 
     /// Removes `id` (after `close`, end of stream or a broken socket); frees and tells its
     /// partner. Returns the name it had and the chat that ended, for the log.
-    pub fn leave(&self, id: ConnId) -> (Option<Name>, ChatChange) {
+    ///
+    /// After a [`Parting::Lost`] connection its name is kept for its address for a while (see
+    /// [`NAME_KEPT`]): a client that crashed, or that someone got cut off, can come back to it.
+    pub fn leave(&self, id: ConnId, parting: Parting) -> (Option<Name>, ChatChange) {
         let mut table = self.lock();
         let partner = table.unpair(id);
         let Some(conn) = table.conns.remove(&id) else {
@@ -446,6 +508,14 @@ impl<S: Sink> Users<S> {
         };
         if let Some(name) = &conn.name {
             table.by_name.remove(name);
+            if parting == Parting::Lost && !self.name_kept.is_zero() {
+                let now = Instant::now();
+                // Expired entries go whenever a new one comes, so the map stays small.
+                table.kept.retain(|_, kept| kept.until > now);
+                let until = now + self.name_kept;
+                let host = conn.host;
+                table.kept.insert(name.clone(), Kept { host, until });
+            }
         }
         conn.outbox.close();
         table.touched.push(conn.outbox.clone());

@@ -49,7 +49,7 @@ impl Lab {
         };
         for &name in names {
             let recorder = Recorder::default();
-            let id = lab.users.join(recorder.clone()).expect("room");
+            let id = lab.users.join(recorder.clone(), HOME).expect("room");
             assert!(lab.users.register(id, &Name::parse(name).unwrap()));
             lab.clients.insert(name, (id, recorder));
             lab.told(name);
@@ -81,6 +81,12 @@ impl Lab {
 fn name(n: &str) -> Name {
     Name::parse(n).unwrap()
 }
+
+/// The address every client of a [`Lab`] comes from.
+const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+
+/// Another machine.
+const AWAY: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
 
 /// A pairing tells both, in order: connected, then GEN_KEYS with the chat's number; chat
 /// numbers grow with every chat.
@@ -234,7 +240,7 @@ fn leaving_frees_the_partner_and_the_name() {
     lab.connect("alice", "bob");
     lab.told("alice");
     lab.told("bob");
-    let (left, change) = lab.users.leave(lab.id("bob"));
+    let (left, change) = lab.users.leave(lab.id("bob"), Parting::Closed);
     assert_eq!(left, Some(name("bob")));
     assert_eq!(change, ChatChange::Ended(name("bob"), name("alice")));
     assert_eq!(
@@ -244,7 +250,7 @@ fn leaving_frees_the_partner_and_the_name() {
     assert!(lab.clients["bob"].1 .0.lock().closed);
 
     let again = Recorder::default();
-    let id = lab.users.join(again.clone()).unwrap();
+    let id = lab.users.join(again.clone(), AWAY).unwrap();
     assert!(lab.users.register(id, &name("Bob")));
     lab.users.status(lab.id("alice"));
     assert_eq!(
@@ -262,7 +268,7 @@ fn leaving_frees_the_partner_and_the_name() {
 fn names_and_room() {
     let lab = Lab::with(&["alice"]);
     let late = Recorder::default();
-    let id = lab.users.join(late.clone()).unwrap();
+    let id = lab.users.join(late.clone(), HOME).unwrap();
     for (proposal, answer) in [
         (
             "alice",
@@ -278,11 +284,50 @@ fn names_and_room() {
     }
 
     let small: Users<Recorder> = Users::new(1);
-    small.join(Recorder::default()).unwrap();
-    assert_eq!(small.join(Recorder::default()), Err(JoinRefused::Full(1)));
+    small.join(Recorder::default(), HOME).unwrap();
+    assert_eq!(
+        small.join(Recorder::default(), HOME),
+        Err(JoinRefused::Full(1))
+    );
     small.shut_down();
     assert_eq!(
-        small.join(Recorder::default()),
+        small.join(Recorder::default(), HOME),
         Err(JoinRefused::ShuttingDown)
     );
+}
+
+/// A name whose connection was lost is kept for its owner's address: another machine is told
+/// why it cannot have it, the owner's machine gets it back. After `close`, or once the time is
+/// up, it is free for anyone.
+#[test]
+fn a_lost_name_is_kept_for_its_owner() {
+    let register = |users: &Users<Recorder>, host, who: &str| {
+        let recorder = Recorder::default();
+        let id = users.join(recorder.clone(), host).unwrap();
+        let ok = users.register(id, &name(who));
+        let told = std::mem::take(&mut recorder.0.lock().lines);
+        (id, ok, told)
+    };
+    let users: Users<Recorder> = Users::new(10);
+    let (victim, ok, _) = register(&users, HOME, "victim");
+    assert!(ok);
+    users.leave(victim, Parting::Lost);
+    let (_, ok, told) = register(&users, AWAY, "Victim");
+    assert!(!ok);
+    assert!(
+        told[0].contains("'Victim' lost the connection a moment ago, and the name is kept"),
+        "{told:?}"
+    );
+    let (back, ok, _) = register(&users, HOME, "victim");
+    assert!(ok, "the owner's machine gets its name back");
+
+    users.leave(back, Parting::Closed);
+    let (_, ok, _) = register(&users, AWAY, "victim");
+    assert!(ok, "after close the name is free for anyone");
+
+    let forgetful: Users<Recorder> = Users::new(10).keeping_names_for(Duration::ZERO);
+    let (gone, _, _) = register(&forgetful, HOME, "victim");
+    forgetful.leave(gone, Parting::Lost);
+    let (_, ok, _) = register(&forgetful, AWAY, "victim");
+    assert!(ok, "a name kept for no time is free at once");
 }

@@ -141,3 +141,52 @@ fn flooding_a_partner_who_reads_does_not_cut_it_off() {
     assert!(!victim.saw("disconnected"), "someone was disconnected");
     assert!(worst < WAIT, "another chat waited {worst:?}");
 }
+
+/// Connects to the server from the loopback address `from` (127.0.0.2 is another "machine").
+fn connect_from(from: [u8; 4], port: u16) -> TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    let local = std::net::SocketAddr::from((from, 0));
+    socket.bind(&local.into()).expect("bind a loopback address");
+    let server = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    socket.connect(&server.into()).expect("server up");
+    socket.into()
+}
+
+/// Sends `name` from `socket` and returns the server's answer to it.
+fn propose(socket: &TcpStream, name: &str) -> String {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(socket.try_clone().expect("clone"));
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("the welcome");
+    (&*socket)
+        .write_all(format!("{name}\n").as_bytes())
+        .expect("send a name");
+    line.clear();
+    reader.read_line(&mut line).expect("an answer");
+    line
+}
+
+/// A kick must not become a name theft: when victim's connection is lost (here it just goes
+/// away without `close`), its name is kept for victim's machine for a while. Another machine
+/// is told why it cannot have it; victim's machine gets it back at once.
+#[test]
+fn a_lost_name_is_kept_for_its_owner_s_machine() {
+    let server = Server::start();
+    let victim = connect_from([127, 0, 0, 1], server.port());
+    assert!(propose(&victim, "victim").starts_with("(server): Hello victim!"));
+    drop(victim);
+    server
+        .log
+        .wait_for(WAIT, |l| l.ends_with(" victim left"))
+        .expect("the server sees victim go");
+
+    let thief = connect_from([127, 0, 0, 2], server.port());
+    let answer = propose(&thief, "victim");
+    assert!(
+        answer.contains("'victim' lost the connection a moment ago, and the name is kept"),
+        "{answer}"
+    );
+    let back = connect_from([127, 0, 0, 1], server.port());
+    assert!(propose(&back, "victim").starts_with("(server): Hello victim!"));
+}

@@ -207,7 +207,7 @@ fn vanished_client_host_is_detected_by_keepalive() {
     assert!(busy_took < Duration::from_secs(75), "took {busy_took:?}");
     assert!(idle_took < Duration::from_secs(75), "took {idle_took:?}");
 
-    // Their names are free again.
+    // They are gone from the list (their names are kept for their own host for a minute).
     type_line(&mut bob, "status");
     wait(&bob_out, "2 users online:", Duration::from_secs(10));
     for child in [&mut alice, &mut bob, &mut carol, &mut dave, &mut server] {

@@ -88,8 +88,10 @@ fn stopped_client_is_cut_off_without_delaying_anyone() {
         sent >> 20,
         rtts.len()
     );
+    // Had the stuck client held anyone else up, they would have waited until it was cut off
+    // (5 s without progress); half of that separates a real stall from a loaded machine.
     assert!(
-        max < Duration::from_millis(500),
+        max < Duration::from_millis(2500),
         "another chat was delayed by {max:?}"
     );
     assert!(

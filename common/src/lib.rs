@@ -3,6 +3,7 @@
 //! Layout:
 //! - [`protocol`]: every line that crosses the wire, as a typed value with `parse` and `Display`.
 //! - [`framing`]: splits a byte stream into lines, bounded in memory.
+//! - [`line_reader`]: the read loop over it: lines, and a clean close told from a broken one.
 //! - [`input`]: what a person typed into the client, as a typed value.
 //! - [`limits`]: the numbers both sides agree on (line length, name length).
 //! - [`escape`]: makes peer-supplied text safe to print on a terminal.
@@ -22,6 +23,7 @@ pub mod exchange;
 pub mod framing;
 pub mod input;
 pub mod limits;
+pub mod line_reader;
 pub mod protocol;
 pub mod rc4;
 pub mod secure;

@@ -12,10 +12,11 @@ use crate::log;
 use crate::outbox::{Outbox, Room};
 use crate::rate::RateLimit;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Parting, Users};
-use common::framing::{LineBuffer, LineError};
+use common::framing::LineError;
 use common::limits::MAX_LINE_LEN;
+use common::line_reader::{Fill, LineReader};
 use common::protocol::{Command, KeyLine, Name, Notice, ServerLine};
-use std::io::{self, Read};
+use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
@@ -85,6 +86,9 @@ pub fn serve(
     let (name, change) = session.users.leave(id, parting);
     if let Some(name) = name {
         log_change(&change);
+        if let Some(kind) = session.reader.broken {
+            log!("{name}'s connection broke ({kind})");
+        }
         log!("{name} left");
     }
     linger::drain(&session.reader.stream);
@@ -109,8 +113,9 @@ fn log_change(change: &ChatChange) {
 /// The socket's read half with its line framing.
 struct Reader {
     stream: Arc<TcpStream>,
-    lines: LineBuffer,
-    chunk: Vec<u8>,
+    lines: LineReader,
+    /// How the connection broke, if it did not end cleanly.
+    broken: Option<io::ErrorKind>,
 }
 
 /// What one read brought.
@@ -127,32 +132,20 @@ impl Reader {
     fn new(stream: Arc<TcpStream>) -> Reader {
         Reader {
             stream,
-            lines: LineBuffer::new(),
-            chunk: vec![0; MIN_READ_CHUNK],
+            lines: LineReader::new(MIN_READ_CHUNK, MAX_READ_CHUNK),
+            broken: None,
         }
     }
 
     fn read_more(&mut self) -> ReadOutcome {
-        match (&*self.stream).read(&mut self.chunk) {
-            Ok(0) => ReadOutcome::Closed,
-            Ok(n) => {
-                self.lines.extend(&self.chunk[..n]);
-                if n == self.chunk.len() && n < MAX_READ_CHUNK {
-                    // A burst: take more per read from now on.
-                    self.chunk.resize(n * 2, 0);
-                }
-                ReadOutcome::Data
+        match self.lines.fill(&mut &*self.stream) {
+            Fill::Data => ReadOutcome::Data,
+            Fill::TimedOut => ReadOutcome::TimedOut,
+            Fill::Closed => ReadOutcome::Closed,
+            Fill::Broken(kind) => {
+                self.broken = Some(kind);
+                ReadOutcome::Closed
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                ReadOutcome::TimedOut
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Data,
-            Err(_) => ReadOutcome::Closed,
         }
     }
 }

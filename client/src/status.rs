@@ -31,9 +31,16 @@ pub struct StatusRows {
     rows: Vec<StatusEntry>,
 }
 
+/// The most rows gathered into one table. A server that announces more (or never stops
+/// sending rows) gets a table of this many, and the rest are shown as the server's own lines,
+/// so a hostile server cannot make the client hold an unbounded table.
+pub const MAX_TABLE_ROWS: usize = 10_000;
+
 impl StatusRows {
-    /// Starts gathering after a header that announced `expected` rows.
+    /// Starts gathering after a header that announced `expected` rows (at most
+    /// [`MAX_TABLE_ROWS`] are gathered).
     pub fn new(expected: usize) -> StatusRows {
+        let expected = expected.min(MAX_TABLE_ROWS);
         StatusRows {
             expected,
             rows: Vec::with_capacity(expected.min(1024)),
@@ -103,6 +110,21 @@ pub fn render(entries: &[StatusEntry]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A header announcing billions of rows gathers at most MAX_TABLE_ROWS of them.
+    #[test]
+    fn a_huge_announcement_is_bounded() {
+        let mut rows = StatusRows::new(usize::MAX);
+        let entry = StatusEntry {
+            name: common::protocol::Name::parse("x").unwrap(),
+            partner: None,
+            is_you: false,
+        };
+        for i in 1..=MAX_TABLE_ROWS {
+            assert_eq!(rows.push(entry.clone()), i == MAX_TABLE_ROWS);
+        }
+        assert_eq!(rows.rows().len(), MAX_TABLE_ROWS);
+    }
     use common::protocol::Name;
 
     fn entry(name: &str, partner: Option<&str>, is_you: bool) -> StatusEntry {

@@ -51,8 +51,11 @@ pub const HELP: [&str; 9] = [
 
 /// Why the keyboard stopped reading.
 enum Stop {
-    /// `close`, end of input, Ctrl+D, or a refused `--name`: send `close`.
+    /// `close`, end of input or Ctrl+D once registered: send `close`.
     Close,
+    /// Before a name was accepted (Ctrl+C, Ctrl+D, `close`, a refused `--name`): hang up
+    /// without a word, since the server would take any line, `close` too, as the name.
+    Leave,
     /// Ctrl+C: end the chat and close, as the SIGINT handler does.
     Interrupt,
     /// The client is exiting anyway: send nothing more.
@@ -69,6 +72,10 @@ impl<S: LineSource> Keyboard<S> {
             Stop::Close => {
                 self.state.lock().closing = true;
                 let _ = self.link.send(&Command::Close);
+                self.link.finish();
+            }
+            Stop::Leave => {
+                self.state.lock().closing = true;
                 self.link.finish();
             }
             Stop::Interrupt => crate::interrupt(&self.link, &self.state, &self.events),
@@ -97,8 +104,8 @@ impl<S: LineSource> Keyboard<S> {
         }
     }
 
-    /// Proposes names until one is accepted. `Err` if input ended, Ctrl+C was pressed, or a
-    /// preset name was refused.
+    /// Proposes names until one is accepted. `Err` if input ended, Ctrl+C was pressed, `close`
+    /// was typed, or a preset name was refused.
     fn register(&mut self) -> Result<(), Stop> {
         let preset = self.preset_name.is_some();
         loop {
@@ -106,11 +113,24 @@ impl<S: LineSource> Keyboard<S> {
                 Some(name) => name,
                 None => match self.input.next() {
                     Typed::Line(line) => line,
-                    Typed::End => return Err(Stop::Close),
-                    Typed::Interrupt => return Err(Stop::Interrupt),
+                    Typed::End => return Err(Stop::Leave),
+                    Typed::Interrupt => return Err(Stop::Leave),
                     Typed::Stopped => return Err(Stop::Exiting),
                 },
             };
+            if let Some(word) = command_word(&name) {
+                if word == "close" {
+                    return Err(Stop::Leave);
+                }
+                let reason =
+                    format!("{word} is a command word, not a name; type the name you want");
+                if preset {
+                    let _ = self.events.send(Event::NameRefused(reason));
+                    return Err(Stop::Leave);
+                }
+                self.screen.note(&reason);
+                continue;
+            }
             if self.link.send_line(name.trim()).is_err() {
                 return Err(Stop::Close);
             }
@@ -118,7 +138,7 @@ impl<S: LineSource> Keyboard<S> {
                 Ok(Registration::Accepted) => return Ok(()),
                 Ok(Registration::Refused(reason)) if preset => {
                     let _ = self.events.send(Event::NameRefused(reason));
-                    return Err(Stop::Close);
+                    return Err(Stop::Leave);
                 }
                 Ok(Registration::Refused(_)) => {}
                 Err(_) => return Err(Stop::Close),
@@ -205,6 +225,44 @@ impl<S: LineSource> Keyboard<S> {
             _ => self
                 .screen
                 .note(&state.keys.unavailable().unwrap_or_default()),
+        }
+    }
+}
+
+/// The command word a proposed name would be (`help`, `status`, `close`, `secure:` ...), if it
+/// is one: such a line is never sent as a name, since the person meant the command.
+fn command_word(name: &str) -> Option<&'static str> {
+    Some(match Input::parse(name) {
+        Input::Message(_) => return None,
+        Input::Status => "status",
+        Input::Connect(_) => "connect",
+        Input::Goodbye => "goodbye",
+        Input::Close => "close",
+        Input::Help => "help",
+        Input::Verify => "verify",
+        Input::Secure(_) => "secure:",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_word;
+
+    /// Command words are caught before they reach the server as names; names are not.
+    #[test]
+    fn command_words_are_not_names() {
+        for (typed, word) in [
+            ("help", Some("help")),
+            (" status ", Some("status")),
+            ("close", Some("close")),
+            ("connect bob", Some("connect")),
+            ("secure: x", Some("secure:")),
+            ("verify", Some("verify")),
+            ("goodbye", Some("goodbye")),
+            ("alice", None),
+            ("helper", None),
+        ] {
+            assert_eq!(command_word(typed), word, "{typed:?}");
         }
     }
 }

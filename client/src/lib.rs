@@ -186,17 +186,20 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
 }
 
 /// Ctrl+C: end the chat if there is one, close, and tell the main thread. Shared by the SIGINT
-/// handler and the line editor (which sees Ctrl+C as a key).
+/// handler and the line editor (which sees Ctrl+C as a key). Before a name is accepted it only
+/// hangs up: the server would take a `close` line as the name `close`.
 pub fn interrupt(link: &Link, state: &Mutex<State>, events: &Sender<Event>) {
-    let in_chat = {
+    let (registered, in_chat) = {
         let mut state = state.lock();
         state.closing = true;
-        state.partner.is_some()
+        (state.name.is_some(), state.partner.is_some())
     };
     if in_chat {
         let _ = link.send(&Command::Goodbye);
     }
-    let _ = link.send(&Command::Close);
+    if registered {
+        let _ = link.send(&Command::Close);
+    }
     link.finish();
     let _ = events.send(Event::Interrupted);
 }

@@ -631,3 +631,115 @@ fn exit_codes_for_usage_errors_and_a_lost_server() {
     alice.expect_line("(client): lost the connection to the server");
     assert_eq!(alice.expect_exit(WAIT), 1);
 }
+
+/// Sends `status` from `client` and returns the user rows of the answer.
+fn users_seen_by(client: &mut tests::Client) -> Vec<String> {
+    client.send("status");
+    let header = client.expect(" online:");
+    let count: usize = header
+        .trim_start_matches("(server): ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count in {header:?}"));
+    let start = client
+        .stdout
+        .lines()
+        .iter()
+        .rposition(|l| *l == header)
+        .expect("just seen");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let all = client.stdout.lines();
+        if all.len() >= start + 1 + count {
+            return all[start + 1..start + 1 + count].to_vec();
+        }
+        assert!(Instant::now() < deadline, "{}", client.dump());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// At `name>`, command words are not taken as names: `help` and `status` are explained and the
+/// name is asked again; Ctrl+C then just hangs up, registering nobody (not even `close`).
+#[test]
+fn command_words_and_ctrl_c_at_the_name_prompt_register_nobody() {
+    let _serial = serial();
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
+        return;
+    };
+    pane.wait_last_row("name>");
+    pane.enter("help");
+    pane.wait_row("(client): help is a command word, not a name; type the name you want");
+    pane.wait_last_row("name>");
+    pane.enter("status");
+    pane.wait_row("(client): status is a command word, not a name; type the name you want");
+    pane.wait_last_row("name>");
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    pane.press(&["C-c"]);
+    assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_nobody_joined_but(&server, &["bob"]);
+}
+
+/// Ctrl+D at `name>` hangs up too, registering nobody.
+#[test]
+fn ctrl_d_at_the_name_prompt_registers_nobody() {
+    let _serial = serial();
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
+        return;
+    };
+    pane.wait_last_row("name>");
+    pane.press(&["C-d"]);
+    assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_nobody_joined_but(&server, &["bob"]);
+}
+
+/// The server's log shows no join but those of `names` (a user who joins and leaves at once
+/// is gone from `status` by the time it is asked, but not from the log).
+fn assert_nobody_joined_but(server: &Server, names: &[&str]) {
+    let joined: Vec<String> = server
+        .log
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains(" joined from "))
+        .collect();
+    for line in &joined {
+        assert!(
+            names
+                .iter()
+                .any(|n| line.contains(&format!(" {n} joined from "))),
+            "someone else joined: {joined:#?}"
+        );
+    }
+}
+
+/// A script whose name line is a command word is refused locally; `close` as the first line
+/// just hangs up. Neither registers anyone.
+#[test]
+fn command_words_are_not_names_in_a_pipe() {
+    let _serial = serial();
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let run = run_to_exit(
+        "client",
+        &["127.0.0.1", &server.port().to_string(), "--name", "help"],
+        WAIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout
+            .iter()
+            .any(|l| l.contains("help is a command word, not a name")),
+        "{run:#?}"
+    );
+    let mut closer = server.spawn_client();
+    closer.send("close");
+    assert_eq!(closer.expect_exit(WAIT), 0);
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_nobody_joined_but(&server, &["bob"]);
+}

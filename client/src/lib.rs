@@ -10,6 +10,9 @@
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
 //! - [`keyboard`]: registers, then turns typed lines into commands.
 //! - [`editor`]: where typed lines come from: a pipe, or the line editor and its prompt.
+//! - [`line_editor`]: the line editor at a terminal, which never asks where the cursor is.
+//! - [`line`]: the line being typed and the history, as pure editing.
+//! - [`render`]: drawing the prompt and line, and printing messages above them.
 //! - [`keys`]: the current chat's key agreement and sealed session.
 //! - [`link`]: the shared write half of the socket.
 //! - [`state`]: what the threads know about the conversation.
@@ -21,15 +24,19 @@
 pub mod editor;
 pub mod keyboard;
 pub mod keys;
+pub mod line;
+pub mod line_editor;
 pub mod link;
 pub mod reader;
+pub mod render;
 pub mod screen;
 pub mod state;
 pub mod status;
 pub mod style;
 
-use crate::editor::{LineEditor, LineSource, Piped};
+use crate::editor::{LineSource, Piped};
 use crate::keyboard::Keyboard;
+use crate::line_editor::LineEditor;
 use crate::link::Link;
 use crate::reader::Reader;
 use crate::screen::Screen;
@@ -38,7 +45,6 @@ use crate::style::{Mode, Palette};
 use common::protocol::Command;
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
-use reedline::ExternalPrinter;
 use std::io;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -100,9 +106,9 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
     let link = Arc::new(Link::new(socket.try_clone()?));
     let state = Arc::new(Mutex::new(State::new(options.allow_toy_group)));
     let palette = Palette::new(mode.colour);
-    let printer = ExternalPrinter::new(screen::EDITOR_SLOTS);
+    let (to_editor, printer) = std::sync::mpsc::sync_channel(screen::EDITOR_SLOTS);
     let screen = Arc::new(if mode.interactive {
-        Screen::terminal(printer.sender(), palette)?
+        Screen::terminal(to_editor, palette)?
     } else {
         Screen::plain()
     });
@@ -176,7 +182,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
         // at its next poll and restores the terminal; if its thread is stuck, do it here.
         stop_editor.store(true, Ordering::SeqCst);
         let _ = keyboard_ended.recv_timeout(EDITOR_STOP_WAIT);
-        let _ = crossterm::terminal::disable_raw_mode();
+        line_editor::restore_terminal();
         screen.use_stdout();
     }
     if let Some(text) = last_words {

@@ -482,7 +482,10 @@ fn colours_at_a_terminal_unless_no_color() {
         match colour {
             Colour::Allowed => {
                 for row in coloured {
-                    assert!(row.contains("\x1b["), "not coloured: {row:?}");
+                    assert!(
+                        row.contains("\x1b["),
+                        "not coloured: {row:?} in {screen:#?}"
+                    );
                 }
             }
             Colour::NoColor => {

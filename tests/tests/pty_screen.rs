@@ -1,0 +1,225 @@
+//! The client on a terminal the test plays ([`FakeTerminal`]): what a person sees when the
+//! terminal answers cursor queries at once, late or never, when a long line is pasted, when
+//! a half-typed line just wraps, and when the window is resized.
+//!
+//! Every test asserts on the rendered screen (a vt100 emulator) that each incoming message is
+//! visible and the half-typed line intact under it, and that what was typed reaches the partner
+//! exactly.
+
+use std::time::Duration;
+use tests::pty::{Answers, FakeTerminal};
+use tests::{Client, Server};
+
+/// Runs the tests of this file one at a time: each times a terminal on a shared two-core box.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// alice on a `rows` x `cols` fake terminal answering as `answers` says, in a chat with bob
+/// (piped).
+fn alice_with_bob(
+    server: &Server,
+    answers: Answers,
+    rows: u16,
+    cols: u16,
+) -> Option<(FakeTerminal, Client)> {
+    let bob = server.client("bob");
+    let port = server.port().to_string();
+    let alice = FakeTerminal::start(
+        &["127.0.0.1", &port, "--name", "alice"],
+        rows,
+        cols,
+        answers,
+    )?;
+    alice.wait_last_row("alice>");
+    alice.enter("connect bob");
+    bob.expect_line("(server): You are now connected to alice");
+    alice.wait_last_row("alice -> bob>");
+    // The key note is the last thing printed on its own: wait for it, so that a late answer
+    // the test arms next goes to a query about the messages.
+    alice.wait("the key agreed", |s| {
+        s.iter()
+            .any(|r| r.starts_with("(client): secure messages to bob are ready"))
+    });
+    Some((alice, bob))
+}
+
+/// bob sends `count` messages one after another while alice has `typed` on her prompt line;
+/// after each, every message so far is on alice's screen and her line is intact under them.
+fn messages_arrive_while_typing(alice: &FakeTerminal, bob: &mut Client, typed: &str, count: usize) {
+    let prompt = format!("alice -> bob> {typed}");
+    alice.type_bytes(typed);
+    alice.wait_last_row(&prompt);
+    for i in 1..=count {
+        bob.send(&format!("message number {i}"));
+        alice.wait_steady(
+            &format!("messages 1 to {i}, and the typed line intact under them"),
+            |s| {
+                (1..=i).all(|j| s.iter().any(|r| *r == format!("bob: message number {j}")))
+                    && s.last() == Some(&prompt)
+            },
+        );
+    }
+}
+
+/// The three fake terminals: each message stays visible and the typed line intact, and what
+/// was typed reaches bob exactly.
+/// `late`: the first query once the messages start is answered that late.
+fn every_message_stays_visible(answers: Answers, late: Option<Duration>) {
+    let _serial = serial();
+    let server = Server::start();
+    let Some((alice, mut bob)) = alice_with_bob(&server, answers, 24, 80) else {
+        return;
+    };
+    if let Some(late) = late {
+        alice.answer_next_late(late);
+    }
+    messages_arrive_while_typing(&alice, &mut bob, "half a line", 6);
+    alice.enter(" and the rest");
+    bob.expect_line("alice: half a line and the rest");
+    bob.send("after the line");
+    alice.wait_steady("every message, and an empty prompt", |s| {
+        (1..=6).all(|j| s.iter().any(|r| *r == format!("bob: message number {j}")))
+            && s.iter().any(|r| r == "bob: after the line")
+            && s.last().map(String::as_str) == Some("alice -> bob>")
+    });
+}
+
+/// A terminal that answers cursor queries at once.
+#[test]
+fn messages_stay_visible_when_the_terminal_answers_at_once() {
+    every_message_stays_visible(Answers::AtOnce, None);
+}
+
+/// A terminal that answers one cursor query 2.5 s late (an ssh lag spike, a loaded machine).
+#[test]
+fn messages_stay_visible_when_one_answer_comes_late() {
+    every_message_stays_visible(Answers::AtOnce, Some(Duration::from_millis(2500)));
+}
+
+/// A terminal that never answers cursor queries (some serial consoles, odd emulators).
+#[test]
+fn messages_stay_visible_when_the_terminal_never_answers() {
+    every_message_stays_visible(Answers::Never, None);
+}
+
+/// `len` characters of text that show where each part came from: `0123456789` with every
+/// tenth digit block numbered, so a stale or cut copy is told apart from the real one.
+fn marked_text(len: usize) -> String {
+    let mut text = String::new();
+    let mut block = 0;
+    while text.len() < len {
+        text.push_str(&format!("<{block:03}>abcde"));
+        block += 1;
+    }
+    text.truncate(len);
+    text
+}
+
+/// The screen's rows joined as the terminal wrapped them: the rows from the prompt's row to
+/// the end, as one string.
+fn from_prompt(screen: &[String]) -> Option<String> {
+    let start = screen
+        .iter()
+        .rposition(|r| r.starts_with("alice -> bob>"))?;
+    Some(screen[start..].concat())
+}
+
+/// A half-typed line whose prompt and text just wrap (80 to 90 columns at width 80, and again
+/// at 160 to 170): messages arriving leave no stale copy of it, and it stays intact under them.
+#[test]
+fn a_line_that_just_wraps_leaves_no_stale_copies() {
+    let _serial = serial();
+    for len in [70, 75, 150, 155] {
+        let server = Server::start();
+        let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
+            return;
+        };
+        let typed = marked_text(len);
+        alice.type_bytes(&typed);
+        let prompt = format!("alice -> bob> {typed}");
+        alice.wait("the typed line", |s| {
+            from_prompt(s).as_deref() == Some(&prompt[..])
+        });
+        for i in 1..=4 {
+            bob.send(&format!("message number {i}"));
+            let screen = alice.wait_steady(
+                &format!("messages 1 to {i}, the line intact under them ({len} typed)"),
+                |s| {
+                    (1..=i).all(|j| s.iter().any(|r| *r == format!("bob: message number {j}")))
+                        && from_prompt(s).as_deref() == Some(&prompt[..])
+                },
+            );
+            let copies = screen.iter().filter(|r| r.contains("<000>")).count();
+            assert_eq!(
+                copies,
+                1,
+                "stale copies of the line:\n{}",
+                screen.join("\n")
+            );
+        }
+        alice.type_bytes("\r");
+        bob.expect_line(&format!("alice: {typed}"));
+    }
+}
+
+/// A long pasted line (4,000 characters at 80x24, more rows than the screen): Enter sends it at
+/// once, and the message that arrives next is shown under a fresh prompt.
+#[test]
+fn enter_sends_a_long_pasted_line_at_once() {
+    let _serial = serial();
+    let server = Server::start();
+    let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
+        return;
+    };
+    let pasted = marked_text(4000);
+    alice.paste(&pasted);
+    alice.wait("the end of the pasted line", |s| {
+        s.last()
+            .is_some_and(|r| pasted.ends_with(r.as_str()) && r.len() > 10)
+    });
+    alice.type_bytes("\r");
+    bob.expect_line(&format!("alice: {pasted}"));
+    bob.send("right after the paste");
+    alice.wait_steady("the next message under a fresh prompt", |s| {
+        s.iter().any(|r| r == "bob: right after the paste")
+            && s.last().map(String::as_str) == Some("alice -> bob>")
+    });
+}
+
+/// The window is made narrower and wider again while a line is half typed: messages still show
+/// above the line, with no stale copy of the prompt left behind.
+#[test]
+fn resizing_keeps_the_line_and_the_messages() {
+    let _serial = serial();
+    let server = Server::start();
+    let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
+        return;
+    };
+    let prompt = "alice -> bob> half typed";
+    alice.type_bytes("half typed");
+    alice.wait_last_row(prompt);
+    for (i, cols) in [(1, 40), (2, 100), (3, 60)] {
+        alice.resize(24, cols);
+        bob.send(&format!("message number {i}"));
+        let screen = alice.wait_steady(&format!("message {i} at width {cols}"), |s| {
+            s.iter().any(|r| *r == format!("bob: message number {i}"))
+                && s.last().map(String::as_str) == Some(prompt)
+        });
+        let prompts = screen
+            .iter()
+            .filter(|r| r.starts_with("alice -> bob>"))
+            .count();
+        assert_eq!(
+            prompts,
+            1,
+            "a stale prompt at width {cols}:\n{}",
+            screen.join("\n")
+        );
+    }
+    alice.type_bytes(" and done\r");
+    bob.expect_line("alice: half typed and done");
+}

@@ -27,7 +27,9 @@ use crate::editor::{prompt_text, split_entry, LineSource, Typed};
 use crate::line::{History, Line};
 use crate::render::Painter;
 use crate::state::State;
-use crate::style::Palette;
+use crate::style::{Palette, Tone};
+use common::input::Input;
+use common::protocol::Name;
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
 use parking_lot::Mutex;
@@ -84,6 +86,9 @@ pub struct LineEditor {
     drawn_prompt: String,
     /// Raw mode is on (and bracketed paste asked for).
     raw: bool,
+    /// [`State::chat_changes`] when the line being typed was begun, if anything is typed.
+    begun_in: Option<u64>,
+    palette: Palette,
 }
 
 impl LineEditor {
@@ -111,6 +116,8 @@ impl LineEditor {
             messages: Vec::new(),
             drawn_prompt: String::new(),
             raw: false,
+            begun_in: None,
+            palette,
         }
     }
 
@@ -214,9 +221,23 @@ impl LineEditor {
     }
 
     /// Sends the line: it stays on screen after the prompt, goes into the history, and the
-    /// next line starts empty.
+    /// next line starts empty. A message begun in another chat is held instead (see
+    /// [`held_for`]): it stays on the prompt with a note, and Enter again sends it.
     fn submit(&mut self, line: Line) -> Outcome {
         let text = line.text();
+        let (now, partner) = {
+            let state = self.state.lock();
+            (state.chat_changes, state.partner.clone())
+        };
+        if let Some(partner) = held_for(&text, self.begun_in, now, partner.as_ref()) {
+            self.line = line;
+            self.begun_in = Some(now);
+            let note =
+                format!("(client): not sent: typed before this chat; Enter sends it to {partner}");
+            self.messages.push(self.palette.paint(Tone::Client, &note));
+            return Outcome::Continue;
+        }
+        self.begun_in = None;
         self.finish(std::slice::from_ref(&text));
         self.history.push(&text);
         self.line = Line::new();
@@ -382,8 +403,18 @@ impl LineEditor {
         }
     }
 
+    /// Remembers in which chat the line was begun (forgotten when it is emptied).
+    fn note_begun(&mut self) {
+        if self.line.is_empty() {
+            self.begun_in = None;
+        } else if self.begun_in.is_none() {
+            self.begun_in = Some(self.state.lock().chat_changes);
+        }
+    }
+
     /// Reads events until one ends the line; redraws once per batch of events and messages.
     fn read(&mut self) -> Typed {
+        self.note_begun();
         self.redraw();
         loop {
             if self.stop.load(Ordering::SeqCst) {
@@ -405,6 +436,7 @@ impl LineEditor {
                 if let Outcome::Done(typed) = self.on_event(event) {
                     return typed;
                 }
+                self.note_begun();
                 dirty = true;
                 wait = Duration::ZERO;
             }
@@ -434,6 +466,22 @@ impl Drop for LineEditor {
     }
 }
 
+/// The partner a line would wrongly go to: `Some` when `text` is a message (plain or secure)
+/// begun while the chat count was `begun_in`, the count is now `now` (a chat started or ended
+/// since), and there is a partner now. Commands are never held.
+fn held_for<'a>(
+    text: &str,
+    begun_in: Option<u64>,
+    now: u64,
+    partner: Option<&'a Name>,
+) -> Option<&'a Name> {
+    let message = match Input::parse(text) {
+        Input::Message(text) | Input::Secure(text) => !text.trim().is_empty(),
+        _ => false,
+    };
+    (message && begun_in.is_some_and(|begun| begun != now)).then_some(partner?)
+}
+
 /// Gives the terminal back from outside the editor (its thread is stuck): raw mode off and
 /// bracketed paste off.
 pub fn restore_terminal() {
@@ -441,4 +489,24 @@ pub fn restore_terminal() {
     let _ = out.write_all(BRACKETED_PASTE_OFF);
     let _ = out.flush();
     let _ = terminal::disable_raw_mode();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::held_for;
+    use common::protocol::Name;
+
+    /// Only a message begun in another chat, with someone to receive it now, is held.
+    #[test]
+    fn a_message_begun_in_another_chat_is_held() {
+        let carol = Name::parse("carol").unwrap();
+        let carol = Some(&carol);
+        assert_eq!(held_for("hi", Some(1), 3, carol), carol);
+        assert_eq!(held_for("secure: pin", Some(1), 3, carol), carol);
+        assert_eq!(held_for("hi", Some(3), 3, carol), None);
+        assert_eq!(held_for("hi", None, 3, carol), None);
+        assert_eq!(held_for("hi", Some(1), 3, None), None);
+        assert_eq!(held_for("status", Some(1), 3, carol), None);
+        assert_eq!(held_for("goodbye", Some(1), 3, carol), None);
+    }
 }

@@ -222,8 +222,7 @@ impl Reader {
                 return Some(Registration::Refused(notice.to_string()));
             }
             Notice::Connected(peer) => {
-                state.end_chat();
-                state.partner = Some(peer.clone());
+                state.start_chat(peer.clone());
             }
             Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
                 state.end_chat();

@@ -12,6 +12,9 @@ pub struct State {
     pub partner: Option<Name>,
     /// The current chat's key.
     pub keys: Keys,
+    /// Counts chats started and ended: a line typed while it had one value was typed for a
+    /// different partner (or none) if it has another when the line is sent.
+    pub chat_changes: u64,
     /// We sent `close` (or are exiting): the server closing the connection is expected.
     pub closing: bool,
     /// The server said goodbye or is shutting down: its closing is expected.
@@ -25,13 +28,21 @@ impl State {
             name: None,
             partner: None,
             keys: Keys::new(allow_toy_group),
+            chat_changes: 0,
             closing: false,
             server_said_bye: false,
         }
     }
 
+    /// A chat with `peer` begins (ending any other first).
+    pub fn start_chat(&mut self, peer: Name) {
+        self.end_chat();
+        self.partner = Some(peer);
+    }
+
     /// Forgets the chat and its key.
     pub fn end_chat(&mut self) {
+        self.chat_changes += 1;
         self.partner = None;
         self.keys.reset();
     }

@@ -223,3 +223,51 @@ fn resizing_keeps_the_line_and_the_messages() {
     alice.type_bytes(" and done\r");
     bob.expect_line("alice: half typed and done");
 }
+
+/// bob is typing to alice when alice ends the chat and carol connects at once: Enter does not
+/// send the line to carol but holds it with a note; Enter again sends it to carol.
+#[test]
+fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
+    let _serial = serial();
+    let server = Server::start();
+    let mut alice = server.client("alice");
+    let mut carol = server.client("carol");
+    let port = server.port().to_string();
+    let Some(bob) = FakeTerminal::start(
+        &["127.0.0.1", &port, "--name", "bob"],
+        24,
+        80,
+        Answers::AtOnce,
+    ) else {
+        return;
+    };
+    bob.wait_last_row("bob>");
+    alice.send("connect bob");
+    bob.wait_last_row("bob -> alice>");
+    bob.type_bytes("see you at six");
+    bob.wait_last_row("bob -> alice> see you at six");
+    alice.send("goodbye");
+    // carol's connect must not reach the server before alice's goodbye, or bob is still BUSY.
+    alice.expect("You ended the chat with bob");
+    carol.send("connect bob");
+    bob.wait_last_row("bob -> carol> see you at six");
+    bob.type_bytes("\r");
+    bob.wait_steady("the line held, with a note", |s| {
+        s.iter()
+            .any(|r| r == "(client): not sent: typed before this chat; Enter sends it to carol")
+            && s.last().map(String::as_str) == Some("bob -> carol> see you at six")
+    });
+    assert!(
+        carol
+            .maybe("see you at six", Duration::from_millis(300))
+            .is_none(),
+        "{}",
+        carol.dump()
+    );
+    bob.type_bytes("\r");
+    carol.expect_line("bob: see you at six");
+    bob.wait_last_row("bob -> carol>");
+    assert!(alice
+        .maybe("see you at six", Duration::from_millis(100))
+        .is_none());
+}

@@ -11,6 +11,7 @@ use crate::reader::Registration;
 use crate::screen::Screen;
 use crate::state::State;
 use crate::Event;
+use common::escape::escape_for_terminal;
 use common::input::Input;
 use common::limits::MAX_LINE_LEN;
 use common::protocol::Command;
@@ -136,11 +137,13 @@ impl<S: LineSource> Keyboard<S> {
             }
             match self.registration.recv() {
                 Ok(Registration::Accepted) => return Ok(()),
-                Ok(Registration::Refused(reason)) if preset => {
+                Ok(Registration::Refused { reason, .. }) if preset => {
                     let _ = self.events.send(Event::NameRefused(reason));
                     return Err(Stop::Leave);
                 }
-                Ok(Registration::Refused(_)) => {}
+                Ok(Registration::Refused { notice, .. }) => {
+                    self.screen.notice(&escape_for_terminal(&notice));
+                }
                 Err(_) => return Err(Stop::Close),
             }
         }

@@ -60,7 +60,8 @@ pub enum Event {
         /// True after `close`, the server's `Goodbye!` or its shutdown notice.
         expected: bool,
     },
-    /// The name given with `--name` was refused; the text says why.
+    /// The name given with `--name` was refused; the text says why, in a few words
+    /// (`the name 'alice' is already taken`).
     NameRefused(String),
     /// Ctrl+C (or SIGTERM): goodbye and close have been sent.
     Interrupted,
@@ -169,7 +170,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
         ),
         Ok(Event::NameRefused(reason)) => (
             Outcome::Failed,
-            Some(format!("could not register: {reason}")),
+            Some(format!("{reason}; try again with another --name")),
         ),
         Ok(Event::Interrupted) => {
             // Let the server's goodbye arrive so the close is clean, but do not linger.

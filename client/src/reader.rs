@@ -28,8 +28,15 @@ use std::sync::Arc;
 pub enum Registration {
     /// The server accepted the name.
     Accepted,
-    /// The server refused it; the text says why.
-    Refused(String),
+    /// The server refused it.
+    Refused {
+        /// The server's notice, which asks for another name: shown when the person is at
+        /// the `name>` prompt.
+        notice: String,
+        /// Why, in a few words (`the name 'alice' is already taken`): the last words of a
+        /// client whose `--name` was refused.
+        reason: String,
+    },
 }
 
 /// Everything the reader thread needs.
@@ -93,9 +100,12 @@ impl Reader {
         match parsed {
             Ok(ServerLine::Notice(notice)) => {
                 let registration = self.follow(&notice);
-                self.screen
-                    .notice(&escape_for_terminal(&notice.to_string()));
-                // Only now: a refused `--name` ends the client, and the reason must be on screen.
+                // A refused name is shown by the keyboard thread, which knows whether the
+                // person is asked again or the client gives up (`--name`).
+                if !matches!(registration, Some(Registration::Refused { .. })) {
+                    self.screen
+                        .notice(&escape_for_terminal(&notice.to_string()));
+                }
                 if let Some(outcome) = registration {
                     let _ = self.registration.send(outcome);
                 }
@@ -218,8 +228,17 @@ impl Reader {
                 state.name = Some(name.clone());
                 return Some(Registration::Accepted);
             }
-            Notice::NameTaken(_) | Notice::NameInvalid(_) if state.name.is_none() => {
-                return Some(Registration::Refused(notice.to_string()));
+            Notice::NameTaken(name) if state.name.is_none() => {
+                return Some(Registration::Refused {
+                    notice: notice.to_string(),
+                    reason: format!("the name '{name}' is already taken"),
+                });
+            }
+            Notice::NameInvalid(why) if state.name.is_none() => {
+                return Some(Registration::Refused {
+                    notice: notice.to_string(),
+                    reason: format!("that name is not valid: {why}"),
+                });
             }
             Notice::Connected(peer) => {
                 state.start_chat(peer.clone());

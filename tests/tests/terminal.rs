@@ -229,6 +229,9 @@ fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, te
     alice.enter("connect bob");
     bob.expect_line("(server): You are now connected to alice");
     alice.wait_last_row("alice -> bob>");
+    // The key note comes a round trip later: wait for it, so that it is not printed between
+    // what a test sends next and the line it expects under that.
+    alice.wait_row_prefix("(client): secure messages to bob are ready");
     Some((alice, bob))
 }
 
@@ -445,8 +448,12 @@ fn a_taken_name_at_the_terminal_exits_1() {
         return;
     };
     assert_eq!(late.wait_exit(), "[exit 1, terminal cooked]");
-    late.wait_row(
-        "(client): could not register: The name 'alice' is already taken; please choose another:",
+    let screen =
+        late.wait_row("(client): the name 'alice' is already taken; try again with another --name");
+    assert!(
+        !screen.iter().any(|r| r.contains("please choose another")),
+        "the refusal is said twice:\n{}",
+        screen.join("\n")
     );
 }
 

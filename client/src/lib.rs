@@ -60,6 +60,9 @@ pub enum Event {
         /// True after `close`, the server's `Goodbye!` or its shutdown notice.
         expected: bool,
     },
+    /// The server turned us away before we got in (`Server full`, or no name in time); its
+    /// notice, on screen already, says why.
+    TurnedAway,
     /// The name given with `--name` was refused; the text says why, in a few words
     /// (`the name 'alice' is already taken`).
     NameRefused(String),
@@ -72,7 +75,8 @@ pub enum Event {
 pub enum Outcome {
     /// Closed normally, by the person or by the server's shutdown: exit 0.
     Done,
-    /// The connection was lost or registration failed: exit 1.
+    /// The connection was lost, or the person never got in (name refused, server full, no
+    /// name in time): exit 1.
     Failed,
 }
 
@@ -168,6 +172,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
             Outcome::Failed,
             Some("lost the connection to the server".to_string()),
         ),
+        Ok(Event::TurnedAway) => (Outcome::Failed, None),
         Ok(Event::NameRefused(reason)) => (
             Outcome::Failed,
             Some(format!("{reason}; try again with another --name")),

@@ -58,7 +58,8 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// Reads until the server closes the connection, then reports [`Event::Disconnected`].
+    /// Reads until the server closes the connection, then reports [`Event::Disconnected`] (or
+    /// [`Event::TurnedAway`]).
     pub fn run(mut self) {
         let mut lines = LineBuffer::new();
         let mut chunk = vec![0; 64 * 1024];
@@ -80,9 +81,15 @@ impl Reader {
         }
         self.show_status();
         let state = self.state.lock();
-        let expected = state.closing || state.server_said_bye;
+        let event = if state.turned_away {
+            Event::TurnedAway
+        } else {
+            Event::Disconnected {
+                expected: state.closing || state.server_said_bye,
+            }
+        };
         drop(state);
-        let _ = self.events.send(Event::Disconnected { expected });
+        let _ = self.events.send(event);
     }
 
     fn handle(&mut self, line: &str) {
@@ -246,9 +253,14 @@ impl Reader {
             Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
                 state.end_chat();
             }
-            Notice::Bye | Notice::ShuttingDown | Notice::ServerFull(_) | Notice::NameTimeout(_) => {
+            Notice::Bye | Notice::ShuttingDown => {
                 state.end_chat();
                 state.server_said_bye = true;
+            }
+            Notice::ServerFull(_) | Notice::NameTimeout(_) => {
+                state.end_chat();
+                state.server_said_bye = true;
+                state.turned_away = true;
             }
             _ => {}
         }

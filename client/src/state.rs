@@ -19,6 +19,9 @@ pub struct State {
     pub closing: bool,
     /// The server said goodbye or is shutting down: its closing is expected.
     pub server_said_bye: bool,
+    /// The server turned us away before we got in (full, or no name in time): the person
+    /// never chatted, so the client exits 1.
+    pub turned_away: bool,
 }
 
 impl State {
@@ -31,6 +34,7 @@ impl State {
             chat_changes: 0,
             closing: false,
             server_said_bye: false,
+            turned_away: false,
         }
     }
 

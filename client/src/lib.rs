@@ -197,18 +197,17 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
     Ok(outcome)
 }
 
-/// Ctrl+C: end the chat if there is one, close, and tell the main thread. Shared by the SIGINT
-/// handler and the line editor (which sees Ctrl+C as a key). Before a name is accepted it only
-/// hangs up: the server would take a `close` line as the name `close`.
+/// Ctrl+C: close, which also ends the chat, and tell the main thread. Shared by the SIGINT
+/// handler and the line editor (which sees Ctrl+C as a key). Only `close` is sent, not
+/// `goodbye` first: the partner is told "alice disconnected; the chat is over", which is what
+/// happened, rather than "alice ended the chat" (which promises she is still there). Before a
+/// name is accepted it only hangs up: the server would take a `close` line as the name `close`.
 pub fn interrupt(link: &Link, state: &Mutex<State>, events: &Sender<Event>) {
-    let (registered, in_chat) = {
+    let registered = {
         let mut state = state.lock();
         state.closing = true;
-        (state.name.is_some(), state.partner.is_some())
+        state.name.is_some()
     };
-    if in_chat {
-        let _ = link.send(&Command::Goodbye);
-    }
     if registered {
         let _ = link.send(&Command::Close);
     }

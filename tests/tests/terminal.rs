@@ -377,8 +377,8 @@ fn help_lists_every_command() {
     }
 }
 
-/// Ctrl+C at the prompt ends the chat, disconnects and exits 0, as in the original, and gives
-/// the terminal back.
+/// Ctrl+C at the prompt disconnects (bob is told alice disconnected, which ends the chat),
+/// exits 0 and gives the terminal back.
 #[test]
 fn ctrl_c_ends_the_chat_and_exits_0() {
     let _serial = serial();
@@ -388,7 +388,7 @@ fn ctrl_c_ends_the_chat_and_exits_0() {
     };
     alice.type_text("never sent");
     alice.press(&["C-c"]);
-    bob.expect_line("(server): alice ended the chat");
+    bob.expect_line("(server): alice disconnected; the chat is over");
     assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
     alice.wait_row("(server): Goodbye!");
     assert!(

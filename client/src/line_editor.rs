@@ -88,6 +88,8 @@ pub struct LineEditor {
     raw: bool,
     /// [`State::chat_changes`] when the line being typed was begun, if anything is typed.
     begun_in: Option<u64>,
+    /// A line held once with a note: Enter on it again sends it.
+    confirmed: Option<String>,
     palette: Palette,
 }
 
@@ -117,6 +119,7 @@ impl LineEditor {
             drawn_prompt: String::new(),
             raw: false,
             begun_in: None,
+            confirmed: None,
             palette,
         }
     }
@@ -221,23 +224,39 @@ impl LineEditor {
     }
 
     /// Sends the line: it stays on screen after the prompt, goes into the history, and the
-    /// next line starts empty. A message begun in another chat is held instead (see
-    /// [`held_for`]): it stays on the prompt with a note, and Enter again sends it.
+    /// next line starts empty. Some lines are held once instead, on the prompt with a note,
+    /// and Enter again sends them: a message begun in another chat (see [`held_for`]), and a
+    /// word like `quit` that someone used to other programs types to leave (see [`QUIT_WORDS`]).
     fn submit(&mut self, line: Line) -> Outcome {
         let text = line.text();
         let (now, partner) = {
             let state = self.state.lock();
             (state.chat_changes, state.partner.clone())
         };
-        if let Some(partner) = held_for(&text, self.begun_in, now, partner.as_ref()) {
+        let note = if let Some(partner) = held_for(&text, self.begun_in, now, partner.as_ref()) {
+            Some(format!(
+                "not sent: typed before this chat; Enter sends it to {partner}"
+            ))
+        } else if is_quit_word(&text) && self.confirmed.as_deref() != Some(&text[..]) {
+            Some(match &partner {
+                Some(partner) => format!(
+                    "not sent: close leaves, goodbye ends the chat; Enter sends it to {partner}"
+                ),
+                None => "not sent: to leave, type close or press Ctrl+D".to_string(),
+            })
+        } else {
+            None
+        };
+        if let Some(note) = note {
             self.line = line;
             self.begun_in = Some(now);
-            let note =
-                format!("(client): not sent: typed before this chat; Enter sends it to {partner}");
+            self.confirmed = Some(text);
+            let note = format!("(client): {note}");
             self.messages.push(self.palette.paint(Tone::Client, &note));
             return Outcome::Continue;
         }
         self.begun_in = None;
+        self.confirmed = None;
         self.finish(std::slice::from_ref(&text));
         self.history.push(&text);
         self.line = Line::new();
@@ -466,6 +485,16 @@ impl Drop for LineEditor {
     }
 }
 
+/// What people type to leave other programs. In a chat the server would send them to the
+/// partner as text, so they are held once with a hint about `close` and `goodbye`.
+pub const QUIT_WORDS: [&str; 7] = ["quit", "exit", "/quit", "/exit", "/close", "/q", ":q"];
+
+/// True for a line that is one of [`QUIT_WORDS`], in any case.
+fn is_quit_word(text: &str) -> bool {
+    let text = text.trim();
+    QUIT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(text))
+}
+
 /// The partner a line would wrongly go to: `Some` when `text` is a message (plain or secure)
 /// begun while the chat count was `begun_in`, the count is now `now` (a chat started or ended
 /// since), and there is a partner now. Commands are never held.
@@ -495,6 +524,14 @@ pub fn restore_terminal() {
 mod tests {
     use super::held_for;
     use common::protocol::Name;
+
+    #[test]
+    fn quit_words_are_recognised_in_any_case() {
+        assert!(super::is_quit_word(" QUIT "));
+        assert!(super::is_quit_word("/quit"));
+        assert!(!super::is_quit_word("quit it"));
+        assert!(!super::is_quit_word("bye"));
+    }
 
     /// Only a message begun in another chat, with someone to receive it now, is held.
     #[test]

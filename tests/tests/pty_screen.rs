@@ -271,3 +271,39 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
         .maybe("see you at six", Duration::from_millis(100))
         .is_none());
 }
+
+/// `quit` typed in a chat is held with a hint instead of going to bob as text; Enter again
+/// sends it; outside a chat `exit` gets the hint too; `close` then leaves.
+#[test]
+fn quit_words_are_held_with_a_hint_about_close() {
+    let _serial = serial();
+    let server = Server::start();
+    let Some((mut alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
+        return;
+    };
+    alice.enter("quit");
+    alice.wait_steady("the hint, quit still on the prompt", |s| {
+        s.iter().any(|r| {
+            r == "(client): not sent: close leaves, goodbye ends the chat; Enter sends it to bob"
+        }) && s.last().map(String::as_str) == Some("alice -> bob> quit")
+    });
+    assert!(
+        bob.maybe("quit", Duration::from_millis(300)).is_none(),
+        "{}",
+        bob.dump()
+    );
+    alice.type_bytes("\r");
+    bob.expect_line("alice: quit");
+
+    bob.send("goodbye");
+    alice.wait_last_row("alice>");
+    alice.enter("exit");
+    alice.wait_steady("the hint outside a chat", |s| {
+        s.iter()
+            .any(|r| r == "(client): not sent: to leave, type close or press Ctrl+D")
+            && s.last().map(String::as_str) == Some("alice> exit")
+    });
+    alice.type_bytes("\x15");
+    alice.enter("close");
+    assert_eq!(alice.wait_exit().code(), Some(0));
+}

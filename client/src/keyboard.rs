@@ -43,7 +43,7 @@ pub const HELP: [&str; 9] = [
     "  status            list every user, BUSY or FREE",
     "  connect <user>    start a chat with a FREE user",
     "  <any text>        send a message to your partner",
-    "  secure: <text>    send an end-to-end encrypted message to your partner",
+    "  secure: <text>    send your partner an end-to-end encrypted message",
     "  verify            show the safety code of this chat's key again",
     "  goodbye           end the current chat",
     "  close             disconnect and quit (also Ctrl+D or Ctrl+C)",

@@ -19,6 +19,7 @@
 //! - [`screen`]: where lines are shown: stdout, or above the line editor's prompt.
 //! - [`status`]: the `status` answer as an aligned table.
 //! - [`style`]: colours, and when the client is interactive or plain.
+//! - [`wrap`]: long notices broken between words at a terminal.
 #![forbid(unsafe_code)]
 
 pub mod editor;
@@ -33,6 +34,7 @@ pub mod screen;
 pub mod state;
 pub mod status;
 pub mod style;
+pub mod wrap;
 
 use crate::editor::{LineSource, Piped};
 use crate::keyboard::Keyboard;

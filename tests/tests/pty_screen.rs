@@ -307,3 +307,45 @@ fn quit_words_are_held_with_a_hint_about_close() {
     alice.enter("close");
     assert_eq!(alice.wait_exit().code(), Some(0));
 }
+
+/// On a 100-column terminal, the client's fixed notices and the server's (the hello line, the
+/// key note, `verify`, `help`) stay within 80 columns, broken between words.
+#[test]
+fn notices_stay_within_80_columns() {
+    let _serial = serial();
+    let server = Server::start();
+    let Some((alice, _bob)) = alice_with_bob(&server, Answers::AtOnce, 30, 100) else {
+        return;
+    };
+    alice.enter("verify");
+    alice.wait("the safety code again", |s| {
+        s.iter()
+            .any(|r| r.starts_with("(client): safety code of this chat with bob"))
+    });
+    alice.enter("help");
+    let screen = alice.wait_steady("the help", |s| {
+        s.iter()
+            .any(|r| r == "(client):   help              this list")
+            && s.last().map(String::as_str) == Some("alice -> bob>")
+    });
+    assert!(
+        screen.iter().any(|r| r
+            == "(client):   secure: <text>    send your partner an end-to-end encrypted message"),
+        "the help's secure: line is cut:\n{}",
+        screen.join("\n")
+    );
+    let wide: Vec<&String> = screen
+        .iter()
+        .filter(|r| r.chars().count() > 80 && !r.starts_with("alice"))
+        .collect();
+    assert!(wide.is_empty(), "rows wider than 80 columns: {wide:#?}");
+    // Broken between words: the hello line reads the same once its rows are joined again.
+    let hello = screen
+        .iter()
+        .position(|r| r.starts_with("(server): Hello alice!"))
+        .expect("the hello line");
+    assert_eq!(
+        format!("{} {}", screen[hello], screen[hello + 1].trim_start()),
+        "(server): Hello alice! Type status to see who is here, connect <user> to chat, help for more."
+    );
+}

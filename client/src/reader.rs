@@ -7,7 +7,7 @@
 //! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
 //! (see [`crate::status`]); in piped mode they are printed as the server sent them.
 
-use crate::keys::{KeyStep, TOY_MARK, TOY_WARNING};
+use crate::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
 use crate::link::Link;
 use crate::screen::Screen;
 use crate::state::State;
@@ -22,6 +22,7 @@ use parking_lot::Mutex;
 use std::io::Read;
 use std::net::TcpStream;
 use std::sync::Arc;
+use std::thread;
 
 /// The outcome of one name we proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +128,15 @@ impl Reader {
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
             Ok(ServerLine::GenKeys { group, chat }) => {
-                let step = self.state.lock().keys.gen_keys(&group, chat);
+                let (step, this_chat) = {
+                    let mut state = self.state.lock();
+                    (state.keys.gen_keys(&group, chat), state.chat_changes)
+                };
+                let waiting = matches!(step, KeyStep::Send { .. });
                 self.key_step(step);
+                if waiting {
+                    self.watch_key_exchange(this_chat);
+                }
             }
             Ok(ServerLine::KeyCommit(value)) => {
                 let step = self.state.lock().keys.commit(&value);
@@ -168,6 +176,28 @@ impl Reader {
                 ));
             }
         }
+    }
+
+    /// Says so, unasked, if this chat's key exchange is still not done after
+    /// [`KEY_EXCHANGE_PATIENCE`] (a partner on `nc` or an old client never answers): the person
+    /// learns it before typing a secret, not only when `secure:` is refused.
+    fn watch_key_exchange(&self, this_chat: u64) {
+        let (state, screen) = (Arc::clone(&self.state), Arc::clone(&self.screen));
+        let _ = thread::Builder::new()
+            .name("key-patience".into())
+            .spawn(move || {
+                thread::sleep(KEY_EXCHANGE_PATIENCE);
+                let why = {
+                    let state = state.lock();
+                    let same_chat = state.chat_changes == this_chat;
+                    (same_chat && state.keys.overdue())
+                        .then(|| state.keys.unavailable())
+                        .flatten()
+                };
+                if let Some(why) = why {
+                    screen.note(&why);
+                }
+            });
     }
 
     /// Shows a sealed message if it opens, or says why it was not shown.

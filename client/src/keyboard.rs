@@ -5,7 +5,7 @@
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
 use crate::editor::{LineSource, Typed};
-use crate::keys::TOY_WARNING;
+use crate::keys::{KEY_EXCHANGE_PATIENCE, TOY_WARNING};
 use crate::link::Link;
 use crate::reader::Registration;
 use crate::screen::Screen;
@@ -17,7 +17,10 @@ use common::limits::MAX_LINE_LEN;
 use common::protocol::Command;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
+use std::cell::Cell;
 use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// Everything the keyboard thread needs.
 pub struct Keyboard<S> {
@@ -35,7 +38,12 @@ pub struct Keyboard<S> {
     pub preset_name: Option<String>,
     /// Where a fatal refusal is reported (to the main thread).
     pub events: Sender<Event>,
+    /// [`State::chat_changes`] when the last `connect` was sent (piped mode waits on it).
+    pub connect_sent: Cell<Option<u64>>,
 }
+
+/// How often a piped `secure:` looks whether the key has been agreed.
+const KEY_POLL: Duration = Duration::from_millis(10);
 
 /// The local answer to `help`.
 pub const HELP: [&str; 9] = [
@@ -158,7 +166,10 @@ impl<S: LineSource> Keyboard<S> {
                     .note("usage: connect <user> (type status to see who is FREE)");
                 return true;
             }
-            Input::Connect(user) => Command::Connect(user),
+            Input::Connect(user) => {
+                self.connect_sent.set(Some(self.state.lock().chat_changes));
+                Command::Connect(user)
+            }
             Input::Goodbye => Command::Goodbye,
             Input::Close => return false,
             Input::Help => {
@@ -199,6 +210,9 @@ impl<S: LineSource> Keyboard<S> {
 
     /// Seals `text` for the partner, or says why it cannot be sent securely.
     fn seal(&self, text: &str) -> Result<Command, String> {
+        if !self.screen.interactive() {
+            self.wait_for_key();
+        }
         let mut state = self.state.lock();
         let toy = state.keys.is_toy();
         let sealed = match state.keys.session_mut() {
@@ -211,6 +225,24 @@ impl<S: LineSource> Keyboard<S> {
                 .note("sent with the toy group: anyone watching can read it");
         }
         Ok(Command::Secure(sealed))
+    }
+
+    /// In piped mode, a `secure:` line right after `connect` waits (at most
+    /// [`KEY_EXCHANGE_PATIENCE`]) for the chat to start and its key to be agreed: a script
+    /// cannot watch for the key note the way a person does, and was always refused.
+    fn wait_for_key(&self) {
+        let deadline = Instant::now() + KEY_EXCHANGE_PATIENCE;
+        while Instant::now() < deadline {
+            {
+                let state = self.state.lock();
+                let connecting = self.connect_sent.get() == Some(state.chat_changes);
+                let agreeing = state.keys.pending() && !state.keys.overdue();
+                if state.keys.session().is_some() || !(connecting || agreeing) {
+                    return;
+                }
+            }
+            thread::sleep(KEY_POLL);
+        }
     }
 
     fn verify(&self) {

@@ -126,6 +126,11 @@ impl Keys {
         self.exchange.group() == Some(Group::Toy)
     }
 
+    /// True while the exchange has started and is neither done nor failed.
+    pub fn pending(&self) -> bool {
+        self.exchange.is_pending()
+    }
+
     /// True once the exchange has waited [`KEY_EXCHANGE_PATIENCE`] for the partner and is
     /// still not done: [`Keys::unavailable`] then says secure messages are not possible.
     pub fn overdue(&self) -> bool {

@@ -163,6 +163,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
                     registration: registration_rx,
                     preset_name,
                     events,
+                    connect_sent: Default::default(),
                 }
                 .run();
             })?;

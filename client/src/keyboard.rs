@@ -42,8 +42,11 @@ pub struct Keyboard<S> {
     pub connect_sent: Cell<Option<u64>>,
 }
 
-/// How often a piped `secure:` looks whether the key has been agreed.
+/// How often piped mode looks whether the key has been agreed or an answer has come.
 const KEY_POLL: Duration = Duration::from_millis(10);
+
+/// How long piped mode waits for the server's answers before answering a line itself.
+const REPLY_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The local answer to `help`.
 pub const HELP: [&str; 9] = [
@@ -159,7 +162,15 @@ impl<S: LineSource> Keyboard<S> {
 
     /// Acts on one typed line. False when the person asked to close.
     fn handle(&self, line: &str) -> bool {
-        let command = match Input::parse(line) {
+        let input = Input::parse(line);
+        let local = matches!(
+            input,
+            Input::Help | Input::Verify | Input::Secure(_) | Input::Connect(_)
+        );
+        if local && !self.screen.interactive() {
+            self.wait_for_replies();
+        }
+        let command = match input {
             Input::Status => Command::Status,
             Input::Connect(user) if user.is_empty() => {
                 self.screen
@@ -179,6 +190,9 @@ impl<S: LineSource> Keyboard<S> {
                 return true;
             }
             Input::Verify => {
+                if !self.screen.interactive() {
+                    self.wait_for_key();
+                }
                 self.verify();
                 return true;
             }
@@ -205,7 +219,24 @@ impl<S: LineSource> Keyboard<S> {
             ));
             return true;
         }
+        let answered = matches!(
+            command,
+            Command::Status | Command::Connect(_) | Command::Goodbye
+        );
+        if answered && !self.screen.interactive() {
+            self.state.lock().awaiting_replies += 1;
+        }
         self.link.send_line(&line).is_ok()
+    }
+
+    /// In piped mode, before the client answers a line itself (`help`, `verify`, a refused
+    /// `secure:`), it waits (at most [`REPLY_PATIENCE`]) for the server's answers to the
+    /// commands sent before it, so that a script's output follows its input's order.
+    fn wait_for_replies(&self) {
+        let deadline = Instant::now() + REPLY_PATIENCE;
+        while self.state.lock().awaiting_replies > 0 && Instant::now() < deadline {
+            thread::sleep(KEY_POLL);
+        }
     }
 
     /// Seals `text` for the partner, or says why it cannot be sent securely.
@@ -227,7 +258,7 @@ impl<S: LineSource> Keyboard<S> {
         Ok(Command::Secure(sealed))
     }
 
-    /// In piped mode, a `secure:` line right after `connect` waits (at most
+    /// In piped mode, a `secure:` or `verify` line right after `connect` waits (at most
     /// [`KEY_EXCHANGE_PATIENCE`]) for the chat to start and its key to be agreed: a script
     /// cannot watch for the key note the way a person does, and was always refused.
     fn wait_for_key(&self) {

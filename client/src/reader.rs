@@ -261,6 +261,24 @@ impl Reader {
     fn follow(&self, notice: &Notice) -> Option<Registration> {
         let mut state = self.state.lock();
         match notice {
+            Notice::StatusHeader(0)
+            | Notice::Connected(_)
+            | Notice::NoSuchUser(_)
+            | Notice::ConnectToSelf
+            | Notice::UserBusy(_)
+            | Notice::AlreadyInChat(_)
+            | Notice::NothingToEnd
+            | Notice::YouEndedChat(_) => state.answered(),
+            Notice::StatusHeader(rows) => state.status_rows_left = *rows,
+            Notice::Status(_) if state.status_rows_left > 0 => {
+                state.status_rows_left -= 1;
+                if state.status_rows_left == 0 {
+                    state.answered();
+                }
+            }
+            _ => {}
+        }
+        match notice {
             Notice::Registered(name) if state.name.is_none() => {
                 state.name = Some(name.clone());
                 return Some(Registration::Accepted);

@@ -19,6 +19,12 @@ pub struct State {
     pub closing: bool,
     /// The server said goodbye or is shutting down: its closing is expected.
     pub server_said_bye: bool,
+    /// In piped mode, `status`, `connect` and `goodbye` sent whose answer has not come yet: the
+    /// client answers a line itself only after them, to keep a script's output in its input's
+    /// order.
+    pub awaiting_replies: usize,
+    /// Rows of a `status` answer still to come.
+    pub status_rows_left: usize,
     /// The server turned us away before we got in (full, or no name in time): the person
     /// never chatted, so the client exits 1.
     pub turned_away: bool,
@@ -35,6 +41,8 @@ impl State {
             closing: false,
             server_said_bye: false,
             turned_away: false,
+            awaiting_replies: 0,
+            status_rows_left: 0,
         }
     }
 
@@ -42,6 +50,11 @@ impl State {
     pub fn start_chat(&mut self, peer: Name) {
         self.end_chat();
         self.partner = Some(peer);
+    }
+
+    /// One answer to a command has come.
+    pub fn answered(&mut self) {
+        self.awaiting_replies = self.awaiting_replies.saturating_sub(1);
     }
 
     /// Forgets the chat and its key.

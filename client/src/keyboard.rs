@@ -267,7 +267,10 @@ impl<S: LineSource> Keyboard<S> {
             {
                 let state = self.state.lock();
                 let connecting = self.connect_sent.get() == Some(state.chat_changes);
-                let agreeing = state.keys.pending() && !state.keys.overdue();
+                // In a chat whose key is not agreed yet: GEN_KEYS may still be on its way,
+                // or the exchange under way.
+                let agreeing =
+                    state.partner.is_some() && !state.keys.failed() && !state.keys.overdue();
                 if state.keys.session().is_some() || !(connecting || agreeing) {
                     return;
                 }

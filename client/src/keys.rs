@@ -126,9 +126,9 @@ impl Keys {
         self.exchange.group() == Some(Group::Toy)
     }
 
-    /// True while the exchange has started and is neither done nor failed.
-    pub fn pending(&self) -> bool {
-        self.exchange.is_pending()
+    /// True once this chat's exchange has failed for good.
+    pub fn failed(&self) -> bool {
+        self.exchange.failure().is_some()
     }
 
     /// True once the exchange has waited [`KEY_EXCHANGE_PATIENCE`] for the partner and is

@@ -349,3 +349,26 @@ fn notices_stay_within_80_columns() {
         "(server): Hello alice! Type status to see who is here, connect <user> to chat, help for more."
     );
 }
+
+/// Ctrl+R finds an earlier line by a piece of it (and says when nothing matches); Enter sends
+/// what it found.
+#[test]
+fn ctrl_r_searches_the_history() {
+    let _serial = serial();
+    let server = Server::start();
+    let Some((alice, bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
+        return;
+    };
+    for line in ["first line", "second line"] {
+        alice.enter(line);
+        bob.expect_line(&format!("alice: {line}"));
+    }
+    alice.wait_last_row("alice -> bob>");
+    alice.type_bytes("\x12zz");
+    alice.wait_last_row("(failing search: zz)");
+    alice.type_bytes("\x7f\x7ffir");
+    alice.wait_last_row("(search: fir) first line");
+    alice.type_bytes("\r");
+    bob.expect_line("alice: first line");
+    alice.wait_last_row("alice -> bob>");
+}

@@ -47,22 +47,37 @@ pub fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
 }
 
 /// Where to end a row of `text` at most `room` columns wide: after the last space that fits,
-/// or after the first word if even that does not fit.
+/// or after the first word if even that does not fit. A space between two digits is not a
+/// place to break: a safety code (`4303 7186 6194`) is read aloud as one.
 fn break_at(text: &str, room: usize) -> usize {
-    let mut last_space = None;
+    let breaks: Vec<usize> = text
+        .char_indices()
+        .filter(|&(i, c)| c == ' ' && !between_digits(text, i))
+        .map(|(i, _)| i + 1)
+        .collect();
     let mut used = 0;
+    let mut fits = text.len();
     for (i, c) in text.char_indices() {
         used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
         if used > room {
+            fits = i;
             break;
         }
-        if c == ' ' {
-            last_space = Some(i + 1);
-        }
     }
-    last_space
-        .or_else(|| text.find(' ').map(|i| i + 1))
+    breaks
+        .iter()
+        .rev()
+        .find(|&&b| b <= fits + 1)
+        .or(breaks.first())
+        .copied()
         .unwrap_or(text.len())
+}
+
+/// True when the space at byte `i` of `text` has a digit on each side.
+fn between_digits(text: &str, i: usize) -> bool {
+    let before = text[..i].chars().next_back();
+    let after = text[i + 1..].chars().next();
+    before.is_some_and(|c| c.is_ascii_digit()) && after.is_some_and(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -93,6 +108,23 @@ mod tests {
             ]
         );
         assert!(rows.iter().all(|r| r.width() <= 80));
+    }
+
+    /// A safety code stays on one row.
+    #[test]
+    fn a_safety_code_is_not_broken() {
+        let rows = wrap(
+            "(client): ",
+            "secure messages to alice_with_a_long_name are ready; safety code 8806 6481 4206 (compare)",
+            80,
+        );
+        assert_eq!(
+            rows,
+            [
+                "(client): secure messages to alice_with_a_long_name are ready; safety code",
+                "          8806 6481 4206 (compare)",
+            ]
+        );
     }
 
     #[test]

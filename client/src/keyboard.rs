@@ -5,18 +5,22 @@
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
 use crate::editor::{LineSource, Typed};
-use crate::keys::TOY_WARNING;
+use crate::keys::{KEY_EXCHANGE_PATIENCE, TOY_WARNING};
 use crate::link::Link;
 use crate::reader::Registration;
 use crate::screen::Screen;
 use crate::state::State;
 use crate::Event;
+use common::escape::escape_for_terminal;
 use common::input::Input;
 use common::limits::MAX_LINE_LEN;
 use common::protocol::Command;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
+use std::cell::Cell;
 use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// Everything the keyboard thread needs.
 pub struct Keyboard<S> {
@@ -34,7 +38,15 @@ pub struct Keyboard<S> {
     pub preset_name: Option<String>,
     /// Where a fatal refusal is reported (to the main thread).
     pub events: Sender<Event>,
+    /// [`State::chat_changes`] when the last `connect` was sent (piped mode waits on it).
+    pub connect_sent: Cell<Option<u64>>,
 }
+
+/// How often piped mode looks whether the key has been agreed or an answer has come.
+const KEY_POLL: Duration = Duration::from_millis(10);
+
+/// How long piped mode waits for the server's answers before answering a line itself.
+const REPLY_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The local answer to `help`.
 pub const HELP: [&str; 9] = [
@@ -42,7 +54,7 @@ pub const HELP: [&str; 9] = [
     "  status            list every user, BUSY or FREE",
     "  connect <user>    start a chat with a FREE user",
     "  <any text>        send a message to your partner",
-    "  secure: <text>    send an end-to-end encrypted message to your partner",
+    "  secure: <text>    send your partner an end-to-end encrypted message",
     "  verify            show the safety code of this chat's key again",
     "  goodbye           end the current chat",
     "  close             disconnect and quit (also Ctrl+D or Ctrl+C)",
@@ -51,8 +63,11 @@ pub const HELP: [&str; 9] = [
 
 /// Why the keyboard stopped reading.
 enum Stop {
-    /// `close`, end of input, Ctrl+D, or a refused `--name`: send `close`.
+    /// `close`, end of input or Ctrl+D once registered: send `close`.
     Close,
+    /// Before a name was accepted (Ctrl+C, Ctrl+D, `close`, a refused `--name`): hang up
+    /// without a word, since the server would take any line, `close` too, as the name.
+    Leave,
     /// Ctrl+C: end the chat and close, as the SIGINT handler does.
     Interrupt,
     /// The client is exiting anyway: send nothing more.
@@ -69,6 +84,10 @@ impl<S: LineSource> Keyboard<S> {
             Stop::Close => {
                 self.state.lock().closing = true;
                 let _ = self.link.send(&Command::Close);
+                self.link.finish();
+            }
+            Stop::Leave => {
+                self.state.lock().closing = true;
                 self.link.finish();
             }
             Stop::Interrupt => crate::interrupt(&self.link, &self.state, &self.events),
@@ -97,8 +116,8 @@ impl<S: LineSource> Keyboard<S> {
         }
     }
 
-    /// Proposes names until one is accepted. `Err` if input ended, Ctrl+C was pressed, or a
-    /// preset name was refused.
+    /// Proposes names until one is accepted. `Err` if input ended, Ctrl+C was pressed, `close`
+    /// was typed, or a preset name was refused.
     fn register(&mut self) -> Result<(), Stop> {
         let preset = self.preset_name.is_some();
         loop {
@@ -106,21 +125,36 @@ impl<S: LineSource> Keyboard<S> {
                 Some(name) => name,
                 None => match self.input.next() {
                     Typed::Line(line) => line,
-                    Typed::End => return Err(Stop::Close),
-                    Typed::Interrupt => return Err(Stop::Interrupt),
+                    Typed::End => return Err(Stop::Leave),
+                    Typed::Interrupt => return Err(Stop::Leave),
                     Typed::Stopped => return Err(Stop::Exiting),
                 },
             };
+            if let Some(word) = command_word(&name) {
+                if word == "close" {
+                    return Err(Stop::Leave);
+                }
+                let reason =
+                    format!("{word} is a command word, not a name; type the name you want");
+                if preset {
+                    let _ = self.events.send(Event::NameRefused(reason));
+                    return Err(Stop::Leave);
+                }
+                self.screen.note(&reason);
+                continue;
+            }
             if self.link.send_line(name.trim()).is_err() {
                 return Err(Stop::Close);
             }
             match self.registration.recv() {
                 Ok(Registration::Accepted) => return Ok(()),
-                Ok(Registration::Refused(reason)) if preset => {
+                Ok(Registration::Refused { reason, .. }) if preset => {
                     let _ = self.events.send(Event::NameRefused(reason));
-                    return Err(Stop::Close);
+                    return Err(Stop::Leave);
                 }
-                Ok(Registration::Refused(_)) => {}
+                Ok(Registration::Refused { notice, .. }) => {
+                    self.screen.notice(&escape_for_terminal(&notice));
+                }
                 Err(_) => return Err(Stop::Close),
             }
         }
@@ -128,14 +162,25 @@ impl<S: LineSource> Keyboard<S> {
 
     /// Acts on one typed line. False when the person asked to close.
     fn handle(&self, line: &str) -> bool {
-        let command = match Input::parse(line) {
+        let input = Input::parse(line);
+        let local = matches!(
+            input,
+            Input::Help | Input::Verify | Input::Secure(_) | Input::Connect(_)
+        );
+        if local && !self.screen.interactive() {
+            self.wait_for_replies();
+        }
+        let command = match input {
             Input::Status => Command::Status,
             Input::Connect(user) if user.is_empty() => {
                 self.screen
                     .note("usage: connect <user> (type status to see who is FREE)");
                 return true;
             }
-            Input::Connect(user) => Command::Connect(user),
+            Input::Connect(user) => {
+                self.connect_sent.set(Some(self.state.lock().chat_changes));
+                Command::Connect(user)
+            }
             Input::Goodbye => Command::Goodbye,
             Input::Close => return false,
             Input::Help => {
@@ -145,6 +190,9 @@ impl<S: LineSource> Keyboard<S> {
                 return true;
             }
             Input::Verify => {
+                if !self.screen.interactive() {
+                    self.wait_for_key();
+                }
                 self.verify();
                 return true;
             }
@@ -171,11 +219,31 @@ impl<S: LineSource> Keyboard<S> {
             ));
             return true;
         }
+        let answered = matches!(
+            command,
+            Command::Status | Command::Connect(_) | Command::Goodbye
+        );
+        if answered && !self.screen.interactive() {
+            self.state.lock().awaiting_replies += 1;
+        }
         self.link.send_line(&line).is_ok()
+    }
+
+    /// In piped mode, before the client answers a line itself (`help`, `verify`, a refused
+    /// `secure:`), it waits (at most [`REPLY_PATIENCE`]) for the server's answers to the
+    /// commands sent before it, so that a script's output follows its input's order.
+    fn wait_for_replies(&self) {
+        let deadline = Instant::now() + REPLY_PATIENCE;
+        while self.state.lock().awaiting_replies > 0 && Instant::now() < deadline {
+            thread::sleep(KEY_POLL);
+        }
     }
 
     /// Seals `text` for the partner, or says why it cannot be sent securely.
     fn seal(&self, text: &str) -> Result<Command, String> {
+        if !self.screen.interactive() {
+            self.wait_for_key();
+        }
         let mut state = self.state.lock();
         let toy = state.keys.is_toy();
         let sealed = match state.keys.session_mut() {
@@ -188,6 +256,27 @@ impl<S: LineSource> Keyboard<S> {
                 .note("sent with the toy group: anyone watching can read it");
         }
         Ok(Command::Secure(sealed))
+    }
+
+    /// In piped mode, a `secure:` or `verify` line right after `connect` waits (at most
+    /// [`KEY_EXCHANGE_PATIENCE`]) for the chat to start and its key to be agreed: a script
+    /// cannot watch for the key note the way a person does, and was always refused.
+    fn wait_for_key(&self) {
+        let deadline = Instant::now() + KEY_EXCHANGE_PATIENCE;
+        while Instant::now() < deadline {
+            {
+                let state = self.state.lock();
+                let connecting = self.connect_sent.get() == Some(state.chat_changes);
+                // In a chat whose key is not agreed yet: GEN_KEYS may still be on its way,
+                // or the exchange under way.
+                let agreeing =
+                    state.partner.is_some() && !state.keys.failed() && !state.keys.overdue();
+                if state.keys.session().is_some() || !(connecting || agreeing) {
+                    return;
+                }
+            }
+            thread::sleep(KEY_POLL);
+        }
     }
 
     fn verify(&self) {
@@ -205,6 +294,44 @@ impl<S: LineSource> Keyboard<S> {
             _ => self
                 .screen
                 .note(&state.keys.unavailable().unwrap_or_default()),
+        }
+    }
+}
+
+/// The command word a proposed name would be (`help`, `status`, `close`, `secure:` ...), if it
+/// is one: such a line is never sent as a name, since the person meant the command.
+fn command_word(name: &str) -> Option<&'static str> {
+    Some(match Input::parse(name) {
+        Input::Message(_) => return None,
+        Input::Status => "status",
+        Input::Connect(_) => "connect",
+        Input::Goodbye => "goodbye",
+        Input::Close => "close",
+        Input::Help => "help",
+        Input::Verify => "verify",
+        Input::Secure(_) => "secure:",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_word;
+
+    /// Command words are caught before they reach the server as names; names are not.
+    #[test]
+    fn command_words_are_not_names() {
+        for (typed, word) in [
+            ("help", Some("help")),
+            (" status ", Some("status")),
+            ("close", Some("close")),
+            ("connect bob", Some("connect")),
+            ("secure: x", Some("secure:")),
+            ("verify", Some("verify")),
+            ("goodbye", Some("goodbye")),
+            ("alice", None),
+            ("helper", None),
+        ] {
+            assert_eq!(command_word(typed), word, "{typed:?}");
         }
     }
 }

@@ -126,6 +126,20 @@ impl Keys {
         self.exchange.group() == Some(Group::Toy)
     }
 
+    /// True once this chat's exchange has failed for good.
+    pub fn failed(&self) -> bool {
+        self.exchange.failure().is_some()
+    }
+
+    /// True once the exchange has waited [`KEY_EXCHANGE_PATIENCE`] for the partner and is
+    /// still not done: [`Keys::unavailable`] then says secure messages are not possible.
+    pub fn overdue(&self) -> bool {
+        self.exchange.is_pending()
+            && self
+                .started
+                .is_some_and(|t| t.elapsed() >= KEY_EXCHANGE_PATIENCE)
+    }
+
     /// Why `secure:` cannot be used now, or `None` if it can.
     pub fn unavailable(&self) -> Option<String> {
         if self.exchange.session().is_some() {

@@ -10,26 +10,35 @@
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
 //! - [`keyboard`]: registers, then turns typed lines into commands.
 //! - [`editor`]: where typed lines come from: a pipe, or the line editor and its prompt.
+//! - [`line_editor`]: the line editor at a terminal, which never asks where the cursor is.
+//! - [`line`]: the line being typed and the history, as pure editing.
+//! - [`render`]: drawing the prompt and line, and printing messages above them.
 //! - [`keys`]: the current chat's key agreement and sealed session.
 //! - [`link`]: the shared write half of the socket.
 //! - [`state`]: what the threads know about the conversation.
 //! - [`screen`]: where lines are shown: stdout, or above the line editor's prompt.
 //! - [`status`]: the `status` answer as an aligned table.
 //! - [`style`]: colours, and when the client is interactive or plain.
+//! - [`wrap`]: long notices broken between words at a terminal.
 #![forbid(unsafe_code)]
 
 pub mod editor;
 pub mod keyboard;
 pub mod keys;
+pub mod line;
+pub mod line_editor;
 pub mod link;
 pub mod reader;
+pub mod render;
 pub mod screen;
 pub mod state;
 pub mod status;
 pub mod style;
+pub mod wrap;
 
-use crate::editor::{LineEditor, LineSource, Piped};
+use crate::editor::{LineSource, Piped};
 use crate::keyboard::Keyboard;
+use crate::line_editor::LineEditor;
 use crate::link::Link;
 use crate::reader::Reader;
 use crate::screen::Screen;
@@ -38,7 +47,6 @@ use crate::style::{Mode, Palette};
 use common::protocol::Command;
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
-use reedline::ExternalPrinter;
 use std::io;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,7 +62,11 @@ pub enum Event {
         /// True after `close`, the server's `Goodbye!` or its shutdown notice.
         expected: bool,
     },
-    /// The name given with `--name` was refused; the text says why.
+    /// The server turned us away before we got in (`Server full`, or no name in time); its
+    /// notice, on screen already, says why.
+    TurnedAway,
+    /// The name given with `--name` was refused; the text says why, in a few words
+    /// (`the name 'alice' is already taken`).
     NameRefused(String),
     /// Ctrl+C (or SIGTERM): goodbye and close have been sent.
     Interrupted,
@@ -65,7 +77,8 @@ pub enum Event {
 pub enum Outcome {
     /// Closed normally, by the person or by the server's shutdown: exit 0.
     Done,
-    /// The connection was lost or registration failed: exit 1.
+    /// The connection was lost, or the person never got in (name refused, server full, no
+    /// name in time): exit 1.
     Failed,
 }
 
@@ -100,9 +113,9 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
     let link = Arc::new(Link::new(socket.try_clone()?));
     let state = Arc::new(Mutex::new(State::new(options.allow_toy_group)));
     let palette = Palette::new(mode.colour);
-    let printer = ExternalPrinter::new(screen::EDITOR_SLOTS);
+    let (to_editor, printer) = std::sync::mpsc::sync_channel(screen::EDITOR_SLOTS);
     let screen = Arc::new(if mode.interactive {
-        Screen::terminal(printer.sender(), palette)?
+        Screen::terminal(to_editor, palette)?
     } else {
         Screen::plain()
     });
@@ -150,6 +163,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
                     registration: registration_rx,
                     preset_name,
                     events,
+                    connect_sent: Default::default(),
                 }
                 .run();
             })?;
@@ -161,9 +175,10 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
             Outcome::Failed,
             Some("lost the connection to the server".to_string()),
         ),
+        Ok(Event::TurnedAway) => (Outcome::Failed, None),
         Ok(Event::NameRefused(reason)) => (
             Outcome::Failed,
-            Some(format!("could not register: {reason}")),
+            Some(format!("{reason}; try again with another --name")),
         ),
         Ok(Event::Interrupted) => {
             // Let the server's goodbye arrive so the close is clean, but do not linger.
@@ -176,7 +191,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
         // at its next poll and restores the terminal; if its thread is stuck, do it here.
         stop_editor.store(true, Ordering::SeqCst);
         let _ = keyboard_ended.recv_timeout(EDITOR_STOP_WAIT);
-        let _ = crossterm::terminal::disable_raw_mode();
+        line_editor::restore_terminal();
         screen.use_stdout();
     }
     if let Some(text) = last_words {
@@ -185,18 +200,20 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
     Ok(outcome)
 }
 
-/// Ctrl+C: end the chat if there is one, close, and tell the main thread. Shared by the SIGINT
-/// handler and the line editor (which sees Ctrl+C as a key).
+/// Ctrl+C: close, which also ends the chat, and tell the main thread. Shared by the SIGINT
+/// handler and the line editor (which sees Ctrl+C as a key). Only `close` is sent, not
+/// `goodbye` first: the partner is told "alice disconnected; the chat is over", which is what
+/// happened, rather than "alice ended the chat" (which promises she is still there). Before a
+/// name is accepted it only hangs up: the server would take a `close` line as the name `close`.
 pub fn interrupt(link: &Link, state: &Mutex<State>, events: &Sender<Event>) {
-    let in_chat = {
+    let registered = {
         let mut state = state.lock();
         state.closing = true;
-        state.partner.is_some()
+        state.name.is_some()
     };
-    if in_chat {
-        let _ = link.send(&Command::Goodbye);
+    if registered {
+        let _ = link.send(&Command::Close);
     }
-    let _ = link.send(&Command::Close);
     link.finish();
     let _ = events.send(Event::Interrupted);
 }

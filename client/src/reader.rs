@@ -7,7 +7,7 @@
 //! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
 //! (see [`crate::status`]); in piped mode they are printed as the server sent them.
 
-use crate::keys::{KeyStep, TOY_MARK, TOY_WARNING};
+use crate::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
 use crate::link::Link;
 use crate::screen::Screen;
 use crate::state::State;
@@ -22,14 +22,22 @@ use parking_lot::Mutex;
 use std::io::Read;
 use std::net::TcpStream;
 use std::sync::Arc;
+use std::thread;
 
 /// The outcome of one name we proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Registration {
     /// The server accepted the name.
     Accepted,
-    /// The server refused it; the text says why.
-    Refused(String),
+    /// The server refused it.
+    Refused {
+        /// The server's notice, which asks for another name: shown when the person is at
+        /// the `name>` prompt.
+        notice: String,
+        /// Why, in a few words (`the name 'alice' is already taken`): the last words of a
+        /// client whose `--name` was refused.
+        reason: String,
+    },
 }
 
 /// Everything the reader thread needs.
@@ -51,7 +59,8 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// Reads until the server closes the connection, then reports [`Event::Disconnected`].
+    /// Reads until the server closes the connection, then reports [`Event::Disconnected`] (or
+    /// [`Event::TurnedAway`]).
     pub fn run(mut self) {
         let mut lines = LineBuffer::new();
         let mut chunk = vec![0; 64 * 1024];
@@ -73,9 +82,15 @@ impl Reader {
         }
         self.show_status();
         let state = self.state.lock();
-        let expected = state.closing || state.server_said_bye;
+        let event = if state.turned_away {
+            Event::TurnedAway
+        } else {
+            Event::Disconnected {
+                expected: state.closing || state.server_said_bye,
+            }
+        };
         drop(state);
-        let _ = self.events.send(Event::Disconnected { expected });
+        let _ = self.events.send(event);
     }
 
     fn handle(&mut self, line: &str) {
@@ -93,9 +108,12 @@ impl Reader {
         match parsed {
             Ok(ServerLine::Notice(notice)) => {
                 let registration = self.follow(&notice);
-                self.screen
-                    .notice(&escape_for_terminal(&notice.to_string()));
-                // Only now: a refused `--name` ends the client, and the reason must be on screen.
+                // A refused name is shown by the keyboard thread, which knows whether the
+                // person is asked again or the client gives up (`--name`).
+                if !matches!(registration, Some(Registration::Refused { .. })) {
+                    self.screen
+                        .notice(&escape_for_terminal(&notice.to_string()));
+                }
                 if let Some(outcome) = registration {
                     let _ = self.registration.send(outcome);
                 }
@@ -110,8 +128,15 @@ impl Reader {
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
             Ok(ServerLine::GenKeys { group, chat }) => {
-                let step = self.state.lock().keys.gen_keys(&group, chat);
+                let (step, this_chat) = {
+                    let mut state = self.state.lock();
+                    (state.keys.gen_keys(&group, chat), state.chat_changes)
+                };
+                let waiting = matches!(step, KeyStep::Send { .. });
                 self.key_step(step);
+                if waiting {
+                    self.watch_key_exchange(this_chat);
+                }
             }
             Ok(ServerLine::KeyCommit(value)) => {
                 let step = self.state.lock().keys.commit(&value);
@@ -151,6 +176,28 @@ impl Reader {
                 ));
             }
         }
+    }
+
+    /// Says so, unasked, if this chat's key exchange is still not done after
+    /// [`KEY_EXCHANGE_PATIENCE`] (a partner on `nc` or an old client never answers): the person
+    /// learns it before typing a secret, not only when `secure:` is refused.
+    fn watch_key_exchange(&self, this_chat: u64) {
+        let (state, screen) = (Arc::clone(&self.state), Arc::clone(&self.screen));
+        let _ = thread::Builder::new()
+            .name("key-patience".into())
+            .spawn(move || {
+                thread::sleep(KEY_EXCHANGE_PATIENCE);
+                let why = {
+                    let state = state.lock();
+                    let same_chat = state.chat_changes == this_chat;
+                    (same_chat && state.keys.overdue())
+                        .then(|| state.keys.unavailable())
+                        .flatten()
+                };
+                if let Some(why) = why {
+                    screen.note(&why);
+                }
+            });
     }
 
     /// Shows a sealed message if it opens, or says why it was not shown.
@@ -214,27 +261,54 @@ impl Reader {
     fn follow(&self, notice: &Notice) -> Option<Registration> {
         let mut state = self.state.lock();
         match notice {
+            Notice::StatusHeader(0)
+            | Notice::Connected(_)
+            | Notice::NoSuchUser(_)
+            | Notice::ConnectToSelf
+            | Notice::UserBusy(_)
+            | Notice::AlreadyInChat(_)
+            | Notice::NothingToEnd
+            | Notice::YouEndedChat(_) => state.answered(),
+            Notice::StatusHeader(rows) => state.status_rows_left = *rows,
+            Notice::Status(_) if state.status_rows_left > 0 => {
+                state.status_rows_left -= 1;
+                if state.status_rows_left == 0 {
+                    state.answered();
+                }
+            }
+            _ => {}
+        }
+        match notice {
             Notice::Registered(name) if state.name.is_none() => {
                 state.name = Some(name.clone());
                 return Some(Registration::Accepted);
             }
-            Notice::NameTaken(_) | Notice::NameInvalid(_) if state.name.is_none() => {
-                return Some(Registration::Refused(notice.to_string()));
+            Notice::NameTaken(name) if state.name.is_none() => {
+                return Some(Registration::Refused {
+                    notice: notice.to_string(),
+                    reason: format!("the name '{name}' is already taken"),
+                });
+            }
+            Notice::NameInvalid(why) if state.name.is_none() => {
+                return Some(Registration::Refused {
+                    notice: notice.to_string(),
+                    reason: format!("that name is not valid: {why}"),
+                });
             }
             Notice::Connected(peer) => {
-                state.end_chat();
-                state.partner = Some(peer.clone());
+                state.start_chat(peer.clone());
             }
             Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
                 state.end_chat();
             }
-            Notice::Bye
-            | Notice::ShuttingDown
-            | Notice::ServerFull(_)
-            | Notice::TooManyFromHost(_)
-            | Notice::NameTimeout(_) => {
+            Notice::Bye | Notice::ShuttingDown => {
                 state.end_chat();
                 state.server_said_bye = true;
+            }
+            Notice::ServerFull(_) | Notice::TooManyFromHost(_) | Notice::NameTimeout(_) => {
+                state.end_chat();
+                state.server_said_bye = true;
+                state.turned_away = true;
             }
             _ => {}
         }

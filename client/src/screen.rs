@@ -14,6 +14,7 @@
 //! reordered.
 
 use crate::style::{Palette, Tone};
+use crate::wrap;
 use common::protocol::Name;
 use parking_lot::{Condvar, Mutex};
 use std::io::Write;
@@ -149,13 +150,9 @@ impl Screen {
         }
     }
 
-    /// `(server): <text>`; `text` must already be escaped.
+    /// `(server): <text>`; `text` must already be escaped. Wrapped at a terminal.
     pub fn notice(&self, text: &str) {
-        self.show(
-            &self
-                .palette
-                .paint(Tone::Server, &format!("(server): {text}")),
-        );
+        self.voice(Tone::Server, "(server): ", text);
     }
 
     /// `<from>: <text>`, the partner's message; `text` must already be escaped.
@@ -172,13 +169,22 @@ impl Screen {
         self.show(&format!("{label} {text}"));
     }
 
-    /// A line in the client's own voice: `(client): <text>`.
+    /// A line in the client's own voice: `(client): <text>`. Wrapped at a terminal.
     pub fn note(&self, text: &str) {
-        self.show(
-            &self
-                .palette
-                .paint(Tone::Client, &format!("(client): {text}")),
-        );
+        self.voice(Tone::Client, "(client): ", text);
+    }
+
+    /// `prefix` and `text` in `tone`: one line in piped mode; at a terminal, rows broken
+    /// between words to fit 80 columns (or the terminal, if narrower).
+    fn voice(&self, tone: Tone, prefix: &str, text: &str) {
+        if !self.interactive {
+            self.show(&self.palette.paint(tone, &format!("{prefix}{text}")));
+            return;
+        }
+        let columns = crossterm::terminal::size().ok().map(|(w, _)| w);
+        for row in wrap::wrap(prefix, text, wrap::notice_width(columns)) {
+            self.show(&self.palette.paint(tone, &row));
+        }
     }
 
     /// The line editor has stopped reading for good (call it before dropping the editor, with

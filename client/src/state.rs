@@ -12,10 +12,22 @@ pub struct State {
     pub partner: Option<Name>,
     /// The current chat's key.
     pub keys: Keys,
+    /// Counts chats started and ended: a line typed while it had one value was typed for a
+    /// different partner (or none) if it has another when the line is sent.
+    pub chat_changes: u64,
     /// We sent `close` (or are exiting): the server closing the connection is expected.
     pub closing: bool,
     /// The server said goodbye or is shutting down: its closing is expected.
     pub server_said_bye: bool,
+    /// In piped mode, `status`, `connect` and `goodbye` sent whose answer has not come yet: the
+    /// client answers a line itself only after them, to keep a script's output in its input's
+    /// order.
+    pub awaiting_replies: usize,
+    /// Rows of a `status` answer still to come.
+    pub status_rows_left: usize,
+    /// The server turned us away before we got in (full, or no name in time): the person
+    /// never chatted, so the client exits 1.
+    pub turned_away: bool,
 }
 
 impl State {
@@ -25,13 +37,29 @@ impl State {
             name: None,
             partner: None,
             keys: Keys::new(allow_toy_group),
+            chat_changes: 0,
             closing: false,
             server_said_bye: false,
+            turned_away: false,
+            awaiting_replies: 0,
+            status_rows_left: 0,
         }
+    }
+
+    /// A chat with `peer` begins (ending any other first).
+    pub fn start_chat(&mut self, peer: Name) {
+        self.end_chat();
+        self.partner = Some(peer);
+    }
+
+    /// One answer to a command has come.
+    pub fn answered(&mut self) {
+        self.awaiting_replies = self.awaiting_replies.saturating_sub(1);
     }
 
     /// Forgets the chat and its key.
     pub fn end_chat(&mut self) {
+        self.chat_changes += 1;
         self.partner = None;
         self.keys.reset();
     }

@@ -209,16 +209,26 @@ fn refused_names_are_asked_again_on_the_same_connection() {
     raw.expect("(server): Hello bob!");
 }
 
-/// `client --name alice` when alice is taken: the client says why and exits 1.
+/// `client --name alice` when alice is taken: the client says why once, with what to do, and
+/// exits 1 (not the server's "please choose another", which it cannot act on).
 #[test]
 fn preset_name_that_is_taken_exits_1() {
     let server = Server::start();
     let _alice = server.client("alice");
     let mut late = server.spawn_client_with("127.0.0.1", &["--name", "alice"]);
-    // The reason is in the client's own last line (the server's notice may not be shown
-    // before the client exits).
-    late.expect("(client): could not register: The name 'alice' is already taken");
     assert_eq!(late.expect_exit(Duration::from_secs(5)), 1);
+    let said: Vec<String> = late
+        .stdout
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("alice"))
+        .collect();
+    assert_eq!(
+        said,
+        ["(client): the name 'alice' is already taken; try again with another --name"],
+        "{}",
+        late.dump()
+    );
 
     // A preset that is free registers without asking.
     let bob = server.spawn_client_with("127.0.0.1", &["--name", "bob"]);
@@ -230,6 +240,6 @@ fn preset_name_that_is_taken_exits_1() {
 fn preset_name_that_is_invalid_exits_1() {
     let server = Server::start();
     let mut client = server.spawn_client_with("127.0.0.1", &["--name", "two words"]);
-    client.expect("(client): could not register: That name is not valid: a name may hold only");
+    client.expect("(client): that name is not valid: a name may hold only");
     assert_eq!(client.expect_exit(Duration::from_secs(5)), 1);
 }

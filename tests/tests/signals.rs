@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 use tests::{Client, RawClient, Server, WAIT};
 
-/// Client `a` gets Ctrl+C in a chat: it ends the chat, exits 0, and its name is free again.
+/// Client `a` gets Ctrl+C in a chat: b is told a disconnected, a exits 0, and its name is
+/// free again.
 #[test]
 fn client_ctrl_c_in_a_chat_ends_it_and_frees_the_name() {
     let server = Server::start();
@@ -14,9 +15,9 @@ fn client_ctrl_c_in_a_chat_ends_it_and_frees_the_name() {
     a.expect_line("(server): You are now connected to b");
 
     a.signal("INT");
-    b.expect_line("(server): a ended the chat");
+    b.expect_line("(server): a disconnected; the chat is over");
     assert_eq!(a.expect_exit(Duration::from_secs(3)), 0);
-    a.expect_line("(server): You ended the chat with b");
+    a.expect_line("(server): Goodbye!");
 
     server
         .log

@@ -229,6 +229,9 @@ fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, te
     alice.enter("connect bob");
     bob.expect_line("(server): You are now connected to alice");
     alice.wait_last_row("alice -> bob>");
+    // The key note comes a round trip later: wait for it, so that it is not printed between
+    // what a test sends next and the line it expects under that.
+    alice.wait_row_prefix("(client): secure messages to bob are ready");
     Some((alice, bob))
 }
 
@@ -374,8 +377,8 @@ fn help_lists_every_command() {
     }
 }
 
-/// Ctrl+C at the prompt ends the chat, disconnects and exits 0, as in the original, and gives
-/// the terminal back.
+/// Ctrl+C at the prompt disconnects (bob is told alice disconnected, which ends the chat),
+/// exits 0 and gives the terminal back.
 #[test]
 fn ctrl_c_ends_the_chat_and_exits_0() {
     let _serial = serial();
@@ -385,7 +388,7 @@ fn ctrl_c_ends_the_chat_and_exits_0() {
     };
     alice.type_text("never sent");
     alice.press(&["C-c"]);
-    bob.expect_line("(server): alice ended the chat");
+    bob.expect_line("(server): alice disconnected; the chat is over");
     assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
     alice.wait_row("(server): Goodbye!");
     assert!(
@@ -445,8 +448,12 @@ fn a_taken_name_at_the_terminal_exits_1() {
         return;
     };
     assert_eq!(late.wait_exit(), "[exit 1, terminal cooked]");
-    late.wait_row(
-        "(client): could not register: The name 'alice' is already taken; please choose another:",
+    let screen =
+        late.wait_row("(client): the name 'alice' is already taken; try again with another --name");
+    assert!(
+        !screen.iter().any(|r| r.contains("please choose another")),
+        "the refusal is said twice:\n{}",
+        screen.join("\n")
     );
 }
 
@@ -482,7 +489,10 @@ fn colours_at_a_terminal_unless_no_color() {
         match colour {
             Colour::Allowed => {
                 for row in coloured {
-                    assert!(row.contains("\x1b["), "not coloured: {row:?}");
+                    assert!(
+                        row.contains("\x1b["),
+                        "not coloured: {row:?} in {screen:#?}"
+                    );
                 }
             }
             Colour::NoColor => {
@@ -630,4 +640,116 @@ fn exit_codes_for_usage_errors_and_a_lost_server() {
     server.signal("KILL");
     alice.expect_line("(client): lost the connection to the server");
     assert_eq!(alice.expect_exit(WAIT), 1);
+}
+
+/// Sends `status` from `client` and returns the user rows of the answer.
+fn users_seen_by(client: &mut tests::Client) -> Vec<String> {
+    client.send("status");
+    let header = client.expect(" online:");
+    let count: usize = header
+        .trim_start_matches("(server): ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count in {header:?}"));
+    let start = client
+        .stdout
+        .lines()
+        .iter()
+        .rposition(|l| *l == header)
+        .expect("just seen");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let all = client.stdout.lines();
+        if all.len() >= start + 1 + count {
+            return all[start + 1..start + 1 + count].to_vec();
+        }
+        assert!(Instant::now() < deadline, "{}", client.dump());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// At `name>`, command words are not taken as names: `help` and `status` are explained and the
+/// name is asked again; Ctrl+C then just hangs up, registering nobody (not even `close`).
+#[test]
+fn command_words_and_ctrl_c_at_the_name_prompt_register_nobody() {
+    let _serial = serial();
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
+        return;
+    };
+    pane.wait_last_row("name>");
+    pane.enter("help");
+    pane.wait_row("(client): help is a command word, not a name; type the name you want");
+    pane.wait_last_row("name>");
+    pane.enter("status");
+    pane.wait_row("(client): status is a command word, not a name; type the name you want");
+    pane.wait_last_row("name>");
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    pane.press(&["C-c"]);
+    assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_nobody_joined_but(&server, &["bob"]);
+}
+
+/// Ctrl+D at `name>` hangs up too, registering nobody.
+#[test]
+fn ctrl_d_at_the_name_prompt_registers_nobody() {
+    let _serial = serial();
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
+        return;
+    };
+    pane.wait_last_row("name>");
+    pane.press(&["C-d"]);
+    assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_nobody_joined_but(&server, &["bob"]);
+}
+
+/// The server's log shows no join but those of `names` (a user who joins and leaves at once
+/// is gone from `status` by the time it is asked, but not from the log).
+fn assert_nobody_joined_but(server: &Server, names: &[&str]) {
+    let joined: Vec<String> = server
+        .log
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains(" joined from "))
+        .collect();
+    for line in &joined {
+        assert!(
+            names
+                .iter()
+                .any(|n| line.contains(&format!(" {n} joined from "))),
+            "someone else joined: {joined:#?}"
+        );
+    }
+}
+
+/// A script whose name line is a command word is refused locally; `close` as the first line
+/// just hangs up. Neither registers anyone.
+#[test]
+fn command_words_are_not_names_in_a_pipe() {
+    let _serial = serial();
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let run = run_to_exit(
+        "client",
+        &["127.0.0.1", &server.port().to_string(), "--name", "help"],
+        WAIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout
+            .iter()
+            .any(|l| l.contains("help is a command word, not a name")),
+        "{run:#?}"
+    );
+    let mut closer = server.spawn_client();
+    closer.send("close");
+    assert_eq!(closer.expect_exit(WAIT), 0);
+    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_nobody_joined_but(&server, &["bob"]);
 }

@@ -1,0 +1,322 @@
+//! Drawing the prompt and the half-typed line, and printing messages above them, without ever
+//! asking the terminal where its cursor is.
+//!
+//! The [`Painter`] remembers what it drew below the messages (the prompt and the line, as the
+//! terminal wraps them at the current width) and on which of those rows it left the cursor.
+//! To redraw it goes back up that many rows, clears to the end of the screen, prints any new
+//! messages, and draws again: everything it needs is arithmetic on the width, never an answer
+//! from the terminal. On a resize it works out the same rows at the new width, as terminals that
+//! reflow wrapped lines (tmux, VTE, kitty, Windows Terminal) lay them out.
+//!
+//! A line with more rows than the screen is drawn as a window of rows around the cursor, so a
+//! redraw never scrolls part of the line into the scrollback.
+
+use std::io::Write;
+use unicode_width::UnicodeWidthChar;
+
+/// The prompt's colour (blue), and the reset after it.
+const PROMPT_COLOUR: &[u8] = b"\x1b[34m";
+const RESET: &[u8] = b"\x1b[0m";
+
+/// What the painter drew below the messages.
+#[derive(Debug, Clone)]
+struct Shown {
+    /// The characters printed, from the first row drawn.
+    cells: Vec<char>,
+    /// Where the cursor was left, as an index into `cells`.
+    cursor: usize,
+    /// The row the cursor was left on, counted from the first row drawn.
+    cursor_row: usize,
+}
+
+/// Draws the prompt and line at a terminal of a known size.
+#[derive(Debug)]
+pub struct Painter {
+    width: usize,
+    height: usize,
+    colour: bool,
+    shown: Option<Shown>,
+}
+
+impl Painter {
+    /// A painter for a `width` x `height` terminal, with a blue prompt if `colour`. Nothing is
+    /// drawn yet: the first draw starts on the cursor's row.
+    pub fn new(width: u16, height: u16, colour: bool) -> Painter {
+        Painter {
+            width: usize::from(width.max(1)),
+            height: usize::from(height.max(1)),
+            colour,
+            shown: None,
+        }
+    }
+
+    /// The window is now `width` x `height`; the terminal has reflowed what was drawn.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.width = usize::from(width.max(1));
+        self.height = usize::from(height.max(1));
+        if let Some(shown) = &mut self.shown {
+            shown.cursor_row = Placement::of(&shown.cells, self.width)
+                .cursor(shown.cursor, self.width)
+                .0;
+        }
+    }
+
+    /// The screen was cleared with the cursor put at the top left: nothing is drawn any more.
+    pub fn forget(&mut self) {
+        self.shown = None;
+    }
+
+    /// The bytes that print `messages` (whole lines) above the prompt and draw `prompt` then
+    /// `text` with the cursor before `text[cursor]`.
+    pub fn draw(
+        &mut self,
+        messages: &[String],
+        prompt: &str,
+        text: &[char],
+        cursor: usize,
+    ) -> Vec<u8> {
+        let mut out = self.clear_and_print(messages);
+        let prompt_len = prompt.chars().count();
+        let cells: Vec<char> = prompt.chars().chain(text.iter().copied()).collect();
+        let cursor = prompt_len + cursor.min(text.len());
+        let placement = Placement::of(&cells, self.width);
+        let (cursor_row, cursor_col) = placement.cursor(cursor, self.width);
+
+        // The rows to draw: all of them, or as many as fit with the cursor's row the last.
+        let room = self.height.saturating_sub(1).max(1);
+        let first_row = (cursor_row + 1).saturating_sub(room);
+        let last_row = first_row + room - 1;
+        let from = placement
+            .starts
+            .partition_point(|&(row, _)| row < first_row);
+        let to = placement
+            .starts
+            .partition_point(|&(row, _)| row <= last_row);
+
+        for (i, &c) in cells.iter().enumerate().take(to).skip(from) {
+            if self.colour && i < prompt_len && i == from {
+                out.extend_from_slice(PROMPT_COLOUR);
+            }
+            if self.colour && i == prompt_len && from < prompt_len {
+                out.extend_from_slice(RESET);
+            }
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+        if self.colour && to <= prompt_len && from < to {
+            out.extend_from_slice(RESET);
+        }
+
+        // Where the terminal's cursor is now, and where it must go (rows counted from the first
+        // row drawn). After a full last row the terminal waits at its end to wrap.
+        let end = match to.checked_sub(1).filter(|&last| last >= from) {
+            Some(last) => {
+                let (row, col) = placement.starts[last];
+                (row - first_row, col + width_of(cells[last]))
+            }
+            None => (0, 0),
+        };
+        let target = (cursor_row - first_row, cursor_col);
+        if target.0 > end.0 {
+            // Only at the very end of a line that filled its last row: start the next row.
+            out.extend_from_slice(b"\r\n");
+        } else {
+            out.push(b'\r');
+            move_cursor(&mut out, "A", end.0 - target.0);
+            move_cursor(&mut out, "C", target.1);
+        }
+        self.shown = Some(Shown {
+            cells: cells[from..to].to_vec(),
+            cursor: cursor - from,
+            cursor_row: target.0,
+        });
+        out
+    }
+
+    /// The bytes that print `messages`, then each of `lines` as it was entered (after `prompt`),
+    /// and leave the cursor at the start of a fresh row with nothing drawn.
+    pub fn finish(&mut self, messages: &[String], prompt: &str, lines: &[String]) -> Vec<u8> {
+        let mut out = self.clear_and_print(messages);
+        for line in lines {
+            if self.colour {
+                out.extend_from_slice(PROMPT_COLOUR);
+                out.extend_from_slice(prompt.as_bytes());
+                out.extend_from_slice(RESET);
+            } else {
+                out.extend_from_slice(prompt.as_bytes());
+            }
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    /// Goes back to the first row drawn, clears from there down, prints `messages` on rows of
+    /// their own, and forgets what was drawn.
+    fn clear_and_print(&mut self, messages: &[String]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.push(b'\r');
+        if let Some(shown) = self.shown.take() {
+            move_cursor(&mut out, "A", shown.cursor_row);
+        }
+        out.extend_from_slice(b"\x1b[J");
+        for message in messages {
+            out.extend_from_slice(message.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+}
+
+/// `ESC [ n <code>` if `n` is not zero (zero would mean one).
+fn move_cursor(out: &mut Vec<u8>, code: &str, n: usize) {
+    if n > 0 {
+        let _ = write!(out, "\x1b[{n}{code}");
+    }
+}
+
+/// How many columns `c` takes.
+fn width_of(c: char) -> usize {
+    c.width().unwrap_or(0)
+}
+
+/// Where each character lands when printed from the start of a row at a given width.
+#[derive(Debug)]
+struct Placement {
+    /// (row, column) of each character.
+    starts: Vec<(usize, usize)>,
+    /// Just after the last character; the column may equal the width (the terminal then waits
+    /// at the row's end to wrap).
+    end: (usize, usize),
+}
+
+impl Placement {
+    /// Lays `cells` out as the terminal wraps them: a character that does not fit on the row
+    /// (a wide one in the last column, or any after a full row) starts the next.
+    fn of(cells: &[char], width: usize) -> Placement {
+        let (mut row, mut col) = (0, 0);
+        let mut starts = Vec::with_capacity(cells.len());
+        for &c in cells {
+            let w = width_of(c);
+            if col + w > width && col > 0 {
+                row += 1;
+                col = 0;
+            }
+            starts.push((row, col));
+            col += w;
+        }
+        Placement {
+            starts,
+            end: (row, col),
+        }
+    }
+
+    /// The (row, column) of a cursor before character `index` (or after the last).
+    fn cursor(&self, index: usize, width: usize) -> (usize, usize) {
+        match self.starts.get(index) {
+            Some(&at) => at,
+            None if self.end.1 >= width => (self.end.0 + 1, 0),
+            None => self.end,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(text: &str) -> Vec<char> {
+        text.chars().collect()
+    }
+
+    /// What a terminal would show, read back from the bytes with a tiny interpreter of the few
+    /// sequences the painter writes.
+    fn draw(
+        painter: &mut Painter,
+        messages: &[&str],
+        prompt: &str,
+        text: &str,
+        cursor: usize,
+    ) -> String {
+        let messages: Vec<String> = messages.iter().map(|m| m.to_string()).collect();
+        String::from_utf8(painter.draw(&messages, prompt, &chars(text), cursor)).unwrap()
+    }
+
+    #[test]
+    fn a_short_line_is_drawn_and_the_cursor_put_back() {
+        let mut painter = Painter::new(80, 24, false);
+        assert_eq!(
+            draw(&mut painter, &[], "a> ", "hello", 2),
+            "\r\x1b[Ja> hello\r\x1b[5C"
+        );
+        // Redrawing goes back to the same row first: the cursor never left it.
+        assert_eq!(
+            draw(&mut painter, &["bob: hi"], "a> ", "hello", 5),
+            "\r\x1b[Jbob: hi\r\na> hello\r\x1b[8C"
+        );
+    }
+
+    /// Prompt and text that just wrap (the 80 to 90 columns): the painter knows the
+    /// cursor is one row down and goes back up before clearing.
+    #[test]
+    fn a_wrapped_line_is_cleared_from_its_first_row() {
+        let mut painter = Painter::new(10, 24, false);
+        let out = draw(&mut painter, &[], "a> ", "0123456789", 10);
+        assert_eq!(out, "\r\x1b[Ja> 0123456789\r\x1b[3C");
+        let out = draw(&mut painter, &["m"], "a> ", "0123456789", 10);
+        assert!(out.starts_with("\r\x1b[1A\x1b[J"), "{out:?}");
+    }
+
+    /// A line that exactly fills its rows with the cursor at the end: the cursor goes to the
+    /// start of the next row, which a later redraw counts.
+    #[test]
+    fn a_full_row_moves_the_cursor_to_the_next() {
+        let mut painter = Painter::new(10, 24, false);
+        assert_eq!(
+            draw(&mut painter, &[], "a> ", "0123456", 7),
+            "\r\x1b[Ja> 0123456\r\n"
+        );
+        assert!(draw(&mut painter, &[], "a> ", "0123456", 7).starts_with("\r\x1b[1A\x1b[J"));
+        // With the cursor inside, the terminal waits at the row's end; \r puts it back.
+        assert_eq!(
+            draw(&mut painter, &[], "a> ", "0123456", 0),
+            "\r\x1b[1A\x1b[Ja> 0123456\r\x1b[3C"
+        );
+    }
+
+    /// A line longer than the screen shows only the rows that fit, ending at the cursor's row.
+    #[test]
+    fn a_line_taller_than_the_screen_is_windowed() {
+        let mut painter = Painter::new(10, 4, false);
+        let text: String = "abcdefghij".repeat(5);
+        let out = draw(&mut painter, &[], "a> ", &text, 50);
+        // 53 cells: rows 0 to 5; three rows fit, the cursor's (5) the last of them.
+        let cells = "a> ".to_string() + &text;
+        assert_eq!(out, format!("\r\x1b[J{}\r\x1b[3C", &cells[30..]));
+    }
+
+    /// After a resize the rows are counted at the new width, as a reflowing terminal shows them.
+    #[test]
+    fn a_resize_counts_rows_at_the_new_width() {
+        let mut painter = Painter::new(80, 24, false);
+        draw(&mut painter, &[], "a> ", &"x".repeat(30), 30);
+        painter.resize(10, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[3A\x1b[J"));
+    }
+
+    /// Wide letters that do not fit in the last column start the next row.
+    #[test]
+    fn wide_letters_wrap_whole() {
+        let placement = Placement::of(&chars("abc李"), 4);
+        assert_eq!(placement.starts, [(0, 0), (0, 1), (0, 2), (1, 0)]);
+        assert_eq!(placement.end, (1, 2));
+    }
+
+    #[test]
+    fn finished_lines_stay_as_records() {
+        let mut painter = Painter::new(80, 24, true);
+        draw(&mut painter, &[], "a> ", "hi", 2);
+        let out = String::from_utf8(painter.finish(&[], "a> ", &["hi".into()])).unwrap();
+        assert_eq!(out, "\r\x1b[J\x1b[34ma> \x1b[0mhi\r\n");
+    }
+}

@@ -1,0 +1,146 @@
+//! Long notices broken between words for a person at a terminal, so that no fixed notice runs
+//! past 80 columns and none is cut in the middle of a word by the terminal.
+//!
+//! Piped output is never wrapped: scripts read one notice per line.
+
+use unicode_width::UnicodeWidthStr;
+
+/// The widest a notice row gets, even on a wider terminal: longer rows are hard to read.
+pub const NOTICE_WIDTH: usize = 80;
+
+/// The narrowest width wrapped to: below it the terminal may as well wrap by itself.
+const MIN_WIDTH: usize = 30;
+
+/// The width to wrap notices to on a terminal `columns` wide (if known).
+pub fn notice_width(columns: Option<u16>) -> usize {
+    columns
+        .map_or(NOTICE_WIDTH, usize::from)
+        .clamp(MIN_WIDTH, NOTICE_WIDTH)
+}
+
+/// `prefix` and `text` as rows of at most `width` columns, broken at spaces; rows after the
+/// first are indented by the prefix's width. A line that fits is returned as it is (spaces
+/// and all); a word longer than a row stays whole.
+pub fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
+    let indent = prefix.width();
+    if indent + text.width() <= width {
+        return vec![format!("{prefix}{text}")];
+    }
+    let room = width.saturating_sub(indent).max(1);
+    let mut rows = Vec::new();
+    let mut rest = text;
+    while rest.width() > room {
+        let cut = break_at(rest, room);
+        rows.push(rest[..cut].trim_end().to_string());
+        rest = rest[cut..].trim_start();
+    }
+    if !rest.is_empty() || rows.is_empty() {
+        rows.push(rest.to_string());
+    }
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| match i {
+            0 => format!("{prefix}{row}"),
+            _ => format!("{}{row}", " ".repeat(indent)),
+        })
+        .collect()
+}
+
+/// Where to end a row of `text` at most `room` columns wide: after the last space that fits,
+/// or after the first word if even that does not fit. A space between two digits is not a
+/// place to break: a safety code (`4303 7186 6194`) is read aloud as one.
+fn break_at(text: &str, room: usize) -> usize {
+    let breaks: Vec<usize> = text
+        .char_indices()
+        .filter(|&(i, c)| c == ' ' && !between_digits(text, i))
+        .map(|(i, _)| i + 1)
+        .collect();
+    let mut used = 0;
+    let mut fits = text.len();
+    for (i, c) in text.char_indices() {
+        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > room {
+            fits = i;
+            break;
+        }
+    }
+    breaks
+        .iter()
+        .rev()
+        .find(|&&b| b <= fits + 1)
+        .or(breaks.first())
+        .copied()
+        .unwrap_or(text.len())
+}
+
+/// True when the space at byte `i` of `text` has a digit on each side.
+fn between_digits(text: &str, i: usize) -> bool {
+    let before = text[..i].chars().next_back();
+    let after = text[i + 1..].chars().next();
+    before.is_some_and(|c| c.is_ascii_digit()) && after.is_some_and(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_that_fits_is_kept_as_it_is() {
+        assert_eq!(
+            wrap("(client): ", "  help              this list", 80),
+            ["(client):   help              this list"]
+        );
+    }
+
+    /// The key note (about 107 columns) becomes two rows, broken between words.
+    #[test]
+    fn a_long_notice_breaks_between_words_and_indents() {
+        let rows = wrap(
+            "(client): ",
+            "secure messages to bob are ready; safety code 4303 7186 6194 (compare it with bob; type verify to see it again)",
+            80,
+        );
+        assert_eq!(
+            rows,
+            [
+                "(client): secure messages to bob are ready; safety code 4303 7186 6194 (compare",
+                "          it with bob; type verify to see it again)",
+            ]
+        );
+        assert!(rows.iter().all(|r| r.width() <= 80));
+    }
+
+    /// A safety code stays on one row.
+    #[test]
+    fn a_safety_code_is_not_broken() {
+        let rows = wrap(
+            "(client): ",
+            "secure messages to alice_with_a_long_name are ready; safety code 8806 6481 4206 (compare)",
+            80,
+        );
+        assert_eq!(
+            rows,
+            [
+                "(client): secure messages to alice_with_a_long_name are ready; safety code",
+                "          8806 6481 4206 (compare)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_word_longer_than_a_row_stays_whole() {
+        let long = "x".repeat(50);
+        assert_eq!(
+            wrap("(s): ", &format!("a {long} b"), 30),
+            ["(s): a", &format!("     {long}"), "     b"]
+        );
+    }
+
+    #[test]
+    fn the_width_follows_narrow_terminals_only() {
+        assert_eq!(notice_width(None), 80);
+        assert_eq!(notice_width(Some(200)), 80);
+        assert_eq!(notice_width(Some(60)), 60);
+        assert_eq!(notice_width(Some(10)), 30);
+    }
+}

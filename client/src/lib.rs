@@ -11,7 +11,7 @@
 //! - [`keyboard`]: registers, then turns typed lines into commands.
 //! - [`editor`]: where typed lines come from: a pipe, or the line editor and its prompt.
 //! - [`line_editor`]: the line editor at a terminal, which never asks where the cursor is.
-//! - [`line`]: the line being typed and the history, as pure editing.
+//! - [`mod@line`]: the line being typed and the history, as pure editing.
 //! - [`render`]: drawing the prompt and line, and printing messages above them.
 //! - [`keys`]: the current chat's key agreement and sealed session.
 //! - [`link`]: the shared write half of the socket.

@@ -61,6 +61,8 @@ pub enum Event {
     Disconnected {
         /// True after `close`, the server's `Goodbye!` or its shutdown notice.
         expected: bool,
+        /// How the connection broke, if it did not end with a clean end of stream.
+        broken: Option<io::ErrorKind>,
     },
     /// The server turned us away before we got in (`Server full`, or no name in time); its
     /// notice, on screen already, says why.
@@ -170,8 +172,18 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
     }
 
     let (outcome, last_words) = match event_rx.recv() {
-        Ok(Event::Disconnected { expected: true }) => (Outcome::Done, None),
-        Ok(Event::Disconnected { expected: false }) | Err(_) => (
+        Ok(Event::Disconnected { expected: true, .. }) => (Outcome::Done, None),
+        Ok(Event::Disconnected {
+            expected: false,
+            broken: Some(kind),
+        }) => (
+            Outcome::Failed,
+            Some(format!("lost the connection to the server ({kind})")),
+        ),
+        Ok(Event::Disconnected {
+            expected: false, ..
+        })
+        | Err(_) => (
             Outcome::Failed,
             Some("lost the connection to the server".to_string()),
         ),

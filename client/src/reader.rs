@@ -15,11 +15,10 @@ use crate::status::{self, StatusRows};
 use crate::style::Tone;
 use crate::Event;
 use common::escape::escape_for_terminal;
-use common::framing::LineBuffer;
+use common::line_reader::{Fill, LineReader};
 use common::protocol::{Name, Notice, ServerLine};
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
-use std::io::Read;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::thread;
@@ -62,12 +61,16 @@ impl Reader {
     /// Reads until the server closes the connection, then reports [`Event::Disconnected`] (or
     /// [`Event::TurnedAway`]).
     pub fn run(mut self) {
-        let mut lines = LineBuffer::new();
-        let mut chunk = vec![0; 64 * 1024];
+        let mut lines = LineReader::new(4 * 1024, 64 * 1024);
+        let mut broken = None;
         loop {
-            match self.socket.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => lines.extend(&chunk[..n]),
+            match lines.fill(&mut self.socket) {
+                Fill::Data | Fill::TimedOut => {}
+                Fill::Closed => break,
+                Fill::Broken(kind) => {
+                    broken = Some(kind);
+                    break;
+                }
             }
             while let Some(line) = lines.next_line() {
                 match line {
@@ -87,6 +90,7 @@ impl Reader {
         } else {
             Event::Disconnected {
                 expected: state.closing || state.server_said_bye,
+                broken,
             }
         };
         drop(state);

@@ -17,6 +17,7 @@ use crate::style::{Palette, Tone};
 use crate::wrap;
 use common::protocol::Name;
 use parking_lot::{Condvar, Mutex};
+use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
@@ -31,6 +32,12 @@ pub const EDITOR_SLOTS: usize = 1;
 /// last one.
 const PUMP_RETRY: Duration = Duration::from_millis(5);
 
+/// The most lines and bytes that wait for the terminal. Lines that come faster than it shows
+/// them (a server pushing millions) drop the oldest waiting ones beyond this, and the person is
+/// told how many, so the client's memory stays bounded whatever the server sends.
+const MAX_WAITING_LINES: usize = 10_000;
+const MAX_WAITING_BYTES: usize = 4 * 1024 * 1024;
+
 /// The person's terminal, or whatever stdout is.
 #[derive(Debug)]
 pub struct Screen {
@@ -42,7 +49,11 @@ pub struct Screen {
 
 struct Outbox {
     /// Lines not yet handed to the editor.
-    waiting: Vec<String>,
+    waiting: VecDeque<String>,
+    /// Bytes in `waiting`.
+    waiting_bytes: usize,
+    /// Lines dropped from `waiting` since the person was last told.
+    dropped: usize,
     /// What the editor's channel may still hold.
     handed: Handed,
     /// The editor is gone: print straight to `out`.
@@ -54,7 +65,9 @@ struct Outbox {
 impl Outbox {
     fn new(direct: bool, out: Box<dyn Write + Send>) -> Outbox {
         Outbox {
-            waiting: Vec::new(),
+            waiting: VecDeque::new(),
+            waiting_bytes: 0,
+            dropped: 0,
             handed: Handed::Nothing,
             direct,
             out,
@@ -64,6 +77,30 @@ impl Outbox {
     fn write(&mut self, line: &str) {
         let _ = writeln!(self.out, "{line}");
         let _ = self.out.flush();
+    }
+
+    /// Queues a line for the editor, dropping the oldest waiting ones past the bounds.
+    fn queue(&mut self, line: String) {
+        self.waiting_bytes += line.len();
+        self.waiting.push_back(line);
+        while self.waiting.len() > MAX_WAITING_LINES || self.waiting_bytes > MAX_WAITING_BYTES {
+            let Some(old) = self.waiting.pop_front() else {
+                break;
+            };
+            self.waiting_bytes -= old.len();
+            self.dropped += 1;
+        }
+    }
+
+    /// Everything waiting, as rows, after a note about dropped lines if there were any.
+    fn take_waiting(&mut self) -> Vec<String> {
+        let mut rows = Vec::with_capacity(self.waiting.len() + 1);
+        if self.dropped > 0 {
+            rows.push(dropped_note(std::mem::take(&mut self.dropped)));
+        }
+        rows.extend(self.waiting.drain(..));
+        self.waiting_bytes = 0;
+        rows
     }
 }
 
@@ -145,7 +182,7 @@ impl Screen {
         if outbox.direct {
             outbox.write(line);
         } else {
-            outbox.waiting.push(line.to_string());
+            outbox.queue(line.to_string());
             wake.notify_one();
         }
     }
@@ -206,12 +243,17 @@ impl Screen {
         ) {
             outbox.write(&lines);
         }
-        for line in std::mem::take(&mut outbox.waiting) {
+        for line in outbox.take_waiting() {
             outbox.write(&line);
         }
         outbox.direct = true;
         wake.notify_one();
     }
+}
+
+/// The note shown in place of `n` lines that were dropped.
+fn dropped_note(n: usize) -> String {
+    format!("(client): {n} lines came faster than the terminal could show them and were skipped")
 }
 
 /// Hands waiting lines to the editor, one batch at a time, until the screen goes direct.
@@ -226,11 +268,19 @@ fn pump(outbox: &(Mutex<Outbox>, Condvar), editor: &SyncSender<String>) {
             wake.wait(&mut outbox);
             continue;
         }
-        let batch = outbox.waiting.join("\n");
+        let note = (outbox.dropped > 0).then(|| dropped_note(outbox.dropped));
+        let batch = note
+            .iter()
+            .chain(outbox.waiting.iter())
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n");
         match editor.try_send(batch.clone()) {
             // The slot was free, so whatever was handed before has been taken and printed.
             Ok(()) => {
                 outbox.waiting.clear();
+                outbox.waiting_bytes = 0;
+                outbox.dropped = 0;
                 outbox.handed = Handed::Lines(batch);
             }
             // The editor has not taken the last batch (it may be between two lines): retry.
@@ -321,6 +371,36 @@ mod tests {
         // The editor's slot held "one"; the probe did not fit, and nothing else was sent.
         assert_eq!(printed.try_recv().unwrap(), "one");
         assert!(printed.try_recv().is_err());
+    }
+
+    /// A flood the terminal does not take keeps at most MAX_WAITING_LINES waiting: the oldest
+    /// go, and the person is told how many, before the newest.
+    #[test]
+    fn a_flood_the_terminal_cannot_show_is_bounded() {
+        let (screen, printed, written) = screen();
+        screen.show("first");
+        wait_handed(&screen);
+        // The editor does not take anything more (it holds "first").
+        let flood = MAX_WAITING_LINES + 500;
+        for i in 0..flood {
+            screen.show(&format!("line {i}"));
+        }
+        {
+            let outbox = screen.outbox.0.lock();
+            assert_eq!(outbox.waiting.len(), MAX_WAITING_LINES);
+            assert_eq!(outbox.dropped, 500);
+        }
+        screen.use_stdout();
+        let text = written.text();
+        let mut rows = text.lines();
+        assert_eq!(rows.next(), Some("first"));
+        assert_eq!(
+            rows.next(),
+            Some("(client): 500 lines came faster than the terminal could show them and were skipped")
+        );
+        assert_eq!(rows.next(), Some("line 500"));
+        assert_eq!(rows.last(), Some(format!("line {}", flood - 1).as_str()));
+        drop(printed);
     }
 
     #[test]

@@ -22,7 +22,7 @@ commands.";
 
 /// The labchat client: pick a user name, see who is FREE, connect and chat.
 #[derive(Debug, Parser)]
-#[command(name = "client", version, after_help = AFTER_HELP)]
+#[command(name = "client", version, after_help = AFTER_HELP, max_term_width = 80)]
 struct Args {
     /// Server address: an IPv4 or IPv6 address, or a host name.
     host: String,
@@ -55,9 +55,15 @@ fn main() -> ExitCode {
 fn try_main(args: Args) -> Result<Outcome, String> {
     let host = args.host.trim_start_matches('[').trim_end_matches(']');
     let socket = TcpStream::connect((host, args.port)).map_err(|err| {
+        // An IPv6 address is written in brackets before a port: [::1]:5000.
+        let shown = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
         format!(
-            "cannot reach the server at {}:{}: {err}; check the address and that the server is running",
-            args.host, args.port
+            "cannot reach the server at {shown}:{}: {err}; check the address and that the server is running",
+            args.port
         )
     })?;
     let _ = socket.set_nodelay(true);

@@ -53,7 +53,8 @@ pub fn set_client_options(listener: &TcpListener) -> io::Result<()> {
     socket.set_tcp_user_timeout(Some(Duration::from_secs(40)))
 }
 
-/// The addresses of this machine that clients can use, loopback first.
+/// The addresses of this machine that clients can use: the LAN addresses students need first
+/// (IPv4 before IPv6), loopback last.
 pub fn addresses(listener: &TcpListener) -> Vec<IpAddr> {
     let dual_stack = listener.local_addr().is_ok_and(|a| a.is_ipv6());
     let mut found: Vec<IpAddr> = if_addrs::get_if_addrs()
@@ -63,7 +64,7 @@ pub fn addresses(listener: &TcpListener) -> Vec<IpAddr> {
         .filter(|ip| dual_stack || ip.is_ipv4())
         .filter(|ip| !matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80))
         .collect();
-    found.sort_by_key(|ip| (!ip.is_loopback(), ip.is_ipv6(), *ip));
+    found.sort_by_key(|ip| (ip.is_loopback(), ip.is_ipv6(), *ip));
     found.dedup();
     found
 }

@@ -11,29 +11,30 @@ use std::time::Duration;
 
 /// The labchat server: people connect with `client HOST PORT`, see who is FREE or BUSY and chat.
 #[derive(Debug, Parser)]
-#[command(name = "server", version)]
+#[command(name = "server", version, max_term_width = 80)]
 struct Args {
     /// TCP port to listen on (0 picks a free one and prints it).
     port: u16,
-    /// Most connections at once; more are told the server is full.
-    #[arg(long, default_value_t = 10_000)]
-    max_clients: usize,
+    /// Most connections at once (1 or more); more are told the server is full.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_clients: u64,
     /// Most connections one client address may have open at once (1 or more; loopback
     /// counts too). Raise it if many people share one address (behind NAT, or logged in on
     /// the server itself).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     max_per_host: u32,
-    /// Seconds a new connection has to send its user name.
-    #[arg(long, default_value_t = 30)]
+    /// Seconds a new connection has to send its user name (1 or more).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     name_timeout: u64,
     /// Diffie-Hellman group for secure messages: ffdhe2048, ffdhe3072, or toy (the original's
     /// n=1999, g=1777: breakable in milliseconds, for teaching only; clients must be started
     /// with --allow-toy-group to use it).
     #[arg(long, default_value_t = Group::default())]
     dh_group: Group,
-    /// Bytes that may queue for a client that stops reading before it is disconnected.
-    #[arg(long, default_value_t = 1024 * 1024)]
-    backlog_limit: usize,
+    /// Bytes that may queue for a client that stops reading before it is disconnected (16384
+    /// or more: a whole line must fit, twice).
+    #[arg(long, default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(16384..))]
+    backlog_limit: u64,
     /// How many `status` requests a second one connection may make, after a burst of 10 (or
     /// this many, if more); more are refused with a notice.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
 fn try_main(args: Args) -> Result<(), String> {
     // Every client is a socket: take all the file descriptors the system allows us.
     if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {
-        if (limit as usize) < args.max_clients + 64 {
+        if limit < args.max_clients.saturating_add(64) {
             log!(
                 "warning: only {limit} file descriptors; --max-clients {} cannot be reached",
                 args.max_clients
@@ -83,10 +84,10 @@ fn try_main(args: Args) -> Result<(), String> {
     let port = local.port();
     let addresses = listen::addresses(&listener);
     let config = Config {
-        max_clients: args.max_clients,
+        max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
         max_per_host: args.max_per_host as usize,
         name_timeout: Duration::from_secs(args.name_timeout),
-        backlog_limit: args.backlog_limit,
+        backlog_limit: usize::try_from(args.backlog_limit).unwrap_or(usize::MAX),
         dh_group: Some(args.dh_group.to_string()),
         spare_threads: args.spare_threads as usize,
         status_per_second: args.status_rate,

@@ -37,6 +37,8 @@ pub fn serve(
     users: Arc<Users>,
     config: Arc<Config>,
 ) {
+    // The listener takes IPv4 clients on an IPv6 socket; log them as the IPv4 they are.
+    let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
     // One socket, one file descriptor: the reader and the outbox share it (`&TcpStream` reads
     // and writes), so a server with N clients needs N descriptors, not 2N.
     let stream = Arc::new(stream);
@@ -58,7 +60,7 @@ pub fn serve(
                 JoinRefused::ShuttingDown => Notice::ShuttingDown,
             };
             refuse(&outbox, &stream, notice);
-            log!("refused {}: {refused:?}", peer);
+            log!("refused {peer}: {refused}");
             return;
         }
     };

@@ -139,6 +139,17 @@ pub enum JoinRefused {
     ShuttingDown,
 }
 
+/// For the log: `server full (3 connections, --max-clients)`.
+impl std::fmt::Display for JoinRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JoinRefused::Full(1) => f.write_str("server full (1 connection, --max-clients)"),
+            JoinRefused::Full(n) => write!(f, "server full ({n} connections, --max-clients)"),
+            JoinRefused::ShuttingDown => f.write_str("shutting down"),
+        }
+    }
+}
+
 /// Which key lines a client may still send for its current chat.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Owed {

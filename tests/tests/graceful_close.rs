@@ -122,7 +122,7 @@ fn server_full_notice_arrives_despite_unread_input() {
     assert_eq!(
         (lines, ended_by),
         (
-            vec!["(server): Server full (1 users); try again later".to_string()],
+            vec!["(server): Server full (1 user); try again later".to_string()],
             None
         )
     );

@@ -45,7 +45,13 @@ fn spare_threads_out_of_range_is_a_usage_error() {
 /// option; the server does not start.
 #[test]
 fn zero_limits_are_usage_errors() {
-    for option in ["--max-per-host", "--status-rate"] {
+    for option in [
+        "--max-per-host",
+        "--status-rate",
+        "--max-clients",
+        "--name-timeout",
+        "--backlog-limit",
+    ] {
         for count in ["0", "many"] {
             let run = run_to_exit("server", &["0", option, count], EXIT_WAIT);
             assert_eq!(run.code, Some(2), "{option} {count}: {run:#?}");
@@ -128,7 +134,8 @@ fn client_connects_by_host_name() {
     local.expect_line("(server): - local: FREE (you)");
 }
 
-/// The server announces itself and a `client` line for loopback with the port it took.
+/// The server announces itself and a `client` line for loopback with the port it took; the
+/// machine's LAN addresses, which students need, come before loopback.
 #[test]
 fn server_prints_how_to_connect() {
     let server = Server::start();
@@ -137,4 +144,52 @@ fn server_prints_how_to_connect() {
         .stdout
         .wait_for(WAIT, |l| l == format!("  client 127.0.0.1 {port}"))
         .unwrap_or_else(|| panic!("no loopback client line: {:#?}", server.stdout.lines()));
+    let hosts: Vec<std::net::IpAddr> = server
+        .stdout
+        .lines()
+        .iter()
+        .filter_map(|l| l.strip_prefix("  client "))
+        .filter_map(|l| l.split(' ').next()?.parse().ok())
+        .collect();
+    let first_loopback = hosts.iter().position(|ip| ip.is_loopback());
+    assert!(
+        hosts
+            .iter()
+            .skip(first_loopback.unwrap_or(0))
+            .all(|ip| ip.is_loopback()),
+        "LAN addresses must come first: {hosts:?}"
+    );
+}
+
+/// An IPv6 server address that cannot be reached is shown in brackets before its port.
+#[test]
+fn unreachable_ipv6_server_is_shown_with_brackets() {
+    let free = std::net::TcpListener::bind("[::1]:0").map(|l| l.local_addr().unwrap().port());
+    let Ok(port) = free else {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    };
+    let run = run_to_exit("client", &["::1", &port.to_string()], EXIT_WAIT);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .iter()
+            .any(|l| l.contains(&format!("[::1]:{port}"))),
+        "{run:#?}"
+    );
+}
+
+/// `server --help` and `client --help` fit an 80-column terminal, broken between words.
+#[test]
+fn help_fits_80_columns() {
+    for program in ["server", "client"] {
+        let run = run_to_exit(program, &["--help"], EXIT_WAIT);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        let wide: Vec<&String> = run
+            .stdout
+            .iter()
+            .filter(|l| l.chars().count() > 80)
+            .collect();
+        assert!(wide.is_empty(), "{program} --help: {wide:#?}");
+    }
 }

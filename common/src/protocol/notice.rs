@@ -147,6 +147,7 @@ impl fmt::Display for Notice {
             Notice::ShuttingDown => {
                 f.write_str("Server is shutting down; every chat has ended. Goodbye!")
             }
+            Notice::ServerFull(1) => f.write_str("Server full (1 user); try again later"),
             Notice::ServerFull(n) => write!(f, "Server full ({n} users); try again later"),
             Notice::TooManyFromHost(n) => write!(
                 f,
@@ -240,8 +241,9 @@ impl Notice {
         if let Some(n) = between(text, "", " users online:").and_then(parse_number) {
             return Some(Notice::StatusHeader(n));
         }
-        if let Some(n) =
-            between(text, "Server full (", " users); try again later").and_then(parse_number)
+        if let Some(n) = between(text, "Server full (", " users); try again later")
+            .or_else(|| between(text, "Server full (", " user); try again later"))
+            .and_then(parse_number)
         {
             return Some(Notice::ServerFull(n));
         }
@@ -346,6 +348,7 @@ mod tests {
             Notice::Bye,
             Notice::ShuttingDown,
             Notice::ServerFull(10000),
+            Notice::ServerFull(1),
             Notice::TooManyFromHost(32),
             Notice::NameTimeout(30),
             Notice::Error("line too long".into()),

@@ -76,6 +76,8 @@ pub fn serve(
         said_close: false,
     };
     session.users.tell(id, Notice::AskName);
+    let limit = session.config.name_timeout.as_secs();
+    session.users.tell(id, Notice::NameTimeLimit(limit));
     if let Some(name) = session.register() {
         log!("{name} joined from {}", peer);
         session.chat(&name);

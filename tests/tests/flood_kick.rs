@@ -166,9 +166,14 @@ fn propose(socket: &TcpStream, name: &str) -> String {
     (&*socket)
         .write_all(format!("{name}\n").as_bytes())
         .expect("send a name");
-    line.clear();
-    reader.read_line(&mut line).expect("an answer");
-    line
+    // The answer, after the notice of how long there is to send a name.
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("an answer");
+        if !line.starts_with("(server): You have ") {
+            return line;
+        }
+    }
 }
 
 /// A kick must not become a name theft: when victim's connection is lost (here it just goes

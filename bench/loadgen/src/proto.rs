@@ -103,6 +103,8 @@ impl Protocol for Labchat {
         if let Some(notice) = line.strip_prefix(b"(server): ") {
             return if notice.starts_with(b"Welcome") {
                 Event::Welcome
+            } else if notice.starts_with(b"You have ") {
+                Event::Ignored
             } else if notice.starts_with(b"Hello ") {
                 Event::Registered
             } else if let Some(who) = notice.strip_prefix(b"You are now connected to ") {

@@ -53,6 +53,8 @@ impl StatusEntry {
 pub enum Notice {
     /// `Welcome to labchat! Please enter your user name:`
     AskName,
+    /// `You have <n> seconds to send a name.` (right after [`Notice::AskName`])
+    NameTimeLimit(u64),
     /// `The name '<name>' is already taken; please choose another:`
     NameTaken(Name),
     /// `That name is not valid: <reason>; please choose another:`
@@ -104,6 +106,8 @@ impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Notice::AskName => f.write_str("Welcome to labchat! Please enter your user name:"),
+            Notice::NameTimeLimit(1) => f.write_str("You have 1 second to send a name."),
+            Notice::NameTimeLimit(n) => write!(f, "You have {n} seconds to send a name."),
             Notice::NameTaken(name) => {
                 write!(f, "The name '{name}' is already taken; please choose another:")
             }
@@ -241,6 +245,12 @@ impl Notice {
         if let Some(n) = between(text, "", " users online:").and_then(parse_number) {
             return Some(Notice::StatusHeader(n));
         }
+        if let Some(n) = between(text, "You have ", " seconds to send a name.")
+            .or_else(|| between(text, "You have ", " second to send a name."))
+            .and_then(parse_number)
+        {
+            return Some(Notice::NameTimeLimit(n));
+        }
         if let Some(n) = between(text, "Server full (", " users); try again later")
             .or_else(|| between(text, "Server full (", " user); try again later"))
             .and_then(parse_number)
@@ -349,6 +359,8 @@ mod tests {
             Notice::ShuttingDown,
             Notice::ServerFull(10000),
             Notice::ServerFull(1),
+            Notice::NameTimeLimit(30),
+            Notice::NameTimeLimit(1),
             Notice::TooManyFromHost(32),
             Notice::NameTimeout(30),
             Notice::Error("line too long".into()),

@@ -73,6 +73,11 @@ impl Relay {
     pub fn recorded(&self) -> Vec<u8> {
         self.recorded.lock().clone()
     }
+
+    /// [`Relay::recorded`] as text: every line the server sent or received.
+    pub fn wire(&self) -> String {
+        String::from_utf8_lossy(&self.recorded()).into_owned()
+    }
 }
 
 fn pump(

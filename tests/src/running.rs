@@ -177,6 +177,22 @@ impl Client {
         }
     }
 
+    /// Starts `client 127.0.0.1 <port> <extra...>` (a relay's port, say) and registers
+    /// `name` by typing it.
+    ///
+    /// # Panics
+    /// If the name is not accepted within [`WAIT`].
+    pub fn registered_at(port: u16, name: &str, extra: &[&str]) -> Client {
+        let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let mut client = Client::spawn(&args);
+        client.expect("Please enter your user name:");
+        client.send(name);
+        client.expect(&format!("(server): Hello {name}!"));
+        client.name = name.to_string();
+        client
+    }
+
     /// Types one line.
     pub fn send(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin is still open");

@@ -10,18 +10,6 @@ use tests::grinder::{Goal, Grinder};
 use tests::relay::{Direction, Relay};
 use tests::{Client, Server};
 
-/// Starts a client with `extra` arguments against `port` and registers `name`.
-fn client_at(port: u16, name: &str, extra: &[&str]) -> Client {
-    let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
-    args.extend(extra.iter().map(|a| a.to_string()));
-    let mut client = Client::spawn(&args);
-    client.expect("Please enter your user name:");
-    client.send(name);
-    client.expect(&format!("(server): Hello {name}!"));
-    client.name = name.to_string();
-    client
-}
-
 /// What `slot` holds once another relay thread has filled it (`None` after [`tests::WAIT`]).
 fn wait_for_value(slot: &parking_lot::Mutex<Option<String>>) -> Option<String> {
     let deadline = std::time::Instant::now() + tests::WAIT;
@@ -36,19 +24,14 @@ fn wait_for_value(slot: &parking_lot::Mutex<Option<String>>) -> Option<String> {
     }
 }
 
-/// Every line the relay saw, as text.
-fn wire(relay: &Relay) -> String {
-    String::from_utf8_lossy(&relay.recorded()).into_owned()
-}
-
 /// Runs the grinding relay with `goal` between two real clients and checks that it gained
 /// nothing: its ground values do not open the commitments it had to send first, so both
 /// clients refuse the key, say why loudly, and send nothing secure.
 fn grinding_relay_gains_nothing(goal: Goal) {
     let server = Server::start();
     let grinder = Grinder::start(server.port(), goal);
-    let mut alice = client_at(grinder.port(), "alice", &[]);
-    let mut bob = client_at(grinder.port(), "bob", &[]);
+    let mut alice = Client::registered_at(grinder.port(), "alice", &[]);
+    let mut bob = Client::registered_at(grinder.port(), "bob", &[]);
     alice.send("connect bob");
     let patience = goal.budget + tests::WAIT;
     let (a, b) = (
@@ -80,7 +63,7 @@ fn grinding_relay_gains_nothing(goal: Goal) {
     bob.expect("key agreement failed");
     alice.send("plain still works");
     bob.expect_line("alice: plain still works");
-    let seen = wire(grinder.relay());
+    let seen = grinder.relay().wire();
     assert!(!seen.contains("purple-walrus"), "{seen}");
     assert!(!seen.contains("(secure)"), "a sealed line crossed: {seen}");
 }
@@ -122,8 +105,8 @@ fn second_gen_keys_in_a_chat_is_refused() {
             line.to_string()
         }),
     );
-    let mut alice = client_at(relay.port(), "alice", &[]);
-    let mut bob = client_at(relay.port(), "bob", &[]);
+    let mut alice = Client::registered_at(relay.port(), "alice", &[]);
+    let mut bob = Client::registered_at(relay.port(), "bob", &[]);
     alice.send("connect bob");
     let (a, b) = (agreement(&alice), agreement(&bob));
     assert_eq!(a, b, "an honest first exchange");
@@ -144,7 +127,7 @@ fn second_gen_keys_in_a_chat_is_refused() {
     alice.expect("nothing was sent");
     bob.send("verify");
     bob.expect("key agreement failed");
-    let seen = wire(&relay);
+    let seen = relay.wire();
     assert!(
         !seen.lines().any(|l| l.starts_with("key_commit 99 ")),
         "a client answered the injected GEN_KEYS: {seen}"
@@ -167,8 +150,8 @@ fn toy_group_downgrade_is_refused_without_the_flag() {
                 line.to_string()
             }),
         );
-        let mut alice = client_at(relay.port(), "alice", &[]);
-        let bob = client_at(relay.port(), "bob", &[]);
+        let mut alice = Client::registered_at(relay.port(), "alice", &[]);
+        let bob = Client::registered_at(relay.port(), "bob", &[]);
         alice.send("connect bob");
         for who in [&alice, &bob] {
             let failure = agreement(who).expect_err("the toy group must be refused");
@@ -176,7 +159,7 @@ fn toy_group_downgrade_is_refused_without_the_flag() {
         }
         alice.send("secure: not in the toy group");
         alice.expect("nothing was sent");
-        assert!(!wire(&relay).contains("not in the toy group"));
+        assert!(!relay.wire().contains("not in the toy group"));
     }
 }
 
@@ -195,8 +178,8 @@ fn toy_group_with_the_flag_is_marked_everywhere() {
         }),
     );
     let flag = ["--allow-toy-group"];
-    let mut alice = client_at(relay.port(), "alice", &flag);
-    let mut bob = client_at(relay.port(), "bob", &flag);
+    let mut alice = Client::registered_at(relay.port(), "alice", &flag);
+    let mut bob = Client::registered_at(relay.port(), "bob", &flag);
     connect_until_keyed(&mut alice, &bob);
     for who in [&alice, &bob] {
         let lines = who.stdout.lines();
@@ -248,8 +231,8 @@ fn reflected_keys_are_refused() {
             line.to_string()
         }),
     );
-    let mut alice = client_at(relay.port(), "alice", &[]);
-    let _bob = client_at(relay.port(), "bob", &[]);
+    let mut alice = Client::registered_at(relay.port(), "alice", &[]);
+    let _bob = Client::registered_at(relay.port(), "bob", &[]);
     alice.send("connect bob");
     let failure = agreement(&alice).expect_err("a reflected commitment must be refused");
     assert!(
@@ -289,8 +272,8 @@ fn reflected_keys_are_refused() {
         }),
     );
     let flag = ["--allow-toy-group"];
-    let mut alice = client_at(relay.port(), "alice", &flag);
-    let _bob = client_at(relay.port(), "bob", &flag);
+    let mut alice = Client::registered_at(relay.port(), "alice", &flag);
+    let _bob = Client::registered_at(relay.port(), "bob", &flag);
     alice.send("connect bob");
     let failure = agreement(&alice).expect_err("a reflected value must be refused");
     assert!(

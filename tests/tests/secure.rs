@@ -13,19 +13,7 @@ use tests::{Client, Server};
 
 /// Starts a client against `port` (the relay's) and registers `name`.
 fn client_at(port: u16, name: &str) -> Client {
-    client_with(port, name, &[])
-}
-
-/// Starts a client with `extra` arguments against `port` and registers `name`.
-fn client_with(port: u16, name: &str, extra: &[&str]) -> Client {
-    let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
-    args.extend(extra.iter().map(|a| a.to_string()));
-    let mut client = Client::spawn(&args);
-    client.expect("Please enter your user name:");
-    client.send(name);
-    client.expect(&format!("(server): Hello {name}!"));
-    client.name = name.to_string();
-    client
+    Client::registered_at(port, name, &[])
 }
 
 /// Connects alice to bob and returns the safety code each one printed.
@@ -43,11 +31,6 @@ fn pair_and_codes(alice: &mut Client, bob: &Client) -> (String, String) {
             .to_string()
     };
     (code(alice), code(bob))
-}
-
-/// Every line the server sent or received, as text.
-fn wire(relay: &Relay) -> String {
-    String::from_utf8_lossy(&relay.recorded()).into_owned()
 }
 
 /// The plaintext of a secure message never crosses the server, while the partner reads it.
@@ -70,7 +53,7 @@ fn server_never_sees_the_plaintext() {
     alice.send("in the clear");
     bob.expect_line("alice: in the clear");
 
-    let seen = wire(&relay);
+    let seen = relay.wire();
     assert!(
         seen.contains("alice: in the clear"),
         "the relay did record the chat: {seen}"
@@ -193,8 +176,8 @@ fn tampered_message_fails_verification() {
 fn toy_group_falls_to_brute_force_from_the_transcript() {
     let server = Server::start_with(&["--dh-group", "toy"]);
     let relay = Relay::honest(server.port());
-    let mut alice = client_with(relay.port(), "alice", &["--allow-toy-group"]);
-    let mut bob = client_with(relay.port(), "bob", &["--allow-toy-group"]);
+    let mut alice = Client::registered_at(relay.port(), "alice", &["--allow-toy-group"]);
+    let mut bob = Client::registered_at(relay.port(), "bob", &["--allow-toy-group"]);
     connect_until_keyed(&mut alice, &bob);
     bob.send("secure: my password is hunter2");
     let shown = alice.expect("bob (secure): my password is hunter2");
@@ -205,7 +188,7 @@ fn toy_group_falls_to_brute_force_from_the_transcript() {
 
     // Only what crossed the wire: the two public values (each seen twice, sent and relayed;
     // which is whose is not known, so try both ways) and the sealed line.
-    let seen = wire(&relay);
+    let seen = relay.wire();
     assert!(
         seen.lines().any(|l| l.starts_with("GEN_KEYS toy ")),
         "{seen}"
@@ -288,7 +271,7 @@ fn bad_public_value_is_refused_and_nothing_is_sent_in_plain() {
     assert!(refusal.contains("key agreement failed"), "{refusal}");
     alice.send("verify");
     alice.expect("key agreement failed");
-    assert!(!wire(&relay).contains("do not leak me"));
+    assert!(!relay.wire().contains("do not leak me"));
 }
 
 /// A group the client does not know is refused with a clear message.
@@ -305,7 +288,7 @@ fn unknown_group_is_refused() {
     bob.expect("key agreement failed");
     alice.send("secure: still secret");
     alice.expect("nothing was sent");
-    assert!(!wire(&relay).contains("still secret"));
+    assert!(!relay.wire().contains("still secret"));
 }
 
 /// Every chat gets a fresh key: a new chat with the same partner has a new safety code.
@@ -347,7 +330,7 @@ fn sloppy_secure_spellings_are_still_sealed() {
     }
     bob.send("done");
     alice.expect_line("bob: done");
-    let seen = wire(&relay);
+    let seen = relay.wire();
     for secret in ["sesame", "unicorn", "cellar"] {
         assert!(
             !seen.contains(secret),

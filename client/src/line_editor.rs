@@ -151,8 +151,8 @@ impl LineEditor {
             Some(Search { found: Some(i), .. }) => {
                 Line::from_text(self.history.get(*i).unwrap_or_default())
             }
-            Some(search) if search.term.is_empty() => search.before.clone(),
-            Some(_) => Line::new(),
+            // No term yet, or nothing matches it: the line as it was, as bash shows it.
+            Some(search) => search.before.clone(),
             None => self.line.clone(),
         }
     }
@@ -276,6 +276,13 @@ impl LineEditor {
         let mut before = self.line.clone();
         before.kill_to_end();
         let after: String = self.line.chars()[self.line.cursor()..].iter().collect();
+        // Each pasted line is filtered as typed text is (a tab becomes a space, control
+        // characters such as escape sequences are dropped).
+        let head = head
+            .split('\n')
+            .map(|line| Line::from_text(line).text())
+            .collect::<Vec<_>>()
+            .join("\n");
         let entry = format!("{}{head}", before.text());
         let lines = split_entry(&entry);
         self.finish(&lines);
@@ -475,7 +482,11 @@ impl LineSource for LineEditor {
         if !self.enter_raw() {
             return Typed::End;
         }
-        self.read()
+        let typed = self.read();
+        // The terminal is given back between lines, as a shell does: while the client acts on
+        // the line (or waits for the server), Ctrl+C is a signal again and output is cooked.
+        self.leave_raw();
+        typed
     }
 }
 

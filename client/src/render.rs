@@ -21,10 +21,6 @@ const RESET: &[u8] = b"\x1b[0m";
 /// What the painter drew below the messages.
 #[derive(Debug, Clone)]
 struct Shown {
-    /// The characters printed, from the first row drawn.
-    cells: Vec<char>,
-    /// Where the cursor was left, as an index into `cells`.
-    cursor: usize,
     /// The row the cursor was left on, counted from the first row drawn.
     cursor_row: usize,
 }
@@ -50,14 +46,19 @@ impl Painter {
         }
     }
 
-    /// The window is now `width` x `height`; the terminal has reflowed what was drawn.
+    /// The window is now `width` x `height`.
+    ///
+    /// Terminals differ in how they reflow what was drawn (tmux and VTE rewrap it, xterm does
+    /// not, and where the cursor ends up after a line that exactly filled a row differs too),
+    /// so after a resize the painter no longer knows how many rows above the cursor are its
+    /// own. It takes the cursor's row as the first one it drew: the next draw clears from there
+    /// down and never moves up. A wrapped line can leave a stale copy of its upper rows, but a
+    /// message above the prompt is never erased.
     pub fn resize(&mut self, width: u16, height: u16) {
         self.width = usize::from(width.max(1));
         self.height = usize::from(height.max(1));
         if let Some(shown) = &mut self.shown {
-            shown.cursor_row = Placement::of(&shown.cells, self.width)
-                .cursor(shown.cursor, self.width)
-                .0;
+            shown.cursor_row = 0;
         }
     }
 
@@ -112,7 +113,7 @@ impl Painter {
         let end = match to.checked_sub(1).filter(|&last| last >= from) {
             Some(last) => {
                 let (row, col) = placement.starts[last];
-                (row - first_row, col + width_of(cells[last]))
+                (row - first_row, col + width_at(&cells, last))
             }
             None => (0, 0),
         };
@@ -126,8 +127,6 @@ impl Painter {
             move_cursor(&mut out, "C", target.1);
         }
         self.shown = Some(Shown {
-            cells: cells[from..to].to_vec(),
-            cursor: cursor - from,
             cursor_row: target.0,
         });
         out
@@ -175,9 +174,20 @@ fn move_cursor(out: &mut Vec<u8>, code: &str, n: usize) {
     }
 }
 
-/// How many columns `c` takes.
-fn width_of(c: char) -> usize {
-    c.width().unwrap_or(0)
+/// How many columns `cells[i]` takes where it stands, as terminals draw emoji sequences: a
+/// character joined to the one before by a zero-width joiner (the 💻 of 👩‍💻) or a skin-tone
+/// modifier after an emoji take no more room, and the emoji-style selector (U+FE0F) widens a
+/// narrow character before it (❤ becomes ❤️) to two columns.
+fn width_at(cells: &[char], i: usize) -> usize {
+    let c = cells[i];
+    let before = i.checked_sub(1).map(|j| cells[j]);
+    let narrow = |c: char| c.width().unwrap_or(0);
+    match (before, c) {
+        (Some('\u{200d}'), _) => 0,
+        (Some(b), '\u{fe0f}') if narrow(b) == 1 => 1,
+        (Some(b), '\u{1f3fb}'..='\u{1f3ff}') if narrow(b) == 2 => 0,
+        _ => narrow(c),
+    }
 }
 
 /// Where each character lands when printed from the start of a row at a given width.
@@ -196,8 +206,8 @@ impl Placement {
     fn of(cells: &[char], width: usize) -> Placement {
         let (mut row, mut col) = (0, 0);
         let mut starts = Vec::with_capacity(cells.len());
-        for &c in cells {
-            let w = width_of(c);
+        for i in 0..cells.len() {
+            let w = width_at(cells, i);
             if col + w > width && col > 0 {
                 row += 1;
                 col = 0;
@@ -295,13 +305,28 @@ mod tests {
         assert_eq!(out, format!("\r\x1b[J{}\r\x1b[3C", &cells[30..]));
     }
 
-    /// After a resize the rows are counted at the new width, as a reflowing terminal shows them.
+    /// After a resize the next draw never moves above the cursor's row: how a terminal
+    /// reflowed the old rows is not known, and a message above must never be erased.
     #[test]
-    fn a_resize_counts_rows_at_the_new_width() {
+    fn a_resize_never_moves_up() {
         let mut painter = Painter::new(80, 24, false);
-        draw(&mut painter, &[], "a> ", &"x".repeat(30), 30);
-        painter.resize(10, 24);
-        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[3A\x1b[J"));
+        draw(&mut painter, &[], "a> ", &"x".repeat(90), 90);
+        painter.resize(60, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[J"));
+    }
+
+    /// Emoji sequences take the columns terminals give them: 👩‍💻 (joined) and 👍🏽 (with a skin
+    /// tone) two, ❤️ (with the emoji selector) two.
+    #[test]
+    fn emoji_sequences_are_two_columns() {
+        for emoji in ["👩\u{200d}💻", "👍\u{1f3fd}", "❤\u{fe0f}"] {
+            let placement = Placement::of(&chars(emoji), 80);
+            assert_eq!(placement.end, (0, 2), "{emoji:?}");
+        }
+        // 17 of them after a 14-column prompt: 48 columns, one row at 80.
+        let text = "👩\u{200d}💻".repeat(17);
+        let cells = chars(&format!("alice -> bob> {text}"));
+        assert_eq!(Placement::of(&cells, 80).end, (0, 48));
     }
 
     /// Wide letters that do not fit in the last column start the next row.

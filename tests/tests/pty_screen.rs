@@ -364,6 +364,14 @@ fn ctrl_r_searches_the_history() {
         bob.expect_line(&format!("alice: {line}"));
     }
     alice.wait_last_row("alice -> bob>");
+    // A failing search keeps the half-typed line.
+    alice.type_bytes("my half line");
+    alice.type_bytes("\x12zz");
+    alice.wait_last_row("(failing search: zz) my half line");
+    alice.type_bytes("\x1b[C");
+    alice.wait_last_row("alice -> bob> my half line");
+    alice.type_bytes("\x15");
+    alice.wait_last_row("alice -> bob>");
     alice.type_bytes("\x12zz");
     alice.wait_last_row("(failing search: zz)");
     alice.type_bytes("\x7f\x7ffir");
@@ -371,4 +379,26 @@ fn ctrl_r_searches_the_history() {
     alice.type_bytes("\r");
     bob.expect_line("alice: first line");
     alice.wait_last_row("alice -> bob>");
+}
+
+/// A pasted block of lines is filtered as typed text is: a tab becomes a space and an escape
+/// sequence is neither obeyed by the terminal (the screen is not cleared) nor sent.
+#[test]
+fn a_pasted_escape_sequence_is_neither_obeyed_nor_sent() {
+    let _serial = serial();
+    let server = Server::start();
+    let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
+        return;
+    };
+    bob.send("keep me on screen");
+    alice.wait("bob's message", |s| {
+        s.iter().any(|r| r == "bob: keep me on screen")
+    });
+    alice.paste("one\tTAB\x1b[2J\x1b[HCLEARED\nsecond\n");
+    bob.expect_line("alice: one TAB[2J[HCLEARED");
+    bob.expect_line("alice: second");
+    alice.wait_steady("the earlier message still there", |s| {
+        s.iter().any(|r| r == "bob: keep me on screen")
+            && s.last().map(String::as_str) == Some("alice -> bob>")
+    });
 }

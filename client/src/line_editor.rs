@@ -28,6 +28,7 @@ use crate::line::{History, Line};
 use crate::render::Painter;
 use crate::state::State;
 use crate::style::{Palette, Tone};
+use crate::wrap;
 use common::input::Input;
 use common::protocol::Name;
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -251,8 +252,11 @@ impl LineEditor {
             self.line = line;
             self.begun_in = Some(now);
             self.confirmed = Some(text);
-            let note = format!("(client): {note}");
-            self.messages.push(self.palette.paint(Tone::Client, &note));
+            // Wrapped like every other client note, so it stays within 80 columns.
+            let width = wrap::notice_width(terminal::size().ok().map(|(w, _)| w));
+            for row in wrap::wrap("(client): ", &note, width) {
+                self.messages.push(self.palette.paint(Tone::Client, &row));
+            }
             return Outcome::Continue;
         }
         self.begun_in = None;

@@ -7,6 +7,7 @@
 //! the client reads plain lines and prints plain lines: no prompt, no escape codes.
 //!
 //! Layout:
+//! - [`eavesdrop`]: what an eavesdropper learns from the wire (the `eve` teaching tool).
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
 //! - [`keyboard`]: registers, then turns typed lines into commands.
 //! - [`editor`]: where typed lines come from: a pipe, or the line editor and its prompt.
@@ -22,6 +23,7 @@
 //! - [`wrap`]: long notices broken between words at a terminal.
 #![forbid(unsafe_code)]
 
+pub mod eavesdrop;
 pub mod editor;
 pub mod keyboard;
 pub mod keys;

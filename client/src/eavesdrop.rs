@@ -4,11 +4,17 @@
 //! words what it shows: who registers, who talks to whom, plain messages, sealed tokens, the
 //! public key values. In a chat of the original's toy group it recovers the private exponent
 //! from a public value by trying all of them, and from then on opens every secure message of
-//! that chat live; for a real group it says why it cannot. No socket here: `eve` (the binary)
-//! moves the bytes.
+//! that chat live; for a real group it says why it cannot.
+//!
+//! In man-in-the-middle mode ([`Observer::in_the_middle`]) it also changes what it relays: it
+//! answers each client's key exchange with a key of its own (committing to it first, as an
+//! honest client does, so the clients accept it), reads every secure message and seals it again
+//! for the other side. The chat keeps working, but the two safety codes differ, which is how a
+//! class sees code comparison catch it. No socket here: `eve` (the binary) moves the bytes.
 
+use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
-use common::protocol::{Command, Notice, ServerLine};
+use common::protocol::{Command, KeyLine, Notice, ServerLine};
 use common::secure::Session;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -43,21 +49,50 @@ struct Chat {
     explained: bool,
 }
 
+/// Eve's own side of one client's key exchange, in man-in-the-middle mode.
+#[derive(Debug)]
+struct Swap {
+    /// The key eve uses with this client, and its commitment (sent before anything is known).
+    pair: KeyPair,
+    commitment: Commitment,
+    /// What the client committed to.
+    theirs: Option<Commitment>,
+    /// Eve's session with this client, once both values are known.
+    session: Option<Session>,
+}
+
 /// Eve's view of everything that crossed the relay.
 #[derive(Debug, Default)]
 pub struct Observer {
     conns: HashMap<usize, Conn>,
     chats: HashMap<u64, Chat>,
+    /// `Some` in man-in-the-middle mode: eve's key exchange with each client, by (chat, conn).
+    swaps: Option<HashMap<(u64, usize), Swap>>,
 }
 
 impl Observer {
-    /// Eve, before any line.
+    /// Eve, before any line, only watching.
     pub fn new() -> Observer {
         Observer::default()
     }
 
+    /// Eve, before any line, sitting in the middle: she swaps in keys of her own.
+    pub fn in_the_middle() -> Observer {
+        Observer {
+            swaps: Some(HashMap::new()),
+            ..Observer::default()
+        }
+    }
+
     /// Takes one line that went `way` on connection `conn`; returns what eve prints about it.
+    /// (Only watching: the line goes on unchanged.)
     pub fn observe(&mut self, conn: usize, way: Way, line: &str) -> Vec<String> {
+        self.relay(conn, way, line).1
+    }
+
+    /// Takes one line that went `way` on connection `conn`; returns the line to pass on (the
+    /// same one, unless eve sits in the middle) and what eve prints about it.
+    pub fn relay(&mut self, conn: usize, way: Way, line: &str) -> (String, Vec<String>) {
         let who = self.label(conn);
         let mut out = vec![match way {
             Way::ToServer => format!("[{who} -> server] {line}"),
@@ -67,7 +102,103 @@ impl Observer {
             Way::ToServer => self.client_said(conn, line, &mut out),
             Way::ToClient => self.server_said(conn, line, &mut out),
         }
-        out
+        let forward = match (way, self.swaps.is_some()) {
+            (Way::ToServer, true) => self.swap_in(conn, line, &mut out),
+            _ => line.to_string(),
+        };
+        (forward, out)
+    }
+
+    /// The other client in `conn`'s current chat.
+    fn partner(&self, conn: usize) -> Option<(u64, usize)> {
+        let chat = self.conns.get(&conn)?.chat?;
+        self.conns
+            .iter()
+            .find(|(&other, c)| other != conn && c.chat == Some(chat))
+            .map(|(&other, _)| (chat, other))
+    }
+
+    /// Man in the middle: the line `conn` sent, as eve passes it on to its partner.
+    fn swap_in(&mut self, conn: usize, line: &str, out: &mut Vec<String>) -> String {
+        let Some((chat, partner)) = self.partner(conn) else {
+            return line.to_string();
+        };
+        let group = self
+            .chats
+            .get(&chat)
+            .and_then(|c| c.group)
+            .unwrap_or(Group::Toy);
+        let who = self.label(conn);
+        let swaps = self.swaps.as_mut().expect("in the middle");
+        match Command::parse(line) {
+            Ok(Command::KeyCommit(rest)) => {
+                if let Some(swap) = swaps.get_mut(&(chat, conn)) {
+                    let hex = rest.rsplit(' ').next().unwrap_or_default();
+                    swap.theirs = Commitment::parse(hex).ok();
+                }
+                match swaps.get(&(chat, partner)) {
+                    Some(mine) => {
+                        out.push(format!(
+                            "  eve (middle): passing on my own commitment instead of {who}'s"
+                        ));
+                        KeyLine::Commit
+                            .command(chat, &mine.commitment.to_string())
+                            .to_string()
+                    }
+                    None => line.to_string(),
+                }
+            }
+            Ok(Command::KeyParam(rest)) => {
+                let value = rest.rsplit(' ').next().unwrap_or_default();
+                if let (Some(swap), Ok(value)) = (
+                    swaps.get_mut(&(chat, conn)),
+                    PublicValue::parse(group, value),
+                ) {
+                    let secret = swap.pair.agree(&value);
+                    let theirs = swap.theirs.unwrap_or(swap.commitment);
+                    let session = Session::after_commitments(
+                        group,
+                        chat,
+                        (&swap.commitment, &theirs),
+                        swap.pair.public(),
+                        &value,
+                        &secret,
+                    );
+                    out.push(format!(
+                        "  eve (middle): {who} will see the safety code {}",
+                        session.safety_code()
+                    ));
+                    swap.session = Some(session);
+                }
+                match swaps.get(&(chat, partner)) {
+                    Some(mine) => KeyLine::Param
+                        .command(chat, &mine.pair.public().to_string())
+                        .to_string(),
+                    None => line.to_string(),
+                }
+            }
+            Ok(Command::Secure(payload)) => {
+                let opened = swaps
+                    .get_mut(&(chat, conn))
+                    .and_then(|s| s.session.as_mut())
+                    .map(|s| s.open(&payload));
+                let Some(Ok(text)) = opened else {
+                    return line.to_string();
+                };
+                out.push(format!(
+                    "  eve (middle): {who} wrote {text:?}; sealing it again"
+                ));
+                let resealed = swaps
+                    .get_mut(&(chat, partner))
+                    .and_then(|s| s.session.as_mut())
+                    .and_then(|s| s.seal(&text).ok());
+                match resealed {
+                    Some(payload) => Command::Secure(payload).to_string(),
+                    None => line.to_string(),
+                }
+            }
+            _ => line.to_string(),
+        }
     }
 
     fn label(&self, conn: usize) -> String {
@@ -92,8 +223,23 @@ impl Observer {
                 self.conns.entry(conn).or_default().chat = Some(chat_no);
                 let entry = self.chats.entry(chat_no).or_default();
                 entry.group = group.parse().ok().or(Some(Group::Toy));
+                let group = entry.group.unwrap_or(Group::Toy);
                 if !std::mem::replace(&mut entry.explained, true) {
-                    out.push(explain_group(entry.group.unwrap_or(Group::Toy)));
+                    out.push(explain_group(group));
+                }
+                if let Some(swaps) = self.swaps.as_mut() {
+                    // Committed to before eve has seen anything of this chat.
+                    let pair = KeyPair::generate(group);
+                    let commitment = Commitment::to(group, chat_no, pair.public());
+                    swaps.insert(
+                        (chat_no, conn),
+                        Swap {
+                            pair,
+                            commitment,
+                            theirs: None,
+                            session: None,
+                        },
+                    );
                 }
             }
             _ => {}

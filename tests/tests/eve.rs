@@ -1,6 +1,7 @@
 //! The teaching tool `eve` between real clients and a real server: in a toy-group chat it
 //! prints every secure message decrypted; in an ffdhe2048 chat it shows the sealed tokens and
-//! says why it cannot read them. The chat itself goes on unharmed either way.
+//! says why it cannot read them. The chat itself goes on unharmed either way. With `--mitm`
+//! it swaps keys and the safety codes differ.
 
 use std::process::{Child, Command, Stdio};
 use tests::agreement::connect_until_keyed;
@@ -15,8 +16,13 @@ struct Eve {
 
 impl Eve {
     fn start(server: &Server) -> Eve {
+        Eve::start_with(server, &[])
+    }
+
+    fn start_with(server: &Server, extra: &[&str]) -> Eve {
         let mut child = Command::new(binary("eve"))
             .args(["0", &format!("127.0.0.1:{}", server.port())])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -96,4 +102,36 @@ fn eve_cannot_read_an_ffdhe2048_chat() {
         "{:#?}",
         eve.out.lines()
     );
+}
+
+/// `eve --mitm` in an ffdhe2048 chat: both clients accept its keys (it committed first, as an
+/// honest client does), the chat keeps working, eve reads the secure message, and the two
+/// safety codes differ: comparing them catches it.
+#[test]
+fn eve_in_the_middle_makes_the_codes_differ() {
+    let server = Server::start();
+    let eve = Eve::start_with(&server, &["--mitm"]);
+    let mut alice = Client::registered_at(eve.port, "alice", &[]);
+    let mut bob = Client::registered_at(eve.port, "bob", &[]);
+    let (a, b) = connect_until_keyed(&mut alice, &bob);
+    assert_ne!(a, b, "a man in the middle must show as different codes");
+    alice.send("secure: meet me at the back door");
+    bob.expect_line("alice (secure): meet me at the back door");
+    bob.send("secure: ok");
+    alice.expect_line("bob (secure): ok");
+    eve.out
+        .wait_for(WAIT, |l| {
+            l.contains("alice wrote \"meet me at the back door\"")
+        })
+        .unwrap_or_else(|| panic!("eve did not read it: {:#?}", eve.out.lines()));
+    for (who, code) in [("alice", &a), ("bob", &b)] {
+        assert!(
+            eve.out
+                .lines()
+                .iter()
+                .any(|l| l == &format!("  eve (middle): {who} will see the safety code {code}")),
+            "eve did not predict {who}'s code {code}: {:#?}",
+            eve.out.lines()
+        );
+    }
 }

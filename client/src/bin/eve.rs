@@ -2,8 +2,9 @@
 //! network sees. It relays every connection on LISTEN_PORT to the server unchanged and prints
 //! each line that crosses, with what it reveals: names, who talks to whom, plain messages,
 //! sealed tokens, and, for a chat in the original's toy group, the recovered key and every
-//! secure message decrypted live. Never run by default; point a class's clients at it on
-//! purpose.
+//! secure message decrypted live. With `--mitm` it swaps in keys of its own and re-seals every
+//! secure message, and the two safety codes differ. Never run by default; point a class's
+//! clients at it on purpose.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
@@ -23,6 +24,10 @@ struct Args {
     listen_port: u16,
     /// The real server, as HOST:PORT.
     server: String,
+    /// Sit in the middle: answer each client's key exchange with a key of eve's own, read and
+    /// re-seal every secure message, and show the two different safety codes this causes.
+    #[arg(long)]
+    mitm: bool,
 }
 
 fn main() -> ExitCode {
@@ -47,7 +52,12 @@ fn main() -> ExitCode {
         args.server
     );
     let _ = std::io::stdout().flush();
-    let observer = Arc::new(Mutex::new(Observer::new()));
+    let observer = Arc::new(Mutex::new(if args.mitm {
+        println!("eve: in the middle: the clients' keys are swapped for eve's own");
+        Observer::in_the_middle()
+    } else {
+        Observer::new()
+    }));
     for (conn, client) in listener.incoming().flatten().enumerate() {
         let server = match TcpStream::connect(&args.server) {
             Ok(server) => server,
@@ -80,12 +90,12 @@ fn pump(conn: usize, way: Way, from: TcpStream, mut to: TcpStream, observer: &Mu
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
-        if to.write_all(&line).is_err() {
-            break;
-        }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches('\n').trim_end_matches('\r');
-        let printed = observer.lock().observe(conn, way, text);
+        let (forward, printed) = observer.lock().relay(conn, way, text);
+        if to.write_all(format!("{forward}\n").as_bytes()).is_err() {
+            break;
+        }
         let mut out = std::io::stdout().lock();
         for row in printed {
             let _ = writeln!(out, "{}", common::escape::escape_for_terminal(&row));

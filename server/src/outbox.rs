@@ -17,8 +17,8 @@
 //! Back-pressure: a partner's session that relays chat into this outbox waits
 //! ([`wait_room`](Outbox::wait_room)) while more than a quarter of the limit is queued here, so
 //! a flood slows its *sender* to the pace this client reads. The client is cut off only when it
-//! makes no progress at all for [`STALL`]: then it is not reading, not merely slower than the
-//! flood.
+//! cannot read that backlog down within [`STALL`]: then it is not keeping up with a chat at
+//! all, not merely slower than the flood.
 //!
 //! A closing outbox shuts only the sending side once its last line is out, so the client reads
 //! that line and then end of stream; the session then drains what the client still sends
@@ -36,7 +36,8 @@ use std::time::{Duration, Instant};
 /// Stack of a writer thread: it only moves bytes from the queue to the socket.
 const WRITER_STACK: usize = 64 * 1024;
 
-/// A client whose backlog does not shrink at all for this long is not reading.
+/// A client that cannot read its backlog down to the high-water mark in this long is not
+/// keeping up with a chat; it is also the longest its partner's session waits for it.
 pub const STALL: Duration = Duration::from_secs(5);
 
 /// The writer thread sends in pieces of this size, so progress can be seen while it blocks.
@@ -49,7 +50,7 @@ pub enum Room {
     Ready,
     /// The outbox is closing or its client was cut off: nothing more will be sent to it.
     Gone,
-    /// The backlog made no progress for [`STALL`]: the client is not reading.
+    /// The backlog stayed above the high-water mark for [`STALL`]: the client is not reading.
     Stalled,
 }
 
@@ -122,6 +123,8 @@ impl Outbox {
     /// stream after the last line). Later pushes are dropped.
     pub fn close(&self) {
         self.state.lock().closing = true;
+        // A partner's session waiting for room here stops waiting.
+        self.progress.notify_all();
     }
 
     /// Sends what is queued without blocking. If the socket cannot take it all, a writer
@@ -215,33 +218,30 @@ impl Outbox {
         state.queued.len() + state.in_flight
     }
 
-    /// Waits while more than a quarter of the limit waits for the client (the high-water mark),
-    /// for as long as the client keeps reading. Called by the partner's session, without the
-    /// table lock, before it reads more from its own client: this is how a flood is slowed at
-    /// its source instead of costing the reader its connection.
+    /// Waits while more than a quarter of the limit waits for the client (the high-water
+    /// mark), at most [`STALL`] in all. Called by the partner's session, without the table
+    /// lock, before it relays more: this is how a flood is slowed at its source instead of
+    /// costing the reader its connection. A client that has not read its backlog down to the
+    /// mark within [`STALL`] is not keeping up with a chat at all ([`Room::Stalled`]); the
+    /// cap also means a slow partner can hold the sender's session up for at most that long.
     pub fn wait_room(&self) -> Room {
         let high = self.limit / 4;
+        let deadline = Instant::now() + STALL;
         let mut state = self.state.lock();
-        let mut least = usize::MAX;
-        let mut since = Instant::now();
         loop {
             if state.closing || state.cut_off || state.done {
                 return Room::Gone;
             }
-            let backlog = state.queued.len() + state.in_flight;
-            if backlog <= high {
+            if state.queued.len() + state.in_flight <= high {
                 return Room::Ready;
             }
-            if backlog < least {
-                least = backlog;
-                since = Instant::now();
-            }
-            if self
-                .progress
-                .wait_until(&mut state, since + STALL)
-                .timed_out()
-                && state.queued.len() + state.in_flight >= least
-            {
+            if self.progress.wait_until(&mut state, deadline).timed_out() {
+                if state.closing || state.cut_off || state.done {
+                    return Room::Gone;
+                }
+                if state.queued.len() + state.in_flight <= high {
+                    return Room::Ready;
+                }
                 return Room::Stalled;
             }
         }

@@ -65,6 +65,7 @@ pub fn serve(
         }
     };
     let status_burst = STATUS_BURST.max(config.status_per_second);
+    let relay_batch = (config.backlog_limit / 8).clamp(1, 64 * 1024);
     let mut session = Session {
         id,
         status_limit: RateLimit::new(config.status_per_second, status_burst),
@@ -74,6 +75,7 @@ pub fn serve(
         reader: Reader::new(stream),
         relayed_to: None,
         said_close: false,
+        relay_batch,
     };
     session.users.tell(id, Notice::AskName);
     let limit = session.config.name_timeout.as_secs();
@@ -170,6 +172,9 @@ struct Session {
     relayed_to: Option<Arc<Outbox>>,
     /// The client said `close`: its name is free at once when it leaves.
     said_close: bool,
+    /// Relayed chat goes to the partner in batches of about this many bytes (an eighth of the
+    /// backlog limit, at most 64 KiB), with a wait for the partner between them.
+    relay_batch: usize,
 }
 
 impl Session {
@@ -264,6 +269,15 @@ impl Session {
                         }
                     }
                     Err(err) => self.users.tell(self.id, Notice::Error(err.to_string())),
+                }
+                // One read can hold 64 KiB of tiny lines, and the name in front of each can
+                // make them many times that for the partner: relay in batches, and wait for
+                // the partner between them, so no single push can pass its backlog limit.
+                if to_partner.len() >= self.relay_batch {
+                    self.flush(&mut to_partner);
+                    if let Some(partner) = self.relayed_to.take() {
+                        wait_for_partner(name, &partner);
+                    }
                 }
             }
             self.flush(&mut to_partner);
@@ -391,7 +405,7 @@ impl Session {
 fn wait_for_partner(name: &Name, partner: &Outbox) {
     if partner.wait_room() == Room::Stalled {
         log!(
-            "{name}'s partner read nothing for {} s with {} bytes waiting; cutting it off",
+            "{name}'s partner did not read its backlog down in {} s ({} bytes waiting); cutting it off",
             crate::outbox::STALL.as_secs(),
             partner.backlog()
         );

@@ -37,6 +37,9 @@ pub struct Users<S: Sink = Arc<Outbox>> {
 /// cut-off, a vanished host), so that whoever caused it cannot take the name meanwhile.
 pub const NAME_KEPT: Duration = Duration::from_secs(60);
 
+/// The most names kept at once after lost connections.
+const MAX_KEPT_NAMES: usize = 1024;
+
 /// How a connection ended, for what happens to its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parting {
@@ -521,11 +524,17 @@ impl<S: Sink> Users<S> {
             table.by_name.remove(name);
             if parting == Parting::Lost && !self.name_kept.is_zero() {
                 let now = Instant::now();
-                // Expired entries go whenever a new one comes, so the map stays small.
-                table.kept.retain(|_, kept| kept.until > now);
-                let until = now + self.name_kept;
-                let host = conn.host;
-                table.kept.insert(name.clone(), Kept { host, until });
+                // Bounded: expired entries are swept only when the map is full, and a churn of
+                // lost connections faster than that finds no room rather than costing a sweep
+                // of an ever larger map under the lock.
+                if table.kept.len() >= MAX_KEPT_NAMES {
+                    table.kept.retain(|_, kept| kept.until > now);
+                }
+                if table.kept.len() < MAX_KEPT_NAMES {
+                    let until = now + self.name_kept;
+                    let host = conn.host;
+                    table.kept.insert(name.clone(), Kept { host, until });
+                }
             }
         }
         conn.outbox.close();

@@ -70,16 +70,32 @@ impl SlowReader {
     }
 }
 
-/// mallory floods victim (who reads, slowly) as fast as a socket can for 3 s: victim stays
-/// connected and in the chat, mallory is slowed to victim's pace, another pair is not delayed.
+/// mallory floods victim (who reads, slowly) with 4,000-byte lines as fast as a socket can for
+/// 3 s: victim stays connected and in the chat, mallory is slowed to victim's pace, another
+/// pair is not delayed.
 #[test]
 fn flooding_a_partner_who_reads_does_not_cut_it_off() {
+    flood_partner("mallory", &format!("msg {}\n", "x".repeat(4000)));
+}
+
+/// The same with the cheapest flood there is: two-byte lines from a sender with a 32-character
+/// name, so each one costs the receiver 18 times what it cost the sender. One 64 KiB read used
+/// to become more than 1 MiB for the partner in a single push, and cut it off at once.
+#[test]
+fn tiny_lines_from_a_long_name_do_not_cut_off_a_reader() {
+    flood_partner(&"m".repeat(32), "a\n");
+}
+
+/// `sender` floods victim with `line` for 3 s; see the tests above.
+fn flood_partner(sender: &str, line: &str) {
     let server = Server::start();
     let mut victim = SlowReader::register(server.port(), "victim");
     assert!(victim.wait_for("(server): Hello victim!"));
     let mut mallory = TcpStream::connect(("127.0.0.1", server.port())).expect("server up");
-    mallory.write_all(b"mallory\nconnect victim\n").unwrap();
-    assert!(victim.wait_for("(server): You are now connected to mallory"));
+    mallory
+        .write_all(format!("{sender}\nconnect victim\n").as_bytes())
+        .unwrap();
+    assert!(victim.wait_for(&format!("(server): You are now connected to {sender}")));
 
     let mut carol = RawClient::register(server.port(), "carol");
     let dave = RawClient::register(server.port(), "dave");
@@ -100,8 +116,7 @@ fn flooding_a_partner_who_reads_does_not_cut_it_off() {
         (round, worst)
     });
 
-    let line = format!("msg {}\n", "x".repeat(4000));
-    let batch = line.repeat(16);
+    let batch = line.repeat(64 * 1024 / line.len());
     mallory
         .set_write_timeout(Some(Duration::from_millis(100)))
         .unwrap();
@@ -135,7 +150,7 @@ fn flooding_a_partner_who_reads_does_not_cut_it_off() {
         .write_all(b"status\n")
         .expect("victim is connected");
     assert!(
-        victim.wait_for("(server): - victim: BUSY with mallory (you)"),
+        victim.wait_for(&format!("(server): - victim: BUSY with {sender} (you)")),
         "victim is no longer in the chat"
     );
     assert!(!victim.saw("disconnected"), "someone was disconnected");

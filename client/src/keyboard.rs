@@ -246,11 +246,23 @@ impl<S: LineSource> Keyboard<S> {
         }
         let mut state = self.state.lock();
         let toy = state.keys.is_toy();
-        let sealed = match state.keys.session_mut() {
-            Some(session) => session.seal(text).map_err(|e| e.to_string())?,
+        let explain = state.keys.explains();
+        let (sealed, explained) = match state.keys.session_mut() {
+            Some(session) => {
+                let sealed = session.seal(text).map_err(|e| e.to_string())?;
+                let explained = if explain {
+                    crate::explain::message(session.send_keys(), &sealed, true)
+                } else {
+                    Vec::new()
+                };
+                (sealed, explained)
+            }
             None => return Err(state.keys.unavailable().unwrap_or_default()),
         };
         drop(state);
+        for line in explained {
+            self.screen.explain(&line);
+        }
         if toy {
             self.screen
                 .note("sent with the toy group: anyone watching can read it");

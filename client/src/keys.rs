@@ -5,7 +5,8 @@
 //! module adds what a person needs to hear: loud warnings for the toy group and for a key
 //! exchange that someone tampered with, and a plain answer when the partner never finishes it.
 
-use common::dh::Group;
+use crate::explain;
+use common::dh::{Group, PublicValue};
 use common::exchange::{Exchange, ExchangeError, Step};
 use common::protocol::Command;
 use common::secure::Session;
@@ -26,6 +27,10 @@ pub const TOY_MARK: &str = "[toy group: readable by anyone watching]";
 #[derive(Debug)]
 pub struct Keys {
     exchange: Exchange,
+    /// `client --explain`: each step is also told with its numbers.
+    explain: bool,
+    /// Lines explaining the last step, not yet shown.
+    explained: Vec<String>,
     /// When this chat's `GEN_KEYS` arrived.
     started: Option<Instant>,
 }
@@ -63,8 +68,26 @@ impl Keys {
     pub fn new(allow_toy: bool) -> Keys {
         Keys {
             exchange: Exchange::new(allow_toy),
+            explain: false,
+            explained: Vec::new(),
             started: None,
         }
+    }
+
+    /// The same, telling each step with its numbers (`client --explain`).
+    pub fn explaining(mut self) -> Keys {
+        self.explain = true;
+        self
+    }
+
+    /// True with `--explain`.
+    pub fn explains(&self) -> bool {
+        self.explain
+    }
+
+    /// The explanation of the last steps, to show (empty without `--explain`).
+    pub fn take_explanation(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.explained)
     }
 
     /// A new chat starts with no key.
@@ -77,6 +100,10 @@ impl Keys {
     pub fn gen_keys(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
         self.started.get_or_insert_with(Instant::now);
         let step = self.exchange.on_gen_keys(group, chat);
+        if let (true, Some(pair)) = (self.explain, self.exchange.pair()) {
+            let lines = explain::started(pair, self.exchange.my_commitment());
+            self.explained.extend(lines);
+        }
         let toy = self.exchange.group() == Some(Group::Toy);
         self.step(step, toy.then_some(TOY_WARNING))
     }
@@ -84,12 +111,26 @@ impl Keys {
     /// The partner's `key_commit` arrived.
     pub fn commit(&mut self, text: &str) -> KeyStep {
         let step = self.exchange.on_commit(text);
+        if self.explain && matches!(step, Step::Send(_)) {
+            self.explained.extend(explain::partner_committed(text));
+        }
         self.step(step, None)
     }
 
     /// The partner's `key_param` arrived.
     pub fn param(&mut self, text: &str) -> KeyStep {
+        // Explained before the exchange takes it: our key pair is gone once it is agreed.
+        let before = match (self.explain, self.exchange.pair()) {
+            (true, Some(pair)) => PublicValue::parse(pair.group(), text)
+                .map(|peer| explain::agreed(pair, &peer))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let step = self.exchange.on_param(text);
+        if let (Step::Agreed, Some(session)) = (&step, self.exchange.session()) {
+            self.explained.extend(before);
+            self.explained.push(explain::code(&session.safety_code()));
+        }
         self.step(step, None)
     }
 

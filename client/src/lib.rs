@@ -8,6 +8,7 @@
 //!
 //! Layout:
 //! - [`eavesdrop`]: what an eavesdropper learns from the wire (the `eve` teaching tool).
+//! - [`explain`]: `--explain`: each key-agreement and message step with its numbers.
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
 //! - [`keyboard`]: registers, then turns typed lines into commands.
 //! - [`editor`]: where typed lines come from: a pipe, or the line editor and its prompt.
@@ -25,6 +26,7 @@
 
 pub mod eavesdrop;
 pub mod editor;
+pub mod explain;
 pub mod keyboard;
 pub mod keys;
 pub mod line;
@@ -97,6 +99,8 @@ pub struct Options {
     pub name: Option<String>,
     /// Accept the original's toy Diffie-Hellman group (for teaching).
     pub allow_toy_group: bool,
+    /// Show each key-agreement and secure-message step with its numbers (for teaching).
+    pub explain: bool,
 }
 
 /// Chats over `socket` with the person at stdin/stdout until they close, press Ctrl+C, or the
@@ -115,7 +119,10 @@ pub fn run(socket: TcpStream, options: Options) -> io::Result<Outcome> {
 fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome> {
     let preset_name = options.name;
     let link = Arc::new(Link::new(socket.try_clone()?));
-    let state = Arc::new(Mutex::new(State::new(options.allow_toy_group)));
+    let state = Arc::new(Mutex::new(State::new(
+        options.allow_toy_group,
+        options.explain,
+    )));
     let palette = Palette::new(mode.colour);
     let (to_editor, printer) = std::sync::mpsc::sync_channel(screen::EDITOR_SLOTS);
     let screen = Arc::new(if mode.interactive {

@@ -35,6 +35,11 @@ struct Args {
     /// watching the network can read such a chat's secure messages; it is for teaching only.
     #[arg(long)]
     allow_toy_group: bool,
+    /// Show each step of the key agreement and of every secure message with its numbers (your
+    /// x, A = g^x mod p, the partner's B, the shared secret, each message's key and tag), as
+    /// the course walks through them.
+    #[arg(long)]
+    explain: bool,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,7 @@ fn try_main(args: Args) -> Result<Outcome, String> {
     let options = client::Options {
         name: args.name,
         allow_toy_group: args.allow_toy_group,
+        explain: args.explain,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }

@@ -7,6 +7,7 @@
 //! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
 //! (see [`crate::status`]); in piped mode they are printed as the server sent them.
 
+use crate::explain;
 use crate::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
 use crate::link::Link;
 use crate::screen::Screen;
@@ -155,6 +156,11 @@ impl Reader {
     }
 
     fn key_step(&self, step: KeyStep) {
+        // `--explain`: how we got here, before what it led to.
+        let explained = self.state.lock().keys.take_explanation();
+        for line in explained {
+            self.screen.explain(&line);
+        }
         match step {
             KeyStep::Quiet => {}
             KeyStep::Send { command, warn } => {
@@ -206,20 +212,28 @@ impl Reader {
 
     /// Shows a sealed message if it opens, or says why it was not shown.
     fn open(&self, from: &Name, payload: &str) {
+        let mut explained = Vec::new();
         let opened = {
             let mut state = self.state.lock();
             let toy = state.keys.is_toy();
+            let explain = state.keys.explains();
             match state.keys.session_mut() {
-                Some(session) => session
-                    .open(payload)
-                    .map(|text| (text, toy))
-                    .map_err(|e| e.to_string()),
+                Some(session) => {
+                    let opened = session.open(payload);
+                    if explain && opened.is_ok() {
+                        explained = explain::message(session.receive_keys(), payload, false);
+                    }
+                    opened.map(|text| (text, toy)).map_err(|e| e.to_string())
+                }
                 None => Err(format!(
                     "it cannot be read: {}",
                     state.keys.unavailable().unwrap_or_default()
                 )),
             }
         };
+        for line in explained {
+            self.screen.explain(&line);
+        }
         match opened {
             Ok((text, toy)) => {
                 let text = escape_for_terminal(&text);

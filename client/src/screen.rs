@@ -206,6 +206,11 @@ impl Screen {
         self.show(&format!("{label} {text}"));
     }
 
+    /// A step of `--explain`: `(explain): <text>`. Wrapped at a terminal.
+    pub fn explain(&self, text: &str) {
+        self.voice(Tone::Client, "(explain): ", text);
+    }
+
     /// A line in the client's own voice: `(client): <text>`. Wrapped at a terminal.
     pub fn note(&self, text: &str) {
         self.voice(Tone::Client, "(client): ", text);

@@ -31,12 +31,17 @@ pub struct State {
 }
 
 impl State {
-    /// Not registered, not in a chat; the toy group is accepted only if `allow_toy_group`.
-    pub fn new(allow_toy_group: bool) -> State {
+    /// Not registered, not in a chat; the toy group is accepted only if `allow_toy_group`;
+    /// with `explain`, each key step is told with its numbers.
+    pub fn new(allow_toy_group: bool, explain: bool) -> State {
         State {
             name: None,
             partner: None,
-            keys: Keys::new(allow_toy_group),
+            keys: if explain {
+                Keys::new(allow_toy_group).explaining()
+            } else {
+                Keys::new(allow_toy_group)
+            },
             chat_changes: 0,
             closing: false,
             server_said_bye: false,

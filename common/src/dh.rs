@@ -372,6 +372,12 @@ impl KeyPair {
         self.public.group
     }
 
+    /// The private exponent `x`, big-endian, [`Group::byte_len`] long. Only for teaching
+    /// (`client --explain` shows it); it must never leave the machine.
+    pub fn private_be_bytes(&self) -> &[u8] {
+        &self.private
+    }
+
     /// The public value to send to the peer.
     pub fn public(&self) -> &PublicValue {
         &self.public

@@ -272,6 +272,26 @@ impl Exchange {
         }
     }
 
+    /// This side's key pair while the exchange is under way (for teaching: `client --explain`).
+    pub fn pair(&self) -> Option<&KeyPair> {
+        match &self.stage {
+            Stage::Committed { pair, .. }
+            | Stage::Revealed { pair, .. }
+            | Stage::Legacy { pair } => Some(pair),
+            _ => None,
+        }
+    }
+
+    /// This side's commitment while the exchange is under way, and the chat it is for.
+    pub fn my_commitment(&self) -> Option<(u64, Commitment)> {
+        match &self.stage {
+            Stage::Committed { chat, mine, .. } | Stage::Revealed { chat, mine, .. } => {
+                Some((*chat, *mine))
+            }
+            _ => None,
+        }
+    }
+
     /// The group of the exchange under way or done, if any.
     pub fn group(&self) -> Option<Group> {
         match &self.stage {

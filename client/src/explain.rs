@@ -1,0 +1,185 @@
+//! `client --explain`: each step of the key agreement and of every secure message, with its
+//! numbers, as the original course notes walk through them. Long numbers are shortened
+//! (first and last digits, and how many there are). Pure: lines in, lines out.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use common::commitment::Commitment;
+use common::dh::{Group, KeyPair, PublicValue};
+use common::secure::{MessageKeys, RC4_DROP};
+
+/// A decimal number as a person can read it: whole if short, else its first and last digits.
+pub fn short(decimal: &str) -> String {
+    if decimal.len() <= 24 {
+        return decimal.to_string();
+    }
+    format!(
+        "{}...{} ({} digits)",
+        &decimal[..12],
+        &decimal[decimal.len() - 6..],
+        decimal.len()
+    )
+}
+
+/// Hex of the first `n` bytes, with `...` if there are more.
+fn hex_prefix(bytes: &[u8], n: usize) -> String {
+    let hex: String = bytes.iter().take(n).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > n {
+        format!("{hex}...")
+    } else {
+        hex
+    }
+}
+
+/// A big-endian number in decimal.
+fn decimal(bytes: &[u8]) -> String {
+    // Long division by 10 on the bytes: slow, but only for a person reading along.
+    let mut digits = Vec::new();
+    let mut number = bytes.to_vec();
+    while number.iter().any(|&b| b != 0) {
+        let mut rest = 0u32;
+        for byte in number.iter_mut() {
+            let value = (rest << 8) | u32::from(*byte);
+            *byte = (value / 10) as u8;
+            rest = value % 10;
+        }
+        digits.push(char::from(b'0' + rest as u8));
+    }
+    if digits.is_empty() {
+        return "0".into();
+    }
+    digits.iter().rev().collect()
+}
+
+fn group_line(group: Group) -> String {
+    match group {
+        Group::Toy => "group toy: p = 1999, g = 1777 (the original's)".into(),
+        other => format!(
+            "group {other}: p = the {}-bit prime of RFC 7919 ({}), g = 2",
+            other.modulus_bits(),
+            short(&decimal(&other.modulus_be_bytes()))
+        ),
+    }
+}
+
+/// The server asked for keys: our secret exponent, our public value and our commitment.
+pub fn started(pair: &KeyPair, commitment: Option<(u64, Commitment)>) -> Vec<String> {
+    let mut lines = vec![
+        group_line(pair.group()),
+        format!(
+            "your secret x (random, never sent) = {}",
+            short(&decimal(pair.private_be_bytes()))
+        ),
+        format!(
+            "your public A = g^x mod p = {}",
+            short(&pair.public().to_string())
+        ),
+    ];
+    match commitment {
+        Some((chat, c)) => lines.push(format!(
+            "sent first: key_commit {chat} {}... = SHA-256(label, group, chat {chat}, A); A follows \
+             only after the partner's commitment",
+            &c.to_string()[..16]
+        )),
+        None => lines.push("sent at once: A (the original's exchange, no commitment)".into()),
+    }
+    lines
+}
+
+/// The partner's commitment arrived; our value goes out now.
+pub fn partner_committed(theirs: &str) -> Vec<String> {
+    vec![format!(
+        "partner's commitment {}...; now sending A",
+        theirs.get(..16).unwrap_or(theirs)
+    )]
+}
+
+/// The partner's value arrived: the shared secret (computed again here, for the reader).
+pub fn agreed(pair: &KeyPair, peer: &PublicValue) -> Vec<String> {
+    let secret = pair.agree(peer);
+    vec![
+        format!("partner's public B = {}", short(&peer.to_string())),
+        format!(
+            "shared secret = B^x mod p = {} (the partner computes A^y mod p: the same number)",
+            short(&decimal(secret.as_be_bytes()))
+        ),
+        "keys: HKDF-SHA256 of the secret gives an RC4 master key and a MAC key per direction"
+            .into(),
+    ]
+}
+
+/// The safety code, and where it comes from.
+pub fn code(code: &str) -> String {
+    format!("safety code = first 8 bytes of SHA-256(commitments, A, B, secret) mod 10^12 = {code}")
+}
+
+/// One sealed message, sent (`sent`) or received, from its payload and the direction's keys.
+pub fn message(keys: &MessageKeys, payload: &str, sent: bool) -> Vec<String> {
+    let mut parts = payload.split('.');
+    let (Some(n), Some(ct), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+        return Vec::new();
+    };
+    let Ok(n) = n.parse::<u64>() else {
+        return Vec::new();
+    };
+    let ct = BASE64.decode(ct).unwrap_or_default();
+    let tag = BASE64.decode(tag).unwrap_or_default();
+    let verb = if sent { "sent" } else { "received" };
+    vec![
+        format!(
+            "message #{n} {verb}: RC4 key = HMAC(enc key, \"rc4\" || {n}) = {}",
+            hex_prefix(&keys.rc4_key(n), 8)
+        ),
+        format!(
+            "  first {RC4_DROP} keystream bytes dropped; ciphertext ({} bytes) = {}",
+            ct.len(),
+            hex_prefix(&ct, 12)
+        ),
+        format!(
+            "  tag = HMAC-SHA256(mac key, {n} || ciphertext) = {}",
+            hex_prefix(&tag, 8)
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::secure::Session;
+
+    #[test]
+    fn numbers_are_shortened_and_converted() {
+        assert_eq!(decimal(&[0x07, 0xcf]), "1999");
+        assert_eq!(decimal(&[0, 0]), "0");
+        assert_eq!(short("1234"), "1234");
+        let long = "1".repeat(600);
+        assert_eq!(
+            short(&long),
+            format!("{}...{} (600 digits)", "1".repeat(12), "111111")
+        );
+    }
+
+    /// The explanation of an agreement and a message uses the real numbers: the toy group's
+    /// secret is the one both sides compute.
+    #[test]
+    fn an_exchange_explained() {
+        let group = Group::Toy;
+        let a = KeyPair::from_private_be(group, &[4, 210]).unwrap();
+        let b = KeyPair::from_private_be(group, &[0, 19]).unwrap();
+        let started = started(&a, Some((7, Commitment::to(group, 7, a.public()))));
+        assert!(started[1].ends_with("= 1234"), "{started:?}");
+        assert!(started[2].ends_with(&a.public().to_string()));
+        let secret = decimal(a.agree(b.public()).as_be_bytes());
+        let agreed = agreed(&a, b.public());
+        assert!(agreed[1].contains(&format!("= {secret} ")), "{agreed:?}");
+
+        let mut alice = Session::new(group, a.public(), b.public(), &a.agree(b.public()));
+        let payload = alice.seal("hi").unwrap();
+        let lines = message(alice.send_keys(), &payload, true);
+        assert!(
+            lines[0].starts_with("message #0 sent: RC4 key = "),
+            "{lines:?}"
+        );
+        assert!(lines[1].contains("ciphertext (2 bytes)"), "{lines:?}");
+    }
+}

@@ -1,0 +1,58 @@
+//! `client --explain` walks a person through the key agreement and each secure message with
+//! its numbers; the numbers both sides print must agree where the mathematics says they do.
+
+use tests::agreement::connect_until_keyed;
+use tests::{Client, Server};
+
+/// The value after `marker` in the line that contains it.
+fn after(line: &str, marker: &str) -> String {
+    line.split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {marker:?} in {line:?}"))
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// In the toy group (numbers short enough to read whole): each side shows its x and A, the
+/// partner's B is the other's A, both compute the same shared secret, and a message's RC4 key
+/// is the same on both ends.
+#[test]
+fn both_sides_explain_the_same_numbers() {
+    let server = Server::start_with(&["--dh-group", "toy"]);
+    let flags = ["--allow-toy-group", "--explain"];
+    let mut alice = Client::registered_at(server.port(), "alice", &flags);
+    let mut bob = Client::registered_at(server.port(), "bob", &flags);
+    connect_until_keyed(&mut alice, &bob);
+    let explained = |c: &Client, marker: &str| {
+        let lines = c.stdout.lines();
+        let line = lines
+            .iter()
+            .rev()
+            .find(|l| l.starts_with("(explain): ") && l.contains(marker))
+            .unwrap_or_else(|| panic!("no {marker:?}:\n{}", c.dump()))
+            .clone();
+        after(&line, marker)
+    };
+    let a = explained(&alice, "your public A = g^x mod p = ");
+    let b = explained(&bob, "your public A = g^x mod p = ");
+    assert_eq!(explained(&alice, "partner's public B = "), b);
+    assert_eq!(explained(&bob, "partner's public B = "), a);
+    assert_eq!(
+        explained(&alice, "shared secret = B^x mod p = "),
+        explained(&bob, "shared secret = B^x mod p = ")
+    );
+
+    alice.send("secure: explained");
+    bob.expect("alice (secure): explained");
+    let sent = explained(
+        &alice,
+        "message #0 sent: RC4 key = HMAC(enc key, \"rc4\" || 0) = ",
+    );
+    let received = explained(
+        &bob,
+        "message #0 received: RC4 key = HMAC(enc key, \"rc4\" || 0) = ",
+    );
+    assert_eq!(sent, received);
+}

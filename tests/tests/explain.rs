@@ -23,7 +23,7 @@ fn both_sides_explain_the_same_numbers() {
     let server = Server::start_with(&["--dh-group", "toy"]);
     let flags = ["--allow-toy-group", "--explain"];
     let mut alice = Client::registered_at(server.port(), "alice", &flags);
-    let mut bob = Client::registered_at(server.port(), "bob", &flags);
+    let bob = Client::registered_at(server.port(), "bob", &flags);
     connect_until_keyed(&mut alice, &bob);
     let explained = |c: &Client, marker: &str| {
         let lines = c.stdout.lines();

@@ -127,7 +127,8 @@ impl Keys {
             _ => Vec::new(),
         };
         let step = self.exchange.on_param(text);
-        if let (Step::Agreed, Some(session)) = (&step, self.exchange.session()) {
+        if let (true, Step::Agreed, Some(session)) = (self.explain, &step, self.exchange.session())
+        {
             self.explained.extend(before);
             self.explained.push(explain::code(&session.safety_code()));
         }

@@ -226,7 +226,12 @@ impl<S: LineSource> Keyboard<S> {
         if answered && !self.screen.interactive() {
             self.state.lock().awaiting_replies += 1;
         }
-        self.link.send_line(&line).is_ok()
+        if self.link.send_line(&line).is_err() {
+            // The connection is down: the main thread reconnects or ends the client.
+            self.screen
+                .note("not sent: there is no connection to the server right now");
+        }
+        true
     }
 
     /// In piped mode, before the client answers a line itself (`help`, `verify`, a refused

@@ -101,7 +101,15 @@ pub struct Options {
     pub allow_toy_group: bool,
     /// Show each key-agreement and secure-message step with its numbers (for teaching).
     pub explain: bool,
+    /// Where the server is, to connect again if the connection is lost: always at a terminal,
+    /// in piped mode only with `--reconnect`.
+    pub server: Option<(String, u16)>,
+    /// `--reconnect`: also reconnect in piped mode.
+    pub reconnect: bool,
 }
+
+/// How long the client keeps trying to reach a server that went away.
+pub const RECONNECT_FOR: Duration = Duration::from_secs(60);
 
 /// Chats over `socket` with the person at stdin/stdout until they close, press Ctrl+C, or the
 /// server goes away. At a terminal (see [`Mode::detect`]) with a line editor, else plainly.
@@ -133,18 +141,34 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
     let (events, event_rx) = crossbeam_channel::unbounded();
     let (registration, registration_rx) = crossbeam_channel::unbounded();
 
-    let reader = Reader {
-        socket,
-        state: Arc::clone(&state),
-        screen: Arc::clone(&screen),
-        link: Arc::clone(&link),
-        registration,
-        events: events.clone(),
-        status: None,
+    let start_reader = {
+        let (state, screen, link, events) = (
+            Arc::clone(&state),
+            Arc::clone(&screen),
+            Arc::clone(&link),
+            events.clone(),
+        );
+        move |socket: TcpStream| {
+            let reader = Reader {
+                socket,
+                state: Arc::clone(&state),
+                screen: Arc::clone(&screen),
+                link: Arc::clone(&link),
+                registration: registration.clone(),
+                events: events.clone(),
+                status: None,
+            };
+            thread::Builder::new()
+                .name("reader".into())
+                .spawn(move || reader.run())
+                .map(|_| ())
+        }
     };
-    thread::Builder::new()
-        .name("reader".into())
-        .spawn(move || reader.run())?;
+    start_reader(socket)?;
+    let reconnect_to = options
+        .server
+        .clone()
+        .filter(|_| mode.interactive || options.reconnect);
 
     {
         let (link, state, events) = (Arc::clone(&link), Arc::clone(&state), events.clone());
@@ -157,6 +181,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
     {
         let screen = Arc::clone(&screen);
         let stop = Arc::clone(&stop_editor);
+        let (state, link) = (Arc::clone(&state), Arc::clone(&link));
         thread::Builder::new()
             .name("keyboard".into())
             .spawn(move || {
@@ -180,7 +205,26 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
             })?;
     }
 
-    let (outcome, last_words) = match event_rx.recv() {
+    let first = loop {
+        let event = event_rx.recv();
+        let lost = matches!(
+            event,
+            Ok(Event::Disconnected {
+                expected: false,
+                ..
+            })
+        );
+        let registered = state.lock().name.clone();
+        let (Some((host, port)), true, Some(name)) = (&reconnect_to, lost, registered) else {
+            break event;
+        };
+        match reconnect(host, *port, &name, &state, &link, &screen, &event_rx) {
+            Reconnect::Back(socket) => start_reader(socket)?,
+            Reconnect::Interrupted => break Ok(Event::Interrupted),
+            Reconnect::GaveUp => break event,
+        }
+    };
+    let (outcome, last_words) = match first {
         Ok(Event::Disconnected { expected: true, .. }) => (Outcome::Done, None),
         Ok(Event::Disconnected {
             expected: false,
@@ -219,6 +263,59 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
         screen.note(&text);
     }
     Ok(outcome)
+}
+
+/// How a reconnection attempt ended.
+enum Reconnect {
+    /// Connected again and the name was sent: a reader for this socket is needed.
+    Back(TcpStream),
+    /// Ctrl+C while waiting.
+    Interrupted,
+    /// The server did not come back within [`RECONNECT_FOR`].
+    GaveUp,
+}
+
+/// The server went away: tries to connect again, waiting 0.5 s, then 1, 2, 4 and 8 s between
+/// attempts, for at most [`RECONNECT_FOR`], and registers `name` again. Ctrl+C stops it.
+fn reconnect(
+    host: &str,
+    port: u16,
+    name: &common::protocol::Name,
+    state: &Mutex<State>,
+    link: &Link,
+    screen: &Screen,
+    events: &crossbeam_channel::Receiver<Event>,
+) -> Reconnect {
+    screen.note(&format!(
+        "lost the connection to the server; trying to reconnect for up to {} s (Ctrl+C stops)",
+        RECONNECT_FOR.as_secs()
+    ));
+    state.lock().end_chat();
+    let deadline = std::time::Instant::now() + RECONNECT_FOR;
+    let mut wait = Duration::from_millis(500);
+    loop {
+        if let Ok(socket) = TcpStream::connect((host, port)) {
+            let _ = socket.set_nodelay(true);
+            if let Ok(writer) = socket.try_clone() {
+                link.replace(writer);
+                if link.send_line(name.as_str()).is_ok() {
+                    screen.note(&format!(
+                        "connected again; registering as {name}; any chat you were in has ended"
+                    ));
+                    return Reconnect::Back(socket);
+                }
+            }
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            screen.note("the server did not come back");
+            return Reconnect::GaveUp;
+        }
+        if let Ok(Event::Interrupted) = events.recv_timeout(wait.min(left)) {
+            return Reconnect::Interrupted;
+        }
+        wait = (wait * 2).min(Duration::from_secs(8));
+    }
 }
 
 /// Ctrl+C: close, which also ends the chat, and tell the main thread. Shared by the SIGINT

@@ -39,6 +39,11 @@ impl Link {
         self.socket.lock().write_all(&bytes)
     }
 
+    /// Sends on `socket` from now on (a new connection after the old one was lost).
+    pub fn replace(&self, socket: TcpStream) {
+        *self.socket.lock() = socket;
+    }
+
     /// Tells the server nothing more is coming (it then closes its side).
     pub fn finish(&self) {
         let _ = self.socket.lock().shutdown(Shutdown::Write);

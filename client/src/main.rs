@@ -40,6 +40,10 @@ struct Args {
     /// the course walks through them.
     #[arg(long)]
     explain: bool,
+    /// When the connection is lost, connect again (for up to 60 s) and register the same name.
+    /// At a terminal this is always on; in scripts (piped mode) only with this flag.
+    #[arg(long)]
+    reconnect: bool,
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,8 @@ fn try_main(args: Args) -> Result<Outcome, String> {
         name: args.name,
         allow_toy_group: args.allow_toy_group,
         explain: args.explain,
+        server: Some((host.to_string(), args.port)),
+        reconnect: args.reconnect,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }

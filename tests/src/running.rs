@@ -36,6 +36,18 @@ impl Server {
     /// # Panics
     /// If it does not start within [`WAIT`].
     pub fn start_under(wrapper: &[&str], extra: &[&str]) -> Server {
+        Server::launch(wrapper, 0, extra)
+    }
+
+    /// Starts `server <port>` on a given port (to restart a server where clients expect it).
+    ///
+    /// # Panics
+    /// If it does not start within [`WAIT`].
+    pub fn start_on(port: u16) -> Server {
+        Server::launch(&[], port, &[])
+    }
+
+    fn launch(wrapper: &[&str], port: u16, extra: &[&str]) -> Server {
         let server = binary("server");
         let mut command = match wrapper.split_first() {
             Some((program, args)) => {
@@ -46,7 +58,7 @@ impl Server {
             None => Command::new(&server),
         };
         let mut child = command
-            .arg("0")
+            .arg(port.to_string())
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -412,30 +412,28 @@ fn ctrl_d_closes() {
     assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
 }
 
-/// The server dies (kill -9) while alice has half a line typed: one line says so, exit 1,
-/// and the terminal is given back.
+/// The server dies (kill -9) while alice has half a line typed: she is told, the client keeps
+/// trying, and when the server is back on the same port she is registered again with her
+/// name and her half-typed line intact. Ctrl+C then exits 0 with the terminal given back.
 #[test]
-fn losing_the_server_mid_chat_says_so_and_exits_1() {
+fn losing_the_server_mid_chat_reconnects_and_keeps_the_line() {
     let _serial = serial();
-    let server = Server::start();
+    let mut server = Server::start();
+    let port = server.port();
     let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
     };
     alice.type_text("half a li");
     alice.wait_last_row("alice -> bob> half a li");
     server.signal("KILL");
-    assert_eq!(alice.wait_exit(), "[exit 1, terminal cooked]");
-    let screen = alice.screen();
-    let lost: Vec<&String> = screen
-        .iter()
-        .filter(|r| r.contains("lost the connection"))
-        .collect();
-    assert_eq!(
-        lost,
-        ["(client): lost the connection to the server"],
-        "{}",
-        screen.join("\n")
-    );
+    assert!(server.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.wait_row_prefix("(client): lost the connection to the server; trying to reconnect");
+    let _back = Server::start_on(port);
+    alice.wait_row_prefix("(client): connected again; registering as alice;");
+    alice.wait_row_prefix("(server): Hello alice!");
+    alice.wait_last_row("alice> half a li");
+    alice.press(&["C-c"]);
+    assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
 }
 
 /// `--name` with a taken name at a terminal: a clear error, exit 1, terminal given back.

@@ -10,8 +10,9 @@ use std::process::ExitCode;
 const AFTER_HELP: &str = "\
 Exit status:
   0  closed normally: close, Ctrl+D, Ctrl+C, or the server shut down
-  1  runtime failure: the server cannot be reached, the connection was lost, or you never got
-     in (--name refused, server full, no name given in time)
+  1  runtime failure: the server cannot be reached, the connection was lost (and, at a
+     terminal or with --reconnect, did not come back within a minute), or you never got in
+     (--name refused, server full, no name given in time)
   2  usage error: bad or missing arguments
 
 At a terminal the client shows a prompt (alice> when free, alice -> bob> in a chat), keeps what

@@ -155,15 +155,19 @@ impl Observer {
                     PublicValue::parse(group, value),
                 ) {
                     let secret = swap.pair.agree(&value);
-                    let theirs = swap.theirs.unwrap_or(swap.commitment);
-                    let session = Session::after_commitments(
-                        group,
-                        chat,
-                        (&swap.commitment, &theirs),
-                        swap.pair.public(),
-                        &value,
-                        &secret,
-                    );
+                    // What the client computes: with its commitment, or (the original's bare
+                    // exchange) without any.
+                    let session = match &swap.theirs {
+                        Some(theirs) => Session::after_commitments(
+                            group,
+                            chat,
+                            (&swap.commitment, theirs),
+                            swap.pair.public(),
+                            &value,
+                            &secret,
+                        ),
+                        None => Session::new(group, swap.pair.public(), &value, &secret),
+                    };
                     out.push(format!(
                         "  eve (middle): {who} will see the safety code {}",
                         session.safety_code()
@@ -329,19 +333,14 @@ impl Observer {
 /// The exponent `x` with `g^x mod p = value`, found by trying every one (the toy group has
 /// fewer than 2,000).
 fn find_exponent(group: Group, value: &PublicValue) -> Option<(u64, KeyPair)> {
-    let p = u64::from_str_radix(&modulus_hex(group), 16).ok()?;
+    let p = group
+        .modulus_be_bytes()
+        .iter()
+        .try_fold(0u64, |n, &b| n.checked_mul(256).map(|n| n | u64::from(b)))?;
     (2..p.saturating_sub(1)).find_map(|x| {
         let pair = KeyPair::from_private_be(group, &x.to_be_bytes()).ok()?;
         (pair.public() == value).then_some((x, pair))
     })
-}
-
-fn modulus_hex(group: Group) -> String {
-    group
-        .modulus_be_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// What eve can do against a group, in plain words.

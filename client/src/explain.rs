@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use common::commitment::Commitment;
-use common::dh::{Group, KeyPair, PublicValue};
+use common::dh::{decimal, Group, KeyPair, PublicValue};
 use common::secure::{MessageKeys, RC4_DROP};
 
 /// A decimal number as a person can read it: whole if short, else its first and last digits.
@@ -29,26 +29,6 @@ fn hex_prefix(bytes: &[u8], n: usize) -> String {
     } else {
         hex
     }
-}
-
-/// A big-endian number in decimal.
-fn decimal(bytes: &[u8]) -> String {
-    // Long division by 10 on the bytes: slow, but only for a person reading along.
-    let mut digits = Vec::new();
-    let mut number = bytes.to_vec();
-    while number.iter().any(|&b| b != 0) {
-        let mut rest = 0u32;
-        for byte in number.iter_mut() {
-            let value = (rest << 8) | u32::from(*byte);
-            *byte = (value / 10) as u8;
-            rest = value % 10;
-        }
-        digits.push(char::from(b'0' + rest as u8));
-    }
-    if digits.is_empty() {
-        return "0".into();
-    }
-    digits.iter().rev().collect()
 }
 
 fn group_line(group: Group) -> String {

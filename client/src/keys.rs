@@ -190,20 +190,17 @@ impl Keys {
         if let Some(err) = self.exchange.failure() {
             return Some(format!("key agreement failed ({err})"));
         }
-        let waited = self.started.map(|t| t.elapsed());
-        Some(match waited {
-            Some(waited) if waited >= KEY_EXCHANGE_PATIENCE && self.exchange.is_pending() => {
-                format!(
-                    "your partner's client has not finished the key exchange in {} s (an old \
-                     client, nc, or a client that refused this key group), so secure: is not \
-                     possible with this partner",
-                    waited.as_secs()
-                )
-            }
-            Some(_) if self.exchange.is_pending() => {
-                "the key is still being agreed; try again in a moment".into()
-            }
-            _ => "no key is agreed: connect to someone first".into(),
+        Some(if self.overdue() {
+            let waited = self.started.map_or(0, |t| t.elapsed().as_secs());
+            format!(
+                "your partner's client has not finished the key exchange in {waited} s (an old \
+                 client, nc, or a client that refused this key group), so secure: is not \
+                 possible with this partner"
+            )
+        } else if self.exchange.is_pending() {
+            "the key is still being agreed; try again in a moment".into()
+        } else {
+            "no key is agreed: connect to someone first".into()
         })
     }
 }

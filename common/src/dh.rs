@@ -510,8 +510,9 @@ fn sub_small(bytes: &[u8], small: u8) -> Vec<u8> {
 const CHUNK: u32 = 1_000_000_000;
 const CHUNK_DIGITS: usize = 9;
 
-/// Formats a big-endian unsigned integer in decimal, without leading zeros.
-fn decimal(bytes: &[u8]) -> String {
+/// Formats a big-endian unsigned integer in decimal, without leading zeros: how public values
+/// go on the wire, and how teaching tools show an exponent or a secret.
+pub fn decimal(bytes: &[u8]) -> String {
     // Base-2^32 digits, most significant first.
     let mut words: Vec<u32> = {
         let padding = (4 - bytes.len() % 4) % 4;

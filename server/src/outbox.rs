@@ -228,6 +228,7 @@ impl Outbox {
         let high = self.limit / 4;
         let deadline = Instant::now() + STALL;
         let mut state = self.state.lock();
+        let mut timed_out = false;
         loop {
             if state.closing || state.cut_off || state.done {
                 return Room::Gone;
@@ -235,15 +236,10 @@ impl Outbox {
             if state.queued.len() + state.in_flight <= high {
                 return Room::Ready;
             }
-            if self.progress.wait_until(&mut state, deadline).timed_out() {
-                if state.closing || state.cut_off || state.done {
-                    return Room::Gone;
-                }
-                if state.queued.len() + state.in_flight <= high {
-                    return Room::Ready;
-                }
+            if timed_out {
                 return Room::Stalled;
             }
+            timed_out = self.progress.wait_until(&mut state, deadline).timed_out();
         }
     }
 

@@ -124,16 +124,6 @@ struct Reader {
     broken: Option<io::ErrorKind>,
 }
 
-/// What one read brought.
-enum ReadOutcome {
-    /// More bytes are in the line buffer.
-    Data,
-    /// The read timed out.
-    TimedOut,
-    /// The peer closed the connection, or it broke.
-    Closed,
-}
-
 impl Reader {
     fn new(stream: Arc<TcpStream>) -> Reader {
         Reader {
@@ -143,14 +133,15 @@ impl Reader {
         }
     }
 
-    fn read_more(&mut self) -> ReadOutcome {
+    /// Reads once more into the line buffer. False once the peer closed the connection or it
+    /// broke (remembering how); a read timeout is not an end.
+    fn read_more(&mut self) -> bool {
         match self.lines.fill(&mut &*self.stream) {
-            Fill::Data => ReadOutcome::Data,
-            Fill::TimedOut => ReadOutcome::TimedOut,
-            Fill::Closed => ReadOutcome::Closed,
+            Fill::Data | Fill::TimedOut => true,
+            Fill::Closed => false,
             Fill::Broken(kind) => {
                 self.broken = Some(kind);
-                ReadOutcome::Closed
+                false
             }
         }
     }
@@ -167,8 +158,8 @@ struct Session {
     users: Arc<Users>,
     config: Arc<Config>,
     reader: Reader,
-    /// Chat went to this partner's queue during this read: check its backlog before reading
-    /// more.
+    /// Chat went to this partner's queue since the last wait: check its backlog before
+    /// relaying or reading more.
     relayed_to: Option<Arc<Outbox>>,
     /// The client said `close`: its name is free at once when it leaves.
     said_close: bool,
@@ -209,7 +200,7 @@ impl Session {
                 return None;
             }
             let _ = self.reader.stream.set_read_timeout(Some(left));
-            if let ReadOutcome::Closed = self.reader.read_more() {
+            if !self.reader.read_more() {
                 return None;
             }
         }
@@ -274,23 +265,17 @@ impl Session {
                 // make them many times that for the partner: relay in batches, and wait for
                 // the partner between them, so no single push can pass its backlog limit.
                 if to_partner.len() >= self.relay_batch {
-                    self.flush(&mut to_partner);
-                    if let Some(partner) = self.relayed_to.take() {
-                        wait_for_partner(name, &partner);
-                    }
+                    self.relay_and_wait(name, &mut to_partner);
                 }
             }
-            self.flush(&mut to_partner);
             // Refusals queued without the table: one send for the whole read.
             self.outbox.flush();
-            if let Some(partner) = self.relayed_to.take() {
-                wait_for_partner(name, &partner);
-            }
+            self.relay_and_wait(name, &mut to_partner);
             if self.reader.lines.is_flooding() {
                 self.tell_flooding();
                 return;
             }
-            if let ReadOutcome::Closed = self.reader.read_more() {
+            if !self.reader.read_more() {
                 return;
             }
         }
@@ -388,6 +373,15 @@ impl Session {
         }
     }
 
+    /// Relays what is gathered, then waits for the partner that chat went to since the last
+    /// wait (back-pressure, see [`wait_for_partner`]) before anything more is read or relayed.
+    fn relay_and_wait(&mut self, name: &Name, to_partner: &mut Vec<u8>) {
+        self.flush(to_partner);
+        if let Some(partner) = self.relayed_to.take() {
+            wait_for_partner(name, &partner);
+        }
+    }
+
     fn tell_flooding(&self) {
         let text = "you sent over 1 MiB without a line break; disconnecting";
         self.users.tell(self.id, Notice::Error(text.into()));
@@ -398,10 +392,10 @@ impl Session {
     }
 }
 
-/// Back-pressure: before `name`'s session reads more from its client, waits while its
-/// `partner` has more than its high-water mark still to read, so a flood goes at the pace the
-/// partner reads (see [`Outbox::wait_room`]). A partner that reads nothing at all for
-/// [`STALL`](crate::outbox::STALL) is cut off: it is the one not reading.
+/// Back-pressure: before `name`'s session relays or reads more, waits while its `partner` has
+/// more than its high-water mark still to read, so a flood goes at the pace the partner reads
+/// (see [`Outbox::wait_room`]). A partner that cannot read down to the mark within
+/// [`STALL`](crate::outbox::STALL) is cut off: it is the one not keeping up.
 fn wait_for_partner(name: &Name, partner: &Outbox) {
     if partner.wait_room() == Room::Stalled {
         log!(

@@ -7,6 +7,7 @@
 //! the client reads plain lines and prints plain lines: no prompt, no escape codes.
 //!
 //! Layout:
+//! - [`discover`]: `client` with no address: finds servers on the LAN, asks which if several.
 //! - [`eavesdrop`]: what an eavesdropper learns from the wire (the `eve` teaching tool).
 //! - [`explain`]: `--explain`: each key-agreement and message step with its numbers.
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
@@ -24,6 +25,7 @@
 //! - [`wrap`]: long notices broken between words at a terminal.
 #![forbid(unsafe_code)]
 
+pub mod discover;
 pub mod eavesdrop;
 pub mod editor;
 pub mod explain;

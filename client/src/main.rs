@@ -1,33 +1,43 @@
-//! `client HOST PORT`: connects to a labchat server and chats.
+//! `client [HOST [PORT]]`: connects to a labchat server (found on the LAN when no HOST is
+//! given) and chats.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
 use client::Outcome;
-use std::net::TcpStream;
+use common::discovery::{Found, DEFAULT_PORT};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::process::ExitCode;
+use std::time::Duration;
+
+/// How long one address of a server found on the LAN may take to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What `client --help` says after the options.
 const AFTER_HELP: &str = "\
 Exit status:
   0  closed normally: close, Ctrl+D, Ctrl+C, or the server shut down
-  1  runtime failure: the server cannot be reached, the connection was lost (and, at a
-     terminal or with --reconnect, did not come back within a minute), or you never got in
+  1  runtime failure: no server found on the LAN (or none chosen), the server
+     cannot be reached, the connection was lost (and, at a terminal or with
+     --reconnect, did not come back within a minute), or you never got in
      (--name refused, server full, no name given in time)
   2  usage error: bad or missing arguments
 
-At a terminal the client shows a prompt (alice> when free, alice -> bob> in a chat), keeps what
-you type intact when messages arrive, and has history (Up/Down), line editing (Ctrl+A/E) and
-colours (unless NO_COLOR is set). With stdin or stdout not a terminal it reads and prints plain
-lines, with no prompt and no escape codes, for scripts. Type help once connected for the
-commands.";
+At a terminal the client shows a prompt (alice> when free, alice -> bob> in a
+chat), keeps what you type intact when messages arrive, and has history
+(Up/Down), line editing (Ctrl+A/E) and colours (unless NO_COLOR is set). With
+stdin or stdout not a terminal it reads and prints plain lines, with no prompt
+and no escape codes, for scripts. Type help once connected for the commands.";
 
 /// The labchat client: pick a user name, see who is FREE, connect and chat.
 #[derive(Debug, Parser)]
 #[command(name = "client", version, after_help = AFTER_HELP, max_term_width = 80)]
 struct Args {
-    /// Server address: an IPv4 or IPv6 address, or a host name.
-    host: String,
+    /// Server address: an IPv4 or IPv6 address, or a host name. Without it, the client looks
+    /// for servers on the LAN for a few seconds and connects to the one it finds (or asks
+    /// which, if several answer).
+    host: Option<String>,
     /// Server port.
+    #[arg(default_value_t = DEFAULT_PORT)]
     port: u16,
     /// Register with this name instead of asking (exit 1 if it is taken).
     #[arg(long)]
@@ -48,7 +58,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = match common::usage::parse_or_exit::<Args>("client", "client HOST PORT") {
+    let args = match common::usage::parse_or_exit::<Args>("client", "client [HOST [PORT]]") {
         Ok(args) => args,
         Err(code) => return code,
     };
@@ -63,26 +73,54 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args) -> Result<Outcome, String> {
-    let host = args.host.trim_start_matches('[').trim_end_matches(']');
-    let socket = TcpStream::connect((host, args.port)).map_err(|err| {
-        // An IPv6 address is written in brackets before a port: [::1]:5000.
-        let shown = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.to_string()
-        };
-        format!(
-            "cannot reach the server at {shown}:{}: {err}; check the address and that the server is running",
-            args.port
-        )
-    })?;
+    let (socket, host, port) = match args.host.as_deref() {
+        Some(host) => {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let socket = TcpStream::connect((host, args.port))
+                .map_err(|err| unreachable(&shown_host(host), args.port, &err))?;
+            (socket, host.to_string(), args.port)
+        }
+        None => {
+            let found = client::discover::find_server()?;
+            let (socket, ip) = connect_to_found(&found)?;
+            (socket, ip.to_string(), found.port)
+        }
+    };
     let _ = socket.set_nodelay(true);
     let options = client::Options {
         name: args.name,
         allow_toy_group: args.allow_toy_group,
         explain: args.explain,
-        server: Some((host.to_string(), args.port)),
+        server: Some((host, port)),
         reconnect: args.reconnect,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
+}
+
+/// Tries a found server's addresses, best first, for a few seconds each.
+fn connect_to_found(found: &Found) -> Result<(TcpStream, IpAddr), String> {
+    let mut last = None;
+    for &ip in &found.addresses {
+        match TcpStream::connect_timeout(&SocketAddr::new(ip, found.port), CONNECT_TIMEOUT) {
+            Ok(socket) => return Ok((socket, ip)),
+            Err(err) => last = Some((ip, err)),
+        }
+    }
+    Err(match last {
+        Some((ip, err)) => unreachable(&shown_host(&ip.to_string()), found.port, &err),
+        None => format!("the server {found} gave no address to connect to"),
+    })
+}
+
+/// An IPv6 address is written in brackets before a port: [::1]:5000.
+fn shown_host(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+fn unreachable(host: &str, port: u16, err: &std::io::Error) -> String {
+    format!("cannot reach the server at {host}:{port}: {err}; check the address and that the server is running")
 }

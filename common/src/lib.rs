@@ -12,12 +12,14 @@
 //! - [`commitment`]: hash commitments to a public value, sent before the value itself.
 //! - [`exchange`]: one chat's key agreement as a state machine (commit, reveal, agree).
 //! - [`secure`]: per-chat keys, sealed secure messages and the safety code.
+//! - [`discovery`]: what a server advertises on the LAN (mDNS/DNS-SD) and how a client chooses.
 //! - [`usage`]: command-line errors in one line.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod commitment;
 pub mod dh;
+pub mod discovery;
 pub mod escape;
 pub mod exchange;
 pub mod framing;

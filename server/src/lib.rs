@@ -1,6 +1,7 @@
 //! The labchat server: accepts clients, keeps the user table, relays chat between partners.
 //!
 //! Layout:
+//! - [`advertise`]: tells the LAN where the server is (mDNS/DNS-SD), for `client` with no address.
 //! - [`listen`]: binds the port (IPv4 and IPv6) and lists the addresses clients can use.
 //! - [`users`]: the user table behind one lock; every decision is made there.
 //! - [`session`]: one thread per connection, turning lines into table calls.
@@ -14,6 +15,7 @@
 //! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
 
+pub mod advertise;
 pub mod config;
 pub mod hosts;
 pub mod linger;

@@ -64,7 +64,6 @@ pub fn addresses(listener: &TcpListener) -> Vec<IpAddr> {
         .filter(|ip| dual_stack || ip.is_ipv4())
         .filter(|ip| !matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80))
         .collect();
-    found.sort_by_key(|ip| (ip.is_loopback(), ip.is_ipv6(), *ip));
-    found.dedup();
+    common::discovery::order_addresses(&mut found);
     found
 }

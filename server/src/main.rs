@@ -1,20 +1,32 @@
-//! `server PORT`: starts the labchat server and serves until Ctrl+C or SIGTERM.
+//! `server [PORT]`: starts the labchat server, advertises it on the LAN, and serves until
+//! Ctrl+C or SIGTERM.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
 use common::dh::Group;
+use common::discovery::{check_instance_name, default_instance_name, DEFAULT_PORT};
+use server::advertise::Advertisement;
 use server::config::Config;
 use server::{listen, log};
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The labchat server: people connect with `client HOST PORT`, see who is FREE or BUSY and chat.
+/// The labchat server: people connect with `client` (which finds it on the LAN) or
+/// `client HOST [PORT]`, see who is FREE or BUSY and chat.
 #[derive(Debug, Parser)]
 #[command(name = "server", version, max_term_width = 80)]
 struct Args {
-    /// TCP port to listen on (0 picks a free one and prints it).
+    /// TCP port (0 picks a free one and prints it).
+    #[arg(default_value_t = DEFAULT_PORT)]
     port: u16,
+    /// Name to advertise on the LAN, shown when a client finds several servers (default: this
+    /// machine's name, and the port when it is not 5000).
+    #[arg(long, value_parser = instance_name)]
+    name: Option<String>,
+    /// Do not advertise the server on the LAN (mDNS); clients then need its address.
+    #[arg(long)]
+    no_advertise: bool,
     /// Most connections at once (1 or more); more are told the server is full.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_clients: u64,
@@ -46,7 +58,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = match common::usage::parse_or_exit::<Args>("server", "server PORT") {
+    let args = match common::usage::parse_or_exit::<Args>("server", "server [PORT]") {
         Ok(args) => args,
         Err(code) => return code,
     };
@@ -101,11 +113,22 @@ fn try_main(args: Args) -> Result<(), String> {
     // after the message does not wait for them.
     let running = server::start(listener, config)
         .map_err(|err| format!("cannot start threads for clients: {err}"))?;
+    let advertisement = if args.no_advertise {
+        None
+    } else {
+        advertise(args.name, port, &args.dh_group)
+    };
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Server started successfully");
     let _ = writeln!(out, "Listening on port {port}. Clients can connect with:");
     for ip in addresses {
         let _ = writeln!(out, "  client {ip} {port}");
+    }
+    if let Some(name) = advertisement.as_ref().map(Advertisement::name) {
+        let _ = writeln!(
+            out,
+            "  client              (on this LAN: finds \"{name}\" by itself)"
+        );
     }
     let _ = out.flush();
     drop(out);
@@ -114,6 +137,33 @@ fn try_main(args: Args) -> Result<(), String> {
         log!("warning: --dh-group toy has fewer than 2,000 keys; anyone watching can read secure messages; clients refuse it unless started with --allow-toy-group");
     }
     let _ = shutdown.recv();
+    if let Some(advertisement) = advertisement {
+        advertisement.stop();
+    }
     running.stop();
     Ok(())
+}
+
+/// Starts advertising the server on the LAN and says so; says why not if it cannot.
+fn advertise(name: Option<String>, port: u16, group: &Group) -> Option<Advertisement> {
+    let machine = gethostname::gethostname();
+    let name = name.unwrap_or_else(|| default_instance_name(&machine.to_string_lossy(), port));
+    let group = group.to_string();
+    match Advertisement::start(&name, port, Some(&group)) {
+        Ok(advertisement) => {
+            log!("advertised on the LAN as {name:?} (mDNS, _labchat._tcp)");
+            Some(advertisement)
+        }
+        Err(reason) => {
+            log!("not advertised on the LAN ({reason}); clients need the address above");
+            None
+        }
+    }
+}
+
+/// `--name`: a name that fits one mDNS label and prints safely.
+fn instance_name(text: &str) -> Result<String, String> {
+    check_instance_name(text)
+        .map(|()| text.to_string())
+        .map_err(|e| e.to_string())
 }

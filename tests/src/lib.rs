@@ -8,6 +8,7 @@
 pub mod agreement;
 mod binaries;
 pub mod grinder;
+pub mod netns;
 pub mod pty;
 mod raw;
 pub mod relay;

@@ -36,7 +36,18 @@ impl Server {
     /// # Panics
     /// If it does not start within [`WAIT`].
     pub fn start_under(wrapper: &[&str], extra: &[&str]) -> Server {
-        Server::launch(wrapper, 0, extra)
+        let mut args = vec!["0"];
+        args.extend_from_slice(extra);
+        Server::launch(wrapper, &args)
+    }
+
+    /// Starts `<wrapper...> server <args>` exactly as given (no port, say) and waits until it
+    /// says which port it took.
+    ///
+    /// # Panics
+    /// If it does not start within [`WAIT`].
+    pub fn start_exactly(wrapper: &[&str], args: &[&str]) -> Server {
+        Server::launch(wrapper, args)
     }
 
     /// Starts `server <port>` on a given port (to restart a server where clients expect it).
@@ -44,22 +55,12 @@ impl Server {
     /// # Panics
     /// If it does not start within [`WAIT`].
     pub fn start_on(port: u16) -> Server {
-        Server::launch(&[], port, &[])
+        Server::launch(&[], &[&port.to_string()])
     }
 
-    fn launch(wrapper: &[&str], port: u16, extra: &[&str]) -> Server {
-        let server = binary("server");
-        let mut command = match wrapper.split_first() {
-            Some((program, args)) => {
-                let mut command = Command::new(program);
-                command.args(args).arg(&server);
-                command
-            }
-            None => Command::new(&server),
-        };
-        let mut child = command
-            .arg(port.to_string())
-            .args(extra)
+    fn launch(wrapper: &[&str], args: &[&str]) -> Server {
+        let mut child = wrapped("server", wrapper)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -147,6 +148,19 @@ impl Server {
     }
 }
 
+/// `program` (a workspace binary), or `<wrapper...> program` when a wrapper is given.
+fn wrapped(program: &str, wrapper: &[&str]) -> Command {
+    let path = binary(program);
+    match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut command = Command::new(first);
+            command.args(rest).arg(path);
+            command
+        }
+        None => Command::new(path),
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -170,7 +184,13 @@ pub struct Client {
 impl Client {
     /// Starts `client <args>` with piped stdin, stdout and stderr.
     pub fn spawn(args: &[String]) -> Client {
-        let mut child = Command::new(binary("client"))
+        Client::spawn_under(&[], args)
+    }
+
+    /// Starts `<wrapper...> client <args>` (e.g. under `ip netns exec lab`) with piped stdin,
+    /// stdout and stderr.
+    pub fn spawn_under(wrapper: &[&str], args: &[String]) -> Client {
+        let mut child = wrapped("client", wrapper)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -7,7 +7,8 @@ use tests::{run_to_exit, Server, WAIT};
 
 const EXIT_WAIT: Duration = Duration::from_secs(10);
 
-/// `server abc` and `server 70000` are usage errors: exit 2, one line on stderr naming the port.
+/// `server abc`, `server 70000` and `server 0 0` are usage errors: exit 2, one line on stderr
+/// naming the problem.
 #[test]
 fn bad_port_is_a_usage_error() {
     for port in ["abc", "70000", "-1"] {
@@ -20,9 +21,11 @@ fn bad_port_is_a_usage_error() {
         );
         assert!(run.stdout.is_empty(), "server {port}: {run:#?}");
     }
-    let run = run_to_exit("server", &[], EXIT_WAIT);
-    assert_eq!(run.code, Some(2), "server without a port: {run:#?}");
-    assert_eq!(run.stderr.len(), 1, "server without a port: {run:#?}");
+    // Without a port the server takes the default one (tests/discovery.rs, in a namespace of
+    // its own); a second port is a mistake.
+    let run = run_to_exit("server", &["0", "0"], EXIT_WAIT);
+    assert_eq!(run.code, Some(2), "server with two ports: {run:#?}");
+    assert_eq!(run.stderr.len(), 1, "server with two ports: {run:#?}");
 }
 
 /// `--spare-threads` outside 1..=65536 is a usage error naming the option; the server does

@@ -592,7 +592,15 @@ fn help_and_version_flags() {
     let help = run_to_exit("client", &["--help"], WAIT);
     assert_eq!(help.code, Some(0), "{help:#?}");
     let text = help.stdout.join("\n");
-    for needle in ["<HOST>", "<PORT>", "--name <NAME>", "--version", "NO_COLOR"] {
+    for needle in [
+        "[HOST]",
+        "[PORT]",
+        "[default: 5000]",
+        "looks for servers on the LAN",
+        "--name <NAME>",
+        "--version",
+        "NO_COLOR",
+    ] {
         assert!(
             text.contains(needle),
             "client --help lacks {needle}:\n{text}"
@@ -615,7 +623,14 @@ fn help_and_version_flags() {
     let help = run_to_exit("server", &["--help"], WAIT);
     assert_eq!(help.code, Some(0), "{help:#?}");
     let text = help.stdout.join("\n");
-    for needle in ["<PORT>", "[default: 30]", "--name-timeout", "--version"] {
+    for needle in [
+        "[PORT]",
+        "[default: 5000]",
+        "[default: 30]",
+        "--name-timeout",
+        "--no-advertise",
+        "--version",
+    ] {
         assert!(
             text.contains(needle),
             "server --help lacks {needle}:\n{text}"
@@ -624,10 +639,16 @@ fn help_and_version_flags() {
 }
 
 /// Exit codes: 2 for usage errors (one line on stderr), 1 when the connection is lost.
+/// (`client` and `client HOST` are not mistakes: they find a server on the LAN, or use the
+/// default port; tests/discovery.rs.)
 #[test]
 fn exit_codes_for_usage_errors_and_a_lost_server() {
     let _serial = serial();
-    for args in [&[][..], &["localhost"], &["localhost", "1", "--bogus"]] {
+    for args in [
+        &["localhost", "abc"][..],
+        &["localhost", "1", "--bogus"],
+        &["localhost", "1", "2"],
+    ] {
         let run = run_to_exit("client", args, WAIT);
         assert_eq!(run.code, Some(2), "client {args:?}: {run:#?}");
         assert_eq!(run.stderr.len(), 1, "client {args:?}: {run:#?}");

@@ -1,0 +1,505 @@
+//! Finding a server on the lab network without typing its address: what a server advertises
+//! over mDNS/DNS-SD (RFC 6762, RFC 6763), and how a client orders, shows and chooses what it
+//! found. No sockets here; the server and client hand the records to and from the `mdns-sd`
+//! crate.
+//!
+//! Everything a client learns this way comes from whoever answers on the network, unchecked:
+//! an instance name is shown escaped, and the list says where each entry points. A false
+//! advertisement can only send a client to a relay, which is what safety codes are for.
+
+use std::fmt;
+use std::net::IpAddr;
+use thiserror::Error;
+
+/// The DNS-SD service type labchat servers advertise, with its domain.
+pub const SERVICE_TYPE: &str = "_labchat._tcp.local.";
+
+/// The port `server` listens on and `client HOST` connects to when none is given.
+pub const DEFAULT_PORT: u16 = 5000;
+
+/// TXT key: the version of this TXT layout (`1`).
+pub const TXT_VERSION: &str = "txtvers";
+
+/// TXT key: the Diffie-Hellman group the server names in `GEN_KEYS` (`ffdhe2048`, `toy`...).
+pub const TXT_GROUP: &str = "dh";
+
+/// Longest instance name: one DNS label.
+pub const MAX_INSTANCE_NAME: usize = 63;
+
+/// Most servers one browse keeps: a flood of advertisements cannot grow the list further.
+pub const MAX_FOUND: usize = 1000;
+
+/// The instance name a server advertises when the operator gives none: the machine's name,
+/// and the port when it is not the default (two servers on one machine stay apart).
+pub fn default_instance_name(host: &str, port: u16) -> String {
+    let host = host.trim();
+    let host = if host.is_empty() { "labchat" } else { host };
+    let name = if port == DEFAULT_PORT {
+        host.to_string()
+    } else {
+        format!("{host} port {port}")
+    };
+    truncate_to(name, MAX_INSTANCE_NAME)
+}
+
+/// Why an operator's `--name` cannot be advertised.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InstanceNameError {
+    /// Nothing to show.
+    #[error("the server name is empty; give a name people will recognise, e.g. --name \"Lab 3\"")]
+    Empty,
+    /// Longer than one DNS label.
+    #[error("the server name is {0} bytes; at most {MAX_INSTANCE_NAME} fit in one mDNS label")]
+    TooLong(usize),
+    /// Control characters would be shown escaped on every client.
+    #[error(
+        "the server name contains a control character; use letters, digits, spaces and punctuation"
+    )]
+    Control,
+}
+
+/// Checks a server name given with `--name`.
+///
+/// # Errors
+/// Empty, longer than [`MAX_INSTANCE_NAME`] bytes, or holding a control character.
+pub fn check_instance_name(name: &str) -> Result<(), InstanceNameError> {
+    if name.trim().is_empty() {
+        Err(InstanceNameError::Empty)
+    } else if name.len() > MAX_INSTANCE_NAME {
+        Err(InstanceNameError::TooLong(name.len()))
+    } else if name.chars().any(char::is_control) {
+        Err(InstanceNameError::Control)
+    } else {
+        Ok(())
+    }
+}
+
+/// A DNS host label for this machine's name: letters, digits and hyphens, as mDNS host names
+/// must be (`Lab PC_3` becomes `Lab-PC-3`).
+pub fn host_label(host: &str) -> String {
+    let label: String = host
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let label = label.trim_matches('-');
+    if label.is_empty() {
+        "labchat".to_string()
+    } else {
+        truncate_to(label.to_string(), MAX_INSTANCE_NAME)
+    }
+}
+
+/// The instance name inside a DNS-SD full name (`Lab\.3._labchat._tcp.local.` is `Lab.3`),
+/// with `\.`, `\\` and `\DDD` escapes undone. `None` if the name is not of our service type.
+pub fn instance_from_fullname(fullname: &str) -> Option<String> {
+    let escaped = fullname.strip_suffix(SERVICE_TYPE)?.strip_suffix('.')?;
+    let mut bytes = Vec::with_capacity(escaped.len());
+    let mut rest = escaped.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        rest = tail;
+        if byte != b'\\' {
+            bytes.push(byte);
+            continue;
+        }
+        match rest {
+            [a, b, c, tail @ ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+                let value =
+                    u32::from(a - b'0') * 100 + u32::from(b - b'0') * 10 + u32::from(c - b'0');
+                bytes.push(u8::try_from(value).unwrap_or(b'?'));
+                rest = tail;
+            }
+            [next, tail @ ..] => {
+                bytes.push(*next);
+                rest = tail;
+            }
+            [] => bytes.push(b'\\'),
+        }
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// One server a browse found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its instance name, as advertised (unchecked: show it with [`Found`]'s `Display`).
+    pub instance: String,
+    /// The port it listens on.
+    pub port: u16,
+    /// Its addresses, in the order to try them ([`order_addresses`]).
+    pub addresses: Vec<IpAddr>,
+    /// The Diffie-Hellman group it advertises, if any.
+    pub group: Option<String>,
+}
+
+impl Found {
+    /// A server found under `instance` at `addresses`; the addresses are put in the order to
+    /// try them.
+    pub fn new(
+        instance: String,
+        port: u16,
+        mut addresses: Vec<IpAddr>,
+        group: Option<String>,
+    ) -> Found {
+        order_addresses(&mut addresses);
+        Found {
+            instance,
+            port,
+            addresses,
+            group,
+        }
+    }
+
+    /// The address to name when telling the person where this server is.
+    pub fn first_address(&self) -> Option<IpAddr> {
+        self.addresses.first().copied()
+    }
+}
+
+/// `"Lab 3" at 10.0.0.5:5000`, with the name escaped for the terminal, the address written as
+/// `client` takes it, and a warning for the toy group.
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = crate::escape::escape_for_terminal(&self.instance);
+        write!(f, "\"{name}\"")?;
+        match self.first_address() {
+            Some(IpAddr::V6(ip)) => write!(f, " at [{ip}]:{}", self.port)?,
+            Some(ip) => write!(f, " at {ip}:{}", self.port)?,
+            None => write!(f, " (no address)")?,
+        }
+        if self.group.as_deref() == Some("toy") {
+            write!(f, " (toy group: for teaching, readable by anyone watching)")?;
+        }
+        Ok(())
+    }
+}
+
+/// How good an address is for reaching a lab server: LAN IPv4 first, then routable IPv6, then
+/// link-local, loopback last. Lower sorts first.
+pub fn address_rank(ip: &IpAddr) -> u8 {
+    match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => 5,
+        IpAddr::V4(v4) if v4.is_link_local() => 3,
+        IpAddr::V4(_) => 0,
+        IpAddr::V6(v6) if v6.is_loopback() => 6,
+        IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => 4,
+        IpAddr::V6(_) => 1,
+    }
+}
+
+/// Sorts addresses best first ([`address_rank`]) and drops repeats.
+pub fn order_addresses(addresses: &mut Vec<IpAddr>) {
+    addresses.sort_by_key(|ip| (address_rank(ip), *ip));
+    addresses.dedup();
+}
+
+/// Adds `found` to `list`, keeping the list sorted by name and at most [`MAX_FOUND`] long.
+/// Returns whether the list changed.
+///
+/// A record for a server already listed (same name and port, an address in common) updates
+/// it: its addresses arrive a few at a time. The same name at another port or other
+/// addresses is a rival claim and is listed beside it ([`rivals`]): anyone on the LAN can
+/// advertise any name, and the person must see both to ask which is real.
+pub fn remember(list: &mut Vec<Found>, found: Found) -> bool {
+    if found.addresses.is_empty() {
+        return false;
+    }
+    let same = list.iter().position(|known| {
+        known.instance == found.instance
+            && known.port == found.port
+            && known
+                .addresses
+                .iter()
+                .any(|ip| found.addresses.contains(ip))
+    });
+    match same {
+        Some(at) if list[at] == found => false,
+        Some(at) => {
+            let mut addresses = found.addresses.clone();
+            addresses.extend(list[at].addresses.iter().copied());
+            list[at] = Found::new(found.instance, found.port, addresses, found.group);
+            true
+        }
+        None if list.len() >= MAX_FOUND => false,
+        None => {
+            let at = list.partition_point(|known| known.instance <= found.instance);
+            list.insert(at, found);
+            true
+        }
+    }
+}
+
+/// Names in `list` that more than one server claims, each once. mDNS responders that find
+/// their name taken rename themselves `Name (2)`, so `Lab 3 (2)` beside `Lab 3` is a second
+/// claim to `Lab 3` too.
+pub fn rivals(list: &[Found]) -> Vec<&str> {
+    let mut names: Vec<&str> = list.iter().map(|f| base_name(&f.instance)).collect();
+    names.sort_unstable();
+    let mut claimed: Vec<&str> = names
+        .windows(2)
+        .filter(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0])
+        .collect();
+    claimed.dedup();
+    claimed
+}
+
+/// `Lab 3` for `Lab 3 (2)`: the name before an mDNS conflict suffix.
+pub fn base_name(instance: &str) -> &str {
+    let Some(open) = instance.strip_suffix(')').and_then(|s| s.rfind(" (")) else {
+        return instance;
+    };
+    let number = &instance[open + 2..instance.len() - 1];
+    if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        &instance[..open]
+    } else {
+        instance
+    }
+}
+
+/// Why a typed choice is not one of the listed servers.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PickError {
+    /// Not a number.
+    #[error(
+        "\"{}\" is not a number; type the number in front of the server you want",
+        crate::escape::escape_for_terminal(.0)
+    )]
+    NotANumber(String),
+    /// A number, but no server has it.
+    #[error("there is no server {given}; type a number from 1 to {count}")]
+    OutOfRange {
+        /// What was typed.
+        given: u64,
+        /// How many servers are listed.
+        count: usize,
+    },
+}
+
+/// The server (0-based) a person chose by typing its 1-based number among `count`.
+///
+/// # Errors
+/// Not a number, or not between 1 and `count`.
+pub fn parse_pick(line: &str, count: usize) -> Result<usize, PickError> {
+    let typed = line.trim();
+    let given: u64 = typed
+        .parse()
+        .map_err(|_| PickError::NotANumber(typed.to_string()))?;
+    match usize::try_from(given) {
+        Ok(n) if (1..=count).contains(&n) => Ok(n - 1),
+        _ => Err(PickError::OutOfRange { given, count }),
+    }
+}
+
+/// Cuts `text` to at most `max` bytes at a character boundary.
+fn truncate_to(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn default_names_say_the_port_only_when_it_is_not_the_default() {
+        assert_eq!(default_instance_name("lab3", DEFAULT_PORT), "lab3");
+        assert_eq!(default_instance_name("lab3", 6000), "lab3 port 6000");
+        assert_eq!(default_instance_name("  ", DEFAULT_PORT), "labchat");
+        let long = "é".repeat(40);
+        let name = default_instance_name(&long, 6000);
+        assert!(name.len() <= MAX_INSTANCE_NAME && name.starts_with("éé"));
+    }
+
+    #[test]
+    fn operator_names_are_checked() {
+        assert_eq!(check_instance_name("Lab 3"), Ok(()));
+        assert_eq!(check_instance_name(" "), Err(InstanceNameError::Empty));
+        assert_eq!(
+            check_instance_name(&"x".repeat(64)),
+            Err(InstanceNameError::TooLong(64))
+        );
+        assert_eq!(
+            check_instance_name("a\u{1b}[2J"),
+            Err(InstanceNameError::Control)
+        );
+    }
+
+    #[test]
+    fn host_labels_keep_letters_digits_and_hyphens() {
+        assert_eq!(host_label("Lab PC_3"), "Lab-PC-3");
+        assert_eq!(host_label("--"), "labchat");
+        assert_eq!(host_label("ünï"), "n");
+    }
+
+    #[test]
+    fn instance_names_are_unescaped_from_full_names() {
+        assert_eq!(
+            instance_from_fullname("Lab\\.3._labchat._tcp.local.").as_deref(),
+            Some("Lab.3")
+        );
+        assert_eq!(
+            instance_from_fullname("a\\\\b\\032c._labchat._tcp.local.").as_deref(),
+            Some("a\\b c")
+        );
+        assert_eq!(
+            instance_from_fullname("x\\027[2J._labchat._tcp.local.").as_deref(),
+            Some("x\u{1b}[2J")
+        );
+        assert_eq!(instance_from_fullname("printer._ipp._tcp.local."), None);
+        assert_eq!(instance_from_fullname("_labchat._tcp.local."), None);
+    }
+
+    #[test]
+    fn lan_ipv4_comes_first_and_loopback_last() {
+        let mut addresses: Vec<IpAddr> = vec![
+            Ipv6Addr::LOCALHOST.into(),
+            "fe80::1".parse().unwrap(),
+            Ipv4Addr::LOCALHOST.into(),
+            "fd00::2".parse().unwrap(),
+            "10.0.0.5".parse().unwrap(),
+            "169.254.1.1".parse().unwrap(),
+            "10.0.0.5".parse().unwrap(),
+        ];
+        order_addresses(&mut addresses);
+        let shown: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "10.0.0.5",
+                "fd00::2",
+                "169.254.1.1",
+                "fe80::1",
+                "127.0.0.1",
+                "::1"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_found_server_is_shown_escaped_with_where_it_points() {
+        let found = Found::new(
+            "evil\u{1b}]0;owned\u{7}".into(),
+            5000,
+            vec!["fd00::2".parse().unwrap(), "10.1.2.3".parse().unwrap()],
+            Some("toy".into()),
+        );
+        let shown = found.to_string();
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{shown}"
+        );
+        assert!(shown.contains("at 10.1.2.3:5000"), "{shown}");
+        assert!(shown.contains("toy group"), "{shown}");
+        let v6 = Found::new("lab".into(), 6000, vec!["fd00::2".parse().unwrap()], None);
+        assert_eq!(v6.to_string(), "\"lab\" at [fd00::2]:6000");
+    }
+
+    #[test]
+    fn records_of_one_server_update_it_and_other_claims_are_listed_beside() {
+        let at = |n: u8| IpAddr::from([10, 0, 0, n]);
+        let mut list = Vec::new();
+        assert!(remember(
+            &mut list,
+            Found::new("b".into(), 1, vec![at(1)], None)
+        ));
+        assert!(remember(
+            &mut list,
+            Found::new("a".into(), 1, vec![at(2)], None)
+        ));
+        assert!(!remember(
+            &mut list,
+            Found::new("a".into(), 1, vec![at(2)], None)
+        ));
+        assert!(!remember(
+            &mut list,
+            Found::new("c".into(), 1, vec![], None)
+        ));
+        // More addresses of "a": the same server.
+        let v6: IpAddr = "fd00::2".parse().unwrap();
+        assert!(remember(
+            &mut list,
+            Found::new("a".into(), 1, vec![v6, at(2)], None)
+        ));
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].addresses, [at(2), v6]);
+        assert_eq!(rivals(&list), Vec::<&str>::new());
+        // "a" claimed from another host, and at another port: rivals, listed beside it.
+        assert!(remember(
+            &mut list,
+            Found::new("a".into(), 1, vec![at(9)], None)
+        ));
+        assert!(remember(
+            &mut list,
+            Found::new("a".into(), 7, vec![at(2)], None)
+        ));
+        let shown: Vec<String> = list.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "\"a\" at 10.0.0.2:1",
+                "\"a\" at 10.0.0.9:1",
+                "\"a\" at 10.0.0.2:7",
+                "\"b\" at 10.0.0.1:1"
+            ]
+        );
+        assert_eq!(rivals(&list), ["a"]);
+        // A server that found its name taken and renamed itself is a rival claim too.
+        let mut renamed = vec![Found::new("Lab 3 (2)".into(), 1, vec![at(1)], None)];
+        assert_eq!(rivals(&renamed), Vec::<&str>::new());
+        remember(
+            &mut renamed,
+            Found::new("Lab 3".into(), 1, vec![at(9)], None),
+        );
+        assert_eq!(rivals(&renamed), ["Lab 3"]);
+    }
+
+    #[test]
+    fn conflict_suffixes_are_recognised() {
+        assert_eq!(base_name("Lab 3 (2)"), "Lab 3");
+        assert_eq!(base_name("Lab 3 (12)"), "Lab 3");
+        assert_eq!(base_name("Lab (B)"), "Lab (B)");
+        assert_eq!(base_name("Lab ()"), "Lab ()");
+        assert_eq!(base_name("(2)"), "(2)");
+        assert_eq!(base_name("Lab 3"), "Lab 3");
+    }
+
+    #[test]
+    fn a_flood_of_advertisements_is_bounded() {
+        let mut list = Vec::new();
+        for n in 0..MAX_FOUND + 100 {
+            let ip = IpAddr::from([10, 0, (n / 250) as u8, (n % 250) as u8]);
+            remember(&mut list, Found::new(format!("s{n:05}"), 1, vec![ip], None));
+        }
+        assert_eq!(list.len(), MAX_FOUND);
+    }
+
+    #[test]
+    fn picks_are_numbers_in_range() {
+        assert_eq!(parse_pick(" 2 ", 3), Ok(1));
+        assert_eq!(parse_pick("1", 1), Ok(0));
+        assert_eq!(
+            parse_pick("4", 3),
+            Err(PickError::OutOfRange { given: 4, count: 3 })
+        );
+        assert_eq!(
+            parse_pick("0", 3),
+            Err(PickError::OutOfRange { given: 0, count: 3 })
+        );
+        assert!(matches!(
+            parse_pick("lab", 3),
+            Err(PickError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_pick("99999999999999999999999", 3),
+            Err(PickError::NotANumber(_))
+        ));
+    }
+}

@@ -1,0 +1,93 @@
+//! Advertising the server on the lab network over mDNS/DNS-SD (`_labchat._tcp`), so that
+//! `client` with no address finds it. The record layout is in `common::discovery`; this
+//! module hands it to the `mdns-sd` daemon (one thread of its own) and takes it back at exit,
+//! so clients stop listing a server that has stopped.
+//!
+//! Advertising is a convenience: when it cannot start (no multicast-capable interface, port
+//! 5353 refused) the server says why and serves anyway.
+
+use crate::log;
+use common::discovery::{host_label, instance_from_fullname, SERVICE_TYPE, TXT_GROUP, TXT_VERSION};
+use mdns_sd::{DaemonEvent, ServiceDaemon, ServiceInfo};
+use std::time::Duration;
+
+/// How long stopping waits for the daemon to send the goodbye packets.
+const GOODBYE_WAIT: Duration = Duration::from_secs(1);
+
+/// A running advertisement; [`Advertisement::stop`] withdraws it.
+pub struct Advertisement {
+    daemon: ServiceDaemon,
+    fullname: String,
+    name: String,
+}
+
+impl Advertisement {
+    /// Advertises `instance` at `port` on every interface's addresses (kept up to date as
+    /// interfaces come and go), with the Diffie-Hellman group in the TXT record.
+    ///
+    /// # Errors
+    /// What the mDNS daemon reported, in words for the operator.
+    pub fn start(instance: &str, port: u16, group: Option<&str>) -> Result<Advertisement, String> {
+        let daemon = ServiceDaemon::new().map_err(|e| format!("cannot start mDNS: {e}"))?;
+        let machine = gethostname::gethostname();
+        let host = format!("{}.local.", host_label(&machine.to_string_lossy()));
+        let properties = [(TXT_VERSION, "1"), (TXT_GROUP, group.unwrap_or("none"))];
+        let info = ServiceInfo::new(SERVICE_TYPE, instance, &host, "", port, &properties[..])
+            .map_err(|e| format!("cannot describe the service: {e}"))?
+            .enable_addr_auto();
+        let fullname = info.get_fullname().to_string();
+        if let Ok(events) = daemon.monitor() {
+            std::thread::Builder::new()
+                .name("mdns-monitor".into())
+                .spawn(move || {
+                    let mut said = String::new();
+                    while let Ok(event) = events.recv() {
+                        report(event, &mut said);
+                    }
+                })
+                .map_err(|e| format!("cannot start a thread: {e}"))?;
+        }
+        daemon
+            .register(info)
+            .map_err(|e| format!("cannot advertise: {e}"))?;
+        Ok(Advertisement {
+            daemon,
+            fullname,
+            name: instance.to_string(),
+        })
+    }
+
+    /// The instance name advertised (another server's claim on it renames ours; the log says).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Withdraws the advertisement (listeners drop it at once) and stops the daemon.
+    pub fn stop(self) {
+        if let Ok(done) = self.daemon.unregister(&self.fullname) {
+            let _ = done.recv_timeout(GOODBYE_WAIT);
+        }
+        if let Ok(done) = self.daemon.shutdown() {
+            let _ = done.recv_timeout(GOODBYE_WAIT);
+        }
+    }
+}
+
+/// Logs what the operator should know: a name taken by another server (once per new name;
+/// the daemon reports it per interface), and errors.
+fn report(event: DaemonEvent, said: &mut String) {
+    match event {
+        DaemonEvent::NameChange(change)
+            if change.original.ends_with(SERVICE_TYPE) && change.new_name != *said =>
+        {
+            log!(
+                "the name {:?} is already advertised on this network; advertising as {:?} instead (--name picks another)",
+                instance_from_fullname(&change.original).unwrap_or_default(),
+                instance_from_fullname(&change.new_name).unwrap_or_default(),
+            );
+            *said = change.new_name;
+        }
+        DaemonEvent::Error(err) => log!("mDNS: {err}"),
+        _ => {}
+    }
+}

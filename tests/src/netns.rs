@@ -1,0 +1,201 @@
+//! A small lab network made of Linux network namespaces, for tests of what crosses a real
+//! network: several hosts, each a namespace with one address, joined by a bridge in a
+//! namespace of its own (the switch). Nothing is shared with the machine's own network, so a
+//! test's multicast (mDNS) or cut cable stays inside it. Removed on drop.
+//!
+//! Making namespaces needs root (or CAP_NET_ADMIN) and `ip` from iproute2; where that is
+//! impossible, [`Lan::create`] says why and the test skips with that reason printed.
+
+use common::discovery::SERVICE_TYPE;
+use mdns_sd::{ServiceDaemon, ServiceInfo};
+use std::net::Ipv4Addr;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One host of a [`Lan`].
+#[derive(Debug)]
+pub struct Host {
+    /// Its namespace.
+    pub ns: String,
+    /// Its address on the LAN (10.250.0.1 for the first host, and so on).
+    pub ip: Ipv4Addr,
+    /// Its network interface, in its namespace.
+    pub interface: String,
+}
+
+impl Host {
+    /// The wrapper that runs a program on this host: `ip netns exec <ns>`.
+    pub fn wrapper(&self) -> [&str; 4] {
+        ["ip", "netns", "exec", &self.ns]
+    }
+
+    /// Advertises labchat services from this host the way anyone on the LAN could, with
+    /// whatever instance names, ports and TXT values the test chooses (an impersonator, a
+    /// flood, a name full of escape codes). `services` are `(instance, port, dh group)`.
+    ///
+    /// # Errors
+    /// Why the namespace could not be entered or the daemon started.
+    pub fn advertise(&self, services: &[(&str, u16, &str)]) -> Result<Advertiser, String> {
+        let ns = self.ns.clone();
+        let ip = self.ip;
+        let services: Vec<(String, u16, String)> = services
+            .iter()
+            .map(|(name, port, group)| (name.to_string(), *port, group.to_string()))
+            .collect();
+        // setns moves only the calling thread; the daemon's own thread, started from it,
+        // inherits its network namespace.
+        std::thread::spawn(move || -> Result<Advertiser, String> {
+            let handle = std::fs::File::open(format!("/var/run/netns/{ns}"))
+                .map_err(|e| format!("cannot open namespace {ns}: {e}"))?;
+            rustix::thread::move_into_link_name_space(
+                std::os::fd::AsFd::as_fd(&handle),
+                Some(rustix::thread::LinkNameSpaceType::Network),
+            )
+            .map_err(|e| format!("cannot enter namespace {ns}: {e}"))?;
+            let daemon = ServiceDaemon::new().map_err(|e| format!("mDNS: {e}"))?;
+            for (n, (name, port, group)) in services.iter().enumerate() {
+                let host = format!("rogue{n}.local.");
+                let info = ServiceInfo::new(
+                    SERVICE_TYPE,
+                    name,
+                    &host,
+                    ip.to_string(),
+                    *port,
+                    &[("txtvers", "1"), ("dh", group.as_str())][..],
+                )
+                .map_err(|e| format!("bad service {name:?}: {e}"))?;
+                // An impersonator does not ask whether the name is taken.
+                let mut info = info;
+                info.set_requires_probe(false);
+                daemon
+                    .register(info)
+                    .map_err(|e| format!("cannot advertise {name:?}: {e}"))?;
+            }
+            Ok(Advertiser { daemon })
+        })
+        .join()
+        .map_err(|_| "the advertising thread panicked".to_string())?
+    }
+}
+
+/// Services advertised by [`Host::advertise`]; withdrawn on drop.
+pub struct Advertiser {
+    daemon: ServiceDaemon,
+}
+
+impl Drop for Advertiser {
+    fn drop(&mut self) {
+        if let Ok(done) = self.daemon.shutdown() {
+            let _ = done.recv_timeout(std::time::Duration::from_secs(1));
+        }
+    }
+}
+
+/// Hosts on one switch; everything is removed on drop.
+#[derive(Debug)]
+pub struct Lan {
+    switch: String,
+    /// The hosts, in the order they were made.
+    pub hosts: Vec<Host>,
+}
+
+impl Lan {
+    /// Makes a LAN of `hosts` hosts (at most 200).
+    ///
+    /// # Errors
+    /// Why namespaces cannot be made here (not root, no `ip`...), for the skip message.
+    pub fn create(hosts: usize) -> Result<Lan, String> {
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let tag = format!(
+            "{:x}{:x}",
+            std::process::id(),
+            MADE.fetch_add(1, Ordering::Relaxed)
+        );
+        let switch = format!("lcsw{tag}");
+        ip(&["netns", "add", &switch])?;
+        let mut lan = Lan {
+            switch,
+            hosts: Vec::new(),
+        };
+        ip(&["-n", &lan.switch, "link", "add", "br0", "type", "bridge"])?;
+        ip(&["-n", &lan.switch, "link", "set", "br0", "up"])?;
+        for n in 1..=hosts {
+            let ns = format!("lch{tag}h{n}");
+            let outside = format!("p{n}");
+            let inside = format!("eth{n}");
+            let address = Ipv4Addr::new(10, 250, 0, u8::try_from(n).map_err(|_| "too many hosts")?);
+            ip(&["netns", "add", &ns])?;
+            lan.hosts.push(Host {
+                ns: ns.clone(),
+                ip: address,
+                interface: inside.clone(),
+            });
+            let cidr = format!("{address}/24");
+            let steps: [&[&str]; 7] = [
+                &[
+                    "-n",
+                    &lan.switch,
+                    "link",
+                    "add",
+                    &outside,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    &inside,
+                    "netns",
+                    &ns,
+                ],
+                &["-n", &lan.switch, "link", "set", &outside, "master", "br0"],
+                &["-n", &lan.switch, "link", "set", &outside, "up"],
+                &["-n", &ns, "addr", "add", &cidr, "dev", &inside],
+                &["-n", &ns, "link", "set", &inside, "up"],
+                &["-n", &ns, "link", "set", "lo", "up"],
+                // Multicast out of the LAN interface, as on a lab machine with a default route.
+                &["-n", &ns, "route", "add", "224.0.0.0/4", "dev", &inside],
+            ];
+            for step in steps {
+                ip(step)?;
+            }
+        }
+        Ok(lan)
+    }
+
+    /// Unplugs host `n`'s cable (0-based): nothing it sends arrives, and it sends no FIN.
+    ///
+    /// # Errors
+    /// What `ip` said.
+    pub fn unplug(&self, n: usize) -> Result<(), String> {
+        let host = &self.hosts[n];
+        ip(&["-n", &host.ns, "link", "set", &host.interface, "down"])
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for host in &self.hosts {
+            let _ = ip(&["netns", "del", &host.ns]);
+        }
+        let _ = ip(&["netns", "del", &self.switch]);
+    }
+}
+
+/// Runs `ip <args>`.
+///
+/// # Errors
+/// `ip` could not run or failed; with what it printed.
+pub fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}

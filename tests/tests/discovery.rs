@@ -1,0 +1,216 @@
+//! Finding a server with no address typed: the real `server` advertises itself over mDNS and
+//! the real `client`, run with no HOST PORT on another host, finds it. Each test builds its own
+//! small LAN of network namespaces (tests::netns), so the multicast stays inside it; where
+//! namespaces cannot be made, the test prints why and skips.
+
+use std::time::{Duration, Instant};
+use tests::netns::Lan;
+use tests::{Client, Server, WAIT};
+
+/// A LAN of `hosts` hosts, or `None` after printing why the test is skipped.
+fn lan(test: &str, hosts: usize) -> Option<Lan> {
+    match Lan::create(hosts) {
+        Ok(lan) => Some(lan),
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: cannot make network namespaces here ({reason})");
+            None
+        }
+    }
+}
+
+/// A browse listens for at most 3 s, then the client connects and the server says hello.
+const FOUND_AND_CONNECTED: Duration = Duration::from_secs(20);
+
+#[test]
+fn client_with_no_address_finds_the_only_server_and_connects() {
+    let Some(lan) = lan(
+        "client_with_no_address_finds_the_only_server_and_connects",
+        2,
+    ) else {
+        return;
+    };
+    let (server_host, student) = (&lan.hosts[0], &lan.hosts[1]);
+    let server = Server::start_under(&server_host.wrapper(), &["--name", "Lab 3"]);
+    server
+        .log
+        .wait_for(WAIT, |l| l.contains("advertised on the LAN as \"Lab 3\""))
+        .unwrap_or_else(|| panic!("no advertisement logged: {:#?}", server.log.lines()));
+
+    let alice = Client::spawn_under(&student.wrapper(), &["--name".into(), "alice".into()]);
+    let found = format!(
+        "Found \"Lab 3\" at {}:{}; connecting.",
+        server_host.ip,
+        server.port()
+    );
+    alice
+        .stdout
+        .wait_for(FOUND_AND_CONNECTED, |l| l == found)
+        .unwrap_or_else(|| panic!("never showed {found:?}\n{}", alice.dump()));
+    alice.expect("(server): Hello alice!");
+    let joined = format!("alice joined from {}:", student.ip);
+    server
+        .log
+        .wait_for(WAIT, |l| l.contains(&joined))
+        .unwrap_or_else(|| panic!("server never logged {joined:?}: {:#?}", server.log.lines()));
+}
+
+#[test]
+fn several_servers_are_listed_and_the_person_picks_one() {
+    let Some(lan) = lan("several_servers_are_listed_and_the_person_picks_one", 3) else {
+        return;
+    };
+    let lab_a = Server::start_under(&lan.hosts[0].wrapper(), &["--name", "Lab A"]);
+    let lab_b = Server::start_under(&lan.hosts[1].wrapper(), &["--name", "Lab B"]);
+    for server in [&lab_a, &lab_b] {
+        server
+            .log
+            .wait_for(WAIT, |l| l.contains("advertised on the LAN"))
+            .unwrap_or_else(|| panic!("no advertisement logged: {:#?}", server.log.lines()));
+    }
+    let mut bob = Client::spawn_under(&lan.hosts[2].wrapper(), &["--name".into(), "bob".into()]);
+    bob.stdout
+        .wait_for(FOUND_AND_CONNECTED, |l| {
+            l == "Found 2 labchat servers on this network:"
+        })
+        .unwrap_or_else(|| panic!("no list of two servers\n{}", bob.dump()));
+    bob.expect_line(&format!(
+        "  1. \"Lab A\" at {}:{}",
+        lan.hosts[0].ip,
+        lab_a.port()
+    ));
+    bob.expect_line(&format!(
+        "  2. \"Lab B\" at {}:{}",
+        lan.hosts[1].ip,
+        lab_b.port()
+    ));
+    // A wrong answer is explained, and nothing is connected until a right one.
+    bob.send("7");
+    bob.expect("there is no server 7; type a number from 1 to 2");
+    bob.send("2");
+    bob.expect("Connecting to \"Lab B\"");
+    bob.expect("(server): Hello bob!");
+    bob.send("status");
+    bob.expect("(server): - bob: FREE (you)");
+    assert!(
+        lab_b
+            .log
+            .lines()
+            .iter()
+            .any(|l| l.contains("bob joined from")),
+        "Lab B never saw bob: {:#?}",
+        lab_b.log.lines()
+    );
+    assert!(
+        !lab_a.log.lines().iter().any(|l| l.contains("bob joined")),
+        "Lab A saw bob: {:#?}",
+        lab_a.log.lines()
+    );
+}
+
+#[test]
+fn no_server_found_says_so_and_shows_the_address_form() {
+    let Some(lan) = lan("no_server_found_says_so_and_shows_the_address_form", 2) else {
+        return;
+    };
+    // A server that does not advertise is not found: the person is told how to give it.
+    let _hidden = Server::start_under(&lan.hosts[0].wrapper(), &["--no-advertise"]);
+    let started = Instant::now();
+    let mut carol =
+        Client::spawn_under(&lan.hosts[1].wrapper(), &["--name".into(), "carol".into()]);
+    assert_eq!(
+        carol.expect_exit(FOUND_AND_CONNECTED),
+        1,
+        "{}",
+        carol.dump()
+    );
+    let waited = started.elapsed();
+    let said = carol
+        .stderr
+        .wait_for(WAIT, |l| l.contains("no labchat server answered"))
+        .unwrap_or_else(|| panic!("no explanation\n{}", carol.dump()));
+    assert!(said.contains("client HOST [PORT]"), "{said}");
+    assert!(waited >= Duration::from_secs(3), "gave up after {waited:?}");
+}
+
+#[test]
+fn server_and_client_agree_on_the_default_port() {
+    let Some(lan) = lan("server_and_client_agree_on_the_default_port", 2) else {
+        return;
+    };
+    let server = Server::start_exactly(&lan.hosts[0].wrapper(), &["--no-advertise"]);
+    assert_eq!(server.port(), common::discovery::DEFAULT_PORT);
+    let dave = Client::spawn_under(
+        &lan.hosts[1].wrapper(),
+        &[lan.hosts[0].ip.to_string(), "--name".into(), "dave".into()],
+    );
+    dave.expect("(server): Hello dave!");
+}
+
+/// Anyone can advertise any name. Here a student advertised the class's server name (at a
+/// relay of their own) before the server started: the server finds its name taken, renames
+/// itself `Lab 3 (2)` and logs it, and a client lists both claims with their addresses and a
+/// warning, so the person picks by the address the teacher gave. A name full of escape codes
+/// is shown escaped.
+#[test]
+fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
+    let test = "a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning";
+    let Some(lan) = lan(test, 3) else {
+        return;
+    };
+    let (teacher, mallory) = (&lan.hosts[0], &lan.hosts[1]);
+    let _rogue = match mallory.advertise(&[
+        ("Lab 3", 5999, "ffdhe2048"),
+        ("free pizza\u{1b}[2J\u{7}", 6000, "toy"),
+    ]) {
+        Ok(rogue) => rogue,
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: {reason}");
+            return;
+        }
+    };
+    let server = Server::start_under(&teacher.wrapper(), &["--name", "Lab 3"]);
+    server
+        .log
+        .wait_for(WAIT, |l| {
+            l.contains("the name \"Lab 3\" is already advertised on this network; advertising as \"Lab 3 (2)\"")
+        })
+        .unwrap_or_else(|| panic!("the server did not say its name was taken: {:#?}", server.log.lines()));
+
+    let mut bob = Client::spawn_under(&lan.hosts[2].wrapper(), &["--name".into(), "bob".into()]);
+    bob.stdout
+        .wait_for(FOUND_AND_CONNECTED, |l| l.starts_with("Warning:"))
+        .unwrap_or_else(|| panic!("bob was not warned\n{}", bob.dump()));
+    let shown = bob.stdout.lines();
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.starts_with("Warning: 2 servers claim the name \"Lab 3\"")),
+        "{shown:#?}"
+    );
+    let real = format!("\"Lab 3 (2)\" at {}:{}", teacher.ip, server.port());
+    let fake = format!("\"Lab 3\" at {}:5999", mallory.ip);
+    let number_of = |entry: &str| {
+        shown
+            .iter()
+            .find_map(|l| l.strip_suffix(entry)?.trim().strip_suffix('.'))
+            .unwrap_or_else(|| panic!("{entry:?} not listed: {shown:#?}"))
+            .to_string()
+    };
+    let real_number = number_of(&real);
+    number_of(&fake);
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.contains("\"free pizza\\x1b[2J\\x07\" at")),
+        "the escape codes were not shown escaped: {shown:#?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .all(|l| !l.contains('\u{1b}') && !l.contains('\u{7}')),
+        "a raw control character reached the screen: {shown:#?}"
+    );
+    bob.send(&real_number);
+    bob.expect(&format!("Connecting to {real}"));
+    bob.expect("(server): Hello bob!");
+}

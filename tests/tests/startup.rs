@@ -68,6 +68,24 @@ fn zero_limits_are_usage_errors() {
     }
 }
 
+/// `server --name` must be a name every client can show: not empty, at most 63 bytes (one
+/// mDNS label), no control characters. Anything else is a usage error saying which rule.
+#[test]
+fn unshowable_server_names_are_usage_errors() {
+    let long = "x".repeat(64);
+    for (name, rule) in [
+        (" ", "empty"),
+        (long.as_str(), "64 bytes"),
+        ("Lab\u{1b}[2J", "control character"),
+    ] {
+        let run = run_to_exit("server", &["0", "--name", name], EXIT_WAIT);
+        assert_eq!(run.code, Some(2), "--name {name:?}: {run:#?}");
+        assert_eq!(run.stderr.len(), 1, "--name {name:?}: {run:#?}");
+        assert!(run.stderr[0].contains(rule), "--name {name:?}: {run:#?}");
+        assert!(run.stdout.is_empty(), "--name {name:?}: {run:#?}");
+    }
+}
+
 /// A port another server holds: exit 1 with one line naming the port.
 #[test]
 fn port_in_use_exits_1_naming_the_port() {

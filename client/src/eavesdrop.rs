@@ -278,7 +278,7 @@ impl Observer {
                         if grinding && explained == Some(false) {
                             actions.print.push(
                                 "  eve (grind): eve has to commit now, to a value for each \
-                                 side, before she knows either real value: a client reveals \
+                                 side, before it knows either real value: a client reveals \
                                  its own only once it holds the partner's commitment"
                                     .into(),
                             );
@@ -364,7 +364,7 @@ impl Observer {
         };
         swap.held = Some((rest.to_string(), value));
         actions.print.push(format!(
-            "  eve (grind): holding {who}'s value back: eve needs both before she can search"
+            "  eve (grind): holding {who}'s value back: eve needs both before it can search"
         ));
         let both = [(conn, who), (partner, other)].map(|(c, name)| {
             let swap = swaps.get(&(chat, c))?;
@@ -451,7 +451,7 @@ impl Observer {
             actions.print.push(if refused[i] {
                 format!(
                     "  eve (grind): {who} will refuse eve's new value: it does not open the \
-                     commitment eve sent {who} before she knew anything (\"does not match the \
+                     commitment eve sent {who} before it knew anything (\"does not match the \
                      commitment\")",
                     who = names[i]
                 )
@@ -472,7 +472,7 @@ impl Observer {
             .print
             .push(match (outcome.matched, refused.contains(&true)) {
                 (true, true) => "  eve (grind): the commitments beat the search: eve committed to \
-                 her values before she knew either real value, so the codes were settled \
+                 its values before it knew either real value, so the codes were settled \
                  before anyone could search, and every value found later is a new one that \
                  the clients refuse. secure: is off for this chat"
                     .to_string(),
@@ -481,7 +481,7 @@ impl Observer {
                  accept, their codes agree in the first {digits} digits, and eve reads and \
                  seals again every secure message: the attack the commitment step stops"
                 ),
-                (false, _) => "  eve (grind): no match, so eve sends the values she committed to: \
+                (false, _) => "  eve (grind): no match, so eve sends the values it committed to: \
                  the codes differ, as with --mitm"
                     .to_string(),
             });

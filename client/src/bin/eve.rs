@@ -83,7 +83,7 @@ fn main() -> ExitCode {
         };
         println!(
             "eve: in the middle, grinding: each client's public value is held back until eve \
-             has both, then she searches for values that make the codes agree in their first \
+             has both, then it searches for values that make the codes agree in their first \
              {} digits (for at most {} s)",
             goal.digits, args.grind_seconds
         );

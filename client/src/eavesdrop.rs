@@ -784,15 +784,9 @@ mod tests {
             .collect()
     }
 
-    /// Two real key exchanges (the client's state machine) through eve grinding: each
-    /// client's value is held until both are in, the search finds a 3-digit match, and both
-    /// clients refuse the values found: they do not open the commitments eve sent first.
-    #[test]
-    fn grinding_is_refused_by_committing_clients() {
-        let goal = Goal {
-            digits: 3,
-            budget: Duration::from_secs(60),
-        };
+    /// Two real key exchanges (the client's state machine, connections 0 and 1) through eve
+    /// grinding for `goal`, run to their end: each client's outcome, and what eve printed.
+    fn committing_clients(goal: Goal) -> ([Exchange; 2], Vec<Step>, String) {
         let mut wire = Wire::new(Observer::grinding(goal));
         let mut clients = [Exchange::new(false), Exchange::new(false)];
         let mut pending = Vec::new();
@@ -805,7 +799,7 @@ mod tests {
                 pending.push((conn, command.to_string()));
             }
         }
-        let mut refusals = 0;
+        let mut ends = Vec::new();
         while let Some((conn, line)) = pending.pop() {
             let mut delivered = wire.up(conn, &line);
             if delivered.is_empty() && !wire.jobs.is_empty() {
@@ -818,21 +812,30 @@ mod tests {
                 };
                 match step {
                     Step::Send(command) => pending.push((to, command.to_string())),
-                    Step::Failed(err) => {
-                        assert_eq!(
-                            err,
-                            ExchangeError::CommitmentMismatch,
-                            "{:#?}",
-                            wire.printed
-                        );
-                        refusals += 1;
-                    }
-                    other => panic!("{other:?}: {:#?}", wire.printed),
+                    end => ends.push(end),
                 }
             }
         }
-        assert_eq!(refusals, 2, "{:#?}", wire.printed);
-        let printed = wire.printed.join("\n");
+        (clients, ends, wire.printed.join("\n"))
+    }
+
+    /// Eve grinding between two clients that commit: each client's value is held until both
+    /// are in, the search finds a 3-digit match, and both clients refuse the values found:
+    /// they do not open the commitments eve sent first.
+    #[test]
+    fn grinding_is_refused_by_committing_clients() {
+        let goal = Goal {
+            digits: 3,
+            budget: Duration::from_secs(60),
+        };
+        let (_, ends, printed) = committing_clients(goal);
+        assert_eq!(ends.len(), 2, "{ends:?}\n{printed}");
+        for end in ends {
+            assert!(
+                matches!(end, Step::Failed(ExchangeError::CommitmentMismatch)),
+                "{end:?}\n{printed}"
+            );
+        }
         assert!(printed.contains("found after"), "{printed}");
         assert!(
             printed.contains("bob will refuse eve's new value"),
@@ -840,6 +843,34 @@ mod tests {
         );
         assert!(
             printed.contains("the commitments beat the search"),
+            "{printed}"
+        );
+    }
+
+    /// A search that runs out of time (12 digits in a tenth of a second) sends the values
+    /// eve committed to: both clients accept them, and their codes differ, as with `--mitm`.
+    #[test]
+    fn out_of_time_eve_sends_what_she_committed_to() {
+        let goal = Goal {
+            digits: 12,
+            budget: Duration::from_millis(100),
+        };
+        let (clients, ends, printed) = committing_clients(goal);
+        assert_eq!(ends.len(), 2, "{ends:?}\n{printed}");
+        assert!(ends.iter().all(|e| matches!(e, Step::Agreed)), "{ends:?}");
+        let codes = clients.map(|c| c.session().expect("agreed").safety_code());
+        assert_ne!(codes[0], codes[1]);
+        assert!(printed.contains("out of time after"), "{printed}");
+        for code in &codes {
+            assert!(
+                printed.contains(&format!(
+                    "accept eve's value and see the safety code {code}"
+                )),
+                "{printed}"
+            );
+        }
+        assert!(
+            printed.contains("the codes differ, as with --mitm"),
             "{printed}"
         );
     }

@@ -9,6 +9,7 @@
 //! Layout:
 //! - [`discover`]: `client` with no address: finds servers on the LAN, asks which if several.
 //! - [`eavesdrop`]: what an eavesdropper learns from the wire (the `eve` teaching tool).
+//! - [`grind`]: the search for matching safety codes a relay in the middle runs (`eve --grind`).
 //! - [`explain`]: `--explain`: each key-agreement and message step with its numbers.
 //! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
 //! - [`keyboard`]: registers, then turns typed lines into commands.
@@ -29,6 +30,7 @@ pub mod discover;
 pub mod eavesdrop;
 pub mod editor;
 pub mod explain;
+pub mod grind;
 pub mod keyboard;
 pub mod keys;
 pub mod line;

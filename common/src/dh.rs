@@ -13,6 +13,9 @@
 //! Modular exponentiation uses `crypto-bigint`'s Montgomery arithmetic, whose running time does
 //! not depend on the exponent's value. Numbers are carried between functions as big-endian
 //! bytes of the modulus' length, so one code path serves every group size.
+//!
+//! [`Walk`] is the attacker's side, for teaching: the values and secrets of the next exponents,
+//! one multiplication each, as a relay in the middle searches them for matching safety codes.
 
 use std::fmt;
 use std::str::FromStr;
@@ -443,6 +446,206 @@ impl fmt::Debug for SharedSecret {
     }
 }
 
+/// A walk through exponents: `g^(x+k)` and `peer^(x+k)` for `k = 0, 1, 2, ...`, each step one
+/// modular multiplication per number, no exponentiation.
+///
+/// This is how a relay in the middle searches for values that give two people matching safety
+/// codes (the teaching tool `eve --grind`, and the grinding relay of the tests): starting from
+/// a key pair of its own (exponent `x`) and a client's public value `peer`, step `k` gives the
+/// public value the relay could send, `g^(x+k)`, and the shared secret the client would then
+/// compute, `peer^(x+k)`. Nothing here is constant-time: it is an attacker's tool.
+#[derive(Clone)]
+pub struct Walk {
+    group: Group,
+    steps: u64,
+    residues: Residues,
+}
+
+/// The walk's numbers in Montgomery form, in an integer type of the group's size (boxed: each
+/// residue carries its modulus' parameters, over 11 KiB in all for ffdhe3072).
+#[derive(Clone)]
+enum Residues {
+    Toy(Box<Pair<{ U64::LIMBS }>>),
+    Ffdhe2048(Box<Pair<{ U2048::LIMBS }>>),
+    Ffdhe3072(Box<Pair<{ U3072::LIMBS }>>),
+}
+
+/// The current value and secret, the two factors of a step, and where the walk started.
+#[derive(Clone)]
+struct Pair<const LIMBS: usize> {
+    value: DynResidue<LIMBS>,
+    secret: DynResidue<LIMBS>,
+    generator: DynResidue<LIMBS>,
+    peer: DynResidue<LIMBS>,
+    start: (DynResidue<LIMBS>, DynResidue<LIMBS>),
+}
+
+impl<const LIMBS: usize> Pair<LIMBS> {
+    fn new(modulus: &Uint<LIMBS>, g: u32, value: &[u8], secret: &[u8], peer: &[u8]) -> Self {
+        let params = DynResidueParams::new(modulus);
+        let residue = |bytes: &[u8]| DynResidue::new(&uint_from_be::<LIMBS>(bytes), params);
+        let (value, secret) = (residue(value), residue(secret));
+        Pair {
+            value,
+            secret,
+            generator: DynResidue::new(&Uint::from_u64(u64::from(g)), params),
+            peer: residue(peer),
+            start: (value, secret),
+        }
+    }
+
+    fn step(&mut self) {
+        self.value *= &self.generator;
+        self.secret *= &self.peer;
+    }
+
+    /// The same walk, moved to step `k` from its start: `g^k` and `peer^k` by exponentiation.
+    fn at(&self, k: u64) -> Self {
+        let k_uint = Uint::<LIMBS>::from_u64(k);
+        let bits = (u64::BITS - k.leading_zeros()) as usize;
+        let mut moved = self.clone();
+        moved.value = self.start.0 * self.generator.pow_bounded_exp(&k_uint, bits);
+        moved.secret = self.start.1 * self.peer.pow_bounded_exp(&k_uint, bits);
+        moved
+    }
+
+    fn value_be(&self, len: usize) -> Vec<u8> {
+        uint_to_be(&self.value.retrieve(), len)
+    }
+
+    fn secret_be(&self, len: usize) -> Vec<u8> {
+        uint_to_be(&self.secret.retrieve(), len)
+    }
+
+    fn back_at_start(&self) -> bool {
+        self.value == self.start.0
+    }
+}
+
+/// Runs `$body` with `$pair` bound to the walk's numbers, whatever the group's size.
+macro_rules! with_pair {
+    ($residues:expr, $pair:ident => $body:expr) => {
+        match $residues {
+            Residues::Toy($pair) => $body,
+            Residues::Ffdhe2048($pair) => $body,
+            Residues::Ffdhe3072($pair) => $body,
+        }
+    };
+}
+
+impl Walk {
+    /// Starts at `start`'s own exponent `x` (step 0): the value `g^x` and the secret
+    /// `peer^x`, which costs one exponentiation.
+    ///
+    /// # Panics
+    ///
+    /// If `peer` belongs to another group than `start`.
+    pub fn new(start: &KeyPair, peer: &PublicValue) -> Walk {
+        let group = start.group();
+        let secret = start.agree(peer);
+        let (value, secret, peer) = (
+            &start.public().bytes,
+            secret.as_be_bytes(),
+            peer.bytes.as_slice(),
+        );
+        let g = group.generator();
+        let residues = match group {
+            Group::Toy => Residues::Toy(Box::new(Pair::new(
+                &U64::from_u64(TOY_P),
+                g,
+                value,
+                secret,
+                peer,
+            ))),
+            Group::Ffdhe2048 => {
+                Residues::Ffdhe2048(Box::new(Pair::new(&FFDHE2048_P, g, value, secret, peer)))
+            }
+            Group::Ffdhe3072 => {
+                Residues::Ffdhe3072(Box::new(Pair::new(&FFDHE3072_P, g, value, secret, peer)))
+            }
+        };
+        Walk {
+            group,
+            steps: 0,
+            residues,
+        }
+    }
+
+    /// Moves on one step: `k` becomes `k + 1`.
+    pub fn step(&mut self) {
+        with_pair!(&mut self.residues, pair => pair.step());
+        self.steps += 1;
+    }
+
+    /// The same walk at step `k` (from its start, whatever step this one is at), to find
+    /// again a value that was passed without keeping it.
+    pub fn at(&self, k: u64) -> Walk {
+        let residues = match &self.residues {
+            Residues::Toy(pair) => Residues::Toy(Box::new(pair.at(k))),
+            Residues::Ffdhe2048(pair) => Residues::Ffdhe2048(Box::new(pair.at(k))),
+            Residues::Ffdhe3072(pair) => Residues::Ffdhe3072(Box::new(pair.at(k))),
+        };
+        Walk {
+            group: self.group,
+            steps: k,
+            residues,
+        }
+    }
+
+    /// How many steps the walk has taken: `k`.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The group of the walk.
+    pub fn group(&self) -> Group {
+        self.group
+    }
+
+    /// The public value at this step, `g^(x+k) mod p`.
+    ///
+    /// # Errors
+    ///
+    /// [`DhError::DegenerateKey`] for 1 or `p-1`, which a client would refuse (possible in the
+    /// toy group only).
+    pub fn value(&self) -> Result<PublicValue, DhError> {
+        let len = self.group.byte_len();
+        let bytes = with_pair!(&self.residues, pair => pair.value_be(len));
+        if !self.group.in_exchange_range(&bytes) {
+            return Err(DhError::DegenerateKey { group: self.group });
+        }
+        Ok(PublicValue {
+            group: self.group,
+            bytes,
+        })
+    }
+
+    /// The shared secret the client with value `peer` computes from [`Walk::value`]:
+    /// `peer^(x+k) mod p`.
+    pub fn secret(&self) -> SharedSecret {
+        let len = self.group.byte_len();
+        SharedSecret {
+            bytes: with_pair!(&self.residues, pair => pair.secret_be(len)),
+        }
+    }
+
+    /// True once the walk has come round to its start: `g` has order `k` (998 values in the
+    /// toy group go round in 999 steps; an RFC 7919 group never comes round).
+    pub fn back_at_start(&self) -> bool {
+        self.steps > 0 && with_pair!(&self.residues, pair => pair.back_at_start())
+    }
+}
+
+/// Shows the group and the step, never the numbers.
+impl fmt::Debug for Walk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Walk")
+            .field("group", &self.group)
+            .field("steps", &self.steps)
+            .finish_non_exhaustive()
+    }
+}
+
 /// `base^exponent mod modulus` in Montgomery form, over the low `exponent_bits` bits of the
 /// exponent. Inputs and output are big-endian bytes; the output is `base.len()` long.
 fn mod_pow_in<const LIMBS: usize>(
@@ -620,6 +823,52 @@ mod tests {
         assert!(Group::Toy.in_exchange_range(&1997u16.to_be_bytes()));
         assert!(!Group::Toy.in_exchange_range(&1u16.to_be_bytes()));
         assert!(!Group::Toy.in_exchange_range(&1998u16.to_be_bytes()));
+    }
+
+    /// A walk's step `k` is the key pair of exponent `x + k`: its public value, and the
+    /// secret it agrees with the peer; `at(k)` lands on the same numbers as `k` steps.
+    #[test]
+    fn walk_steps_are_the_next_exponents() {
+        for group in [Group::Toy, Group::Ffdhe2048] {
+            let start = KeyPair::from_private_be(group, &[5]).unwrap();
+            let peer = KeyPair::from_private_be(group, &[77]).unwrap();
+            let mut walk = Walk::new(&start, peer.public());
+            for k in 0..4u8 {
+                let expected = KeyPair::from_private_be(group, &[5 + k]).unwrap();
+                assert_eq!(walk.steps(), u64::from(k));
+                assert_eq!(
+                    walk.value().as_ref(),
+                    Ok(expected.public()),
+                    "{group} k = {k}"
+                );
+                assert_eq!(
+                    walk.secret(),
+                    expected.agree(peer.public()),
+                    "{group} k = {k}"
+                );
+                let jumped = walk.at(u64::from(k));
+                assert_eq!(jumped.value(), walk.value());
+                assert_eq!(jumped.secret(), walk.secret());
+                walk.step();
+            }
+        }
+    }
+
+    /// In the toy group `g` has order 999: the walk comes round after 999 steps, passing the
+    /// degenerate value 1 on the way, which it refuses to hand out.
+    #[test]
+    fn toy_walk_comes_round() {
+        let start = KeyPair::from_private_be(Group::Toy, &[2]).unwrap();
+        let peer = KeyPair::from_private_be(Group::Toy, &[3]).unwrap();
+        let mut walk = Walk::new(&start, peer.public());
+        let mut degenerate = 0;
+        while !walk.back_at_start() {
+            degenerate += usize::from(walk.value().is_err());
+            walk.step();
+            assert!(walk.steps() <= 999, "never came round");
+        }
+        assert_eq!(walk.steps(), 999);
+        assert_eq!(degenerate, 1, "g^999 = 1 once per round");
     }
 
     /// Modular exponentiation in the toy group matches plain integer arithmetic.

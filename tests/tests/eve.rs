@@ -1,11 +1,15 @@
 //! The teaching tool `eve` between real clients and a real server: in a toy-group chat it
 //! prints every secure message decrypted; in an ffdhe2048 chat it shows the sealed tokens and
 //! says why it cannot read them. The chat itself goes on unharmed either way. With `--mitm`
-//! it swaps keys and the safety codes differ.
+//! it swaps keys and the safety codes differ. With `--grind` it searches for values that make
+//! the codes agree: real clients refuse them (they committed first), raw clients that reveal
+//! at once are fooled.
 
+use common::dh::{Group, KeyPair, PublicValue};
+use common::secure::{uncommitted_safety_code, Session};
 use std::process::{Child, Command, Stdio};
-use tests::agreement::connect_until_keyed;
-use tests::{binary, Client, Server, Transcript, WAIT};
+use tests::agreement::{agreement_within, connect_until_keyed};
+use tests::{binary, Client, RawClient, Server, Transcript, WAIT};
 
 /// A running `eve 0 127.0.0.1:<server port>`, killed on drop.
 struct Eve {
@@ -134,4 +138,152 @@ fn eve_in_the_middle_makes_the_codes_differ() {
             eve.out.lines()
         );
     }
+}
+
+/// Waits until eve prints a line for which `pred` holds, or fails with all it printed.
+fn eve_says(eve: &Eve, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    eve.out
+        .wait_for(WAIT, pred)
+        .unwrap_or_else(|| panic!("eve never said {what}: {:#?}", eve.out.lines()))
+}
+
+/// The safety codes (`dddd dddd dddd`) in a line, in order.
+fn codes_in(line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let group = |w: &&str| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit());
+    words
+        .windows(3)
+        .filter(|w| w.iter().all(group))
+        .map(|w| w.join(" "))
+        .collect()
+}
+
+/// `eve --grind` between two real clients: eve commits blind, holds both values, finds values
+/// whose codes agree in 4 digits and shows the search; both clients refuse them (they do not
+/// open eve's commitments), `secure:` is off, and eve says why the commitment beat her. Plain
+/// chat still works through her.
+#[test]
+fn eve_grinding_is_refused_by_committing_clients() {
+    let server = Server::start();
+    let eve = Eve::start_with(&server, &["--grind", "--grind-digits", "4"]);
+    let mut alice = Client::registered_at(eve.port, "alice", &[]);
+    let mut bob = Client::registered_at(eve.port, "bob", &[]);
+    alice.send("connect bob");
+    // The search's budget (20 s) and then the usual wait.
+    let patience = std::time::Duration::from_secs(20) + WAIT;
+    for who in [&alice, &bob] {
+        let failure = agreement_within(who, patience).expect_err("a ground value is refused");
+        assert!(
+            failure.contains("WARNING: key agreement failed")
+                && failure.contains("does not match the commitment"),
+            "{failure}\n{}",
+            who.dump()
+        );
+    }
+    eve_says(&eve, "that she holds a value", |l| {
+        l.starts_with("  eve (grind): holding ") && l.contains("'s value back")
+    });
+    eve_says(&eve, "what she searches", |l| {
+        l.contains("codes agree in the first 4 digits")
+    });
+    let found = eve_says(&eve, "a match", |l| l.contains("eve (grind): found after"));
+    let codes = codes_in(&found);
+    assert_eq!(codes.len(), 2, "{found}");
+    assert_eq!(codes[0][..4], codes[1][..4], "{found}");
+    eprintln!("{}", eve.out.lines().join("\n"));
+    eve_says(&eve, "the rate and the 12-digit estimate", |l| {
+        l.contains("candidates a second: the whole 12-digit code needs about 1,772,454")
+    });
+    eve_says(&eve, "why the commitment beat her", |l| {
+        l.contains("the commitments beat the search")
+    });
+    // Said before the line above, in the order of the search's sides.
+    for who in ["alice", "bob"] {
+        assert!(
+            eve.out
+                .lines()
+                .iter()
+                .any(|l| l.contains(&format!("{who} will refuse eve's new value"))),
+            "eve never said that {who} refuses: {:#?}",
+            eve.out.lines()
+        );
+    }
+    alice.send("secure: the vault code is purple-walrus");
+    alice.expect("nothing was sent");
+    bob.send("plain still works");
+    alice.expect_line("bob: plain still works");
+    assert!(
+        !eve.out.lines().iter().any(|l| l.contains("purple-walrus")),
+        "{:#?}",
+        eve.out.lines()
+    );
+}
+
+/// Two raw clients that reveal their values at once, as the original's clients did (no
+/// `key_commit`): eve holds both, grinds, and sends each a value. The codes they would compute
+/// from their own keys agree in the 4 digits asked for, and a message one of them seals with
+/// the key it would accept reaches the other opened and sealed again by eve.
+#[test]
+fn eve_grinding_fools_clients_that_do_not_commit() {
+    let group = Group::Ffdhe2048;
+    let server = Server::start();
+    let eve = Eve::start_with(&server, &["--grind", "--grind-digits", "4"]);
+    let mut alice = RawClient::register(eve.port, "alice");
+    let mut bob = RawClient::register(eve.port, "bob");
+    alice.send("connect bob");
+    let mut sessions = Vec::new();
+    let mut codes = Vec::new();
+    let keys = [KeyPair::generate(group), KeyPair::generate(group)];
+    for (who, key) in [(&mut alice, &keys[0]), (&mut bob, &keys[1])] {
+        let gen_keys = who.expect("GEN_KEYS ffdhe2048 ");
+        let chat = gen_keys
+            .rsplit(' ')
+            .next()
+            .expect("a chat number")
+            .to_string();
+        who.send(&format!("key_param {chat} {}", key.public()));
+    }
+    for (who, key) in [(&alice, &keys[0]), (&bob, &keys[1])] {
+        let line = who
+            .received
+            .wait_for(std::time::Duration::from_secs(20) + WAIT, |l| {
+                l.starts_with("key_param ")
+            })
+            .unwrap_or_else(|| panic!("no value came: {:#?}", eve.out.lines()));
+        let value = PublicValue::parse(group, &line["key_param ".len()..]).expect("a value");
+        let secret = key.agree(&value);
+        codes.push(uncommitted_safety_code(
+            group,
+            key.public(),
+            &value,
+            &secret,
+        ));
+        sessions.push(Session::new(group, key.public(), &value, &secret));
+    }
+    assert_eq!(
+        codes[0][..4],
+        codes[1][..4],
+        "{codes:?}: {:#?}",
+        eve.out.lines()
+    );
+    assert_ne!(codes[0], codes[1], "a 4-digit search matched 12: {codes:?}");
+    for code in &codes {
+        assert!(
+            eve.out.lines().iter().any(|l| l.contains(code.as_str())),
+            "eve did not print the code {code}: {:#?}",
+            eve.out.lines()
+        );
+    }
+    eve_says(&eve, "what the commitment step stops", |l| {
+        l.contains("no client committed first")
+            && l.contains("the attack the commitment step stops")
+    });
+    let sealed = sessions[0].seal("meet at noon").expect("seals");
+    alice.send(&format!("secure: {sealed}"));
+    let relayed = bob.expect("alice (secure): ");
+    let payload = relayed.rsplit(' ').next().unwrap_or_default();
+    assert_eq!(sessions[1].open(payload).as_deref(), Ok("meet at noon"));
+    eve_says(&eve, "that she read it", |l| {
+        l.contains("alice wrote \"meet at noon\"; sealing it again")
+    });
 }

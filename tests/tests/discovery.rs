@@ -36,7 +36,8 @@ fn client_with_no_address_finds_the_only_server_and_connects() {
         .wait_for(WAIT, |l| l.contains("advertised on the LAN as \"Lab 3\""))
         .unwrap_or_else(|| panic!("no advertisement logged: {:#?}", server.log.lines()));
 
-    let alice = Client::spawn_under(&student.wrapper(), &["--name".into(), "alice".into()]);
+    // No arguments at all: the person types the name when asked, as with the original.
+    let mut alice = Client::spawn_under(&student.wrapper(), &[]);
     let found = format!(
         "Found \"Lab 3\" at {}:{}; connecting.",
         server_host.ip,
@@ -46,6 +47,8 @@ fn client_with_no_address_finds_the_only_server_and_connects() {
         .stdout
         .wait_for(FOUND_AND_CONNECTED, |l| l == found)
         .unwrap_or_else(|| panic!("never showed {found:?}\n{}", alice.dump()));
+    alice.expect("Please enter your user name:");
+    alice.send("alice");
     alice.expect("(server): Hello alice!");
     let joined = format!("alice joined from {}:", student.ip);
     server

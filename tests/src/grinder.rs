@@ -10,12 +10,10 @@
 //! found do not open the commitments it sent before it knew anything, and the clients refuse.
 
 use crate::relay::{Direction, Relay};
+use client::grind::{Event, Formula, Search, Target};
 use common::commitment::Commitment;
-use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
-use common::secure::committed_safety_code;
-use num_bigint::BigUint;
+use common::dh::{Group, KeyPair, PublicValue};
 use parking_lot::{Condvar, Mutex};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -44,8 +42,8 @@ pub struct Outcome {
 struct Side {
     group: Option<Group>,
     chat: Option<u64>,
-    /// The relay's exponent and value for this side, and the commitment it sent this side.
-    mine: Option<(BigUint, Commitment)>,
+    /// The relay's key pair for this side, and the commitment it sent this side.
+    mine: Option<(Arc<KeyPair>, Commitment)>,
     /// What this client committed to and revealed.
     honest_commitment: Option<Commitment>,
     honest_value: Option<PublicValue>,
@@ -134,11 +132,11 @@ fn rewrite(
                 let (group, chat) = rest.split_once(' ').unwrap_or((rest, ""));
                 if let (Ok(group), Ok(chat)) = (group.parse::<Group>(), chat.parse::<u64>()) {
                     let side = &mut state.sides[conn];
-                    let (exponent, pair) = fresh_pair(group);
+                    let pair = KeyPair::generate(group);
                     let commitment = Commitment::to(group, chat, pair.public());
                     side.group = Some(group);
                     side.chat = Some(chat);
-                    side.mine = Some((exponent, commitment));
+                    side.mine = Some((Arc::new(pair), commitment));
                 }
                 return line.to_string();
             }
@@ -177,42 +175,15 @@ fn rewrite(
     }
 }
 
-/// A fresh exponent `m` (which the relay must know to walk from it) and its key pair.
-fn fresh_pair(group: Group) -> (BigUint, KeyPair) {
-    let p = BigUint::from_bytes_be(&group.modulus_be_bytes());
-    let mut bytes = vec![0u8; group.byte_len()];
-    loop {
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-        let m = BigUint::from_bytes_be(&bytes) % (&p - 3u32) + 2u32;
-        if let Ok(pair) = KeyPair::from_private_be(group, &m.to_bytes_be()) {
-            return (m, pair);
-        }
-    }
-}
-
-/// The incremental search: for k = 1, 2, ... on each side, the value `g^(m+k)` and secret
-/// `V^(m+k)` (V the client's real value) each follow from the previous by one multiplication.
-/// Stops at the first pair of sides whose codes agree in `goal.digits` digits.
+/// The search of `eve --grind` (`client::grind`): for k = 1, 2, ... on each side, the value
+/// `g^(m+k)` and the secret it gives, one multiplication each, until the codes the two clients
+/// would compute agree in `goal.digits` digits or the budget is spent.
 fn grind(state: &mut State, goal: Goal) -> Outcome {
     let started = Instant::now();
     let mut outcome = Outcome::default();
-    let Some(group) = state.sides[0].group else {
-        return outcome;
-    };
-    let p = BigUint::from_bytes_be(&group.modulus_be_bytes());
-    let g = BigUint::from(group.generator());
-
-    struct Walk {
-        value: BigUint,
-        secret: BigUint,
-        real: BigUint,
-        chat: u64,
-        commitments: [Commitment; 2],
-        honest: PublicValue,
-    }
-    let mut walks = Vec::new();
-    for side in &state.sides {
-        let (Some((m, mine)), Some(honest), Some(theirs), Some(chat)) = (
+    let mut targets = Vec::new();
+    for (n, side) in state.sides.iter().enumerate() {
+        let (Some((pair, mine)), Some(honest), Some(theirs), Some(chat)) = (
             &side.mine,
             &side.honest_value,
             side.honest_commitment,
@@ -220,49 +191,37 @@ fn grind(state: &mut State, goal: Goal) -> Outcome {
         ) else {
             return outcome;
         };
-        let real = BigUint::from_bytes_be(&honest.to_be_bytes());
-        walks.push(Walk {
-            value: g.modpow(m, &p),
-            secret: real.modpow(m, &p),
-            real,
-            chat,
-            commitments: [theirs, *mine],
-            honest: honest.clone(),
+        targets.push(Target {
+            name: format!("side {n}"),
+            value: honest.clone(),
+            formula: Formula::Committed {
+                chat,
+                client: theirs,
+                eve: *mine,
+            },
+            start: Arc::clone(pair),
         });
     }
-
-    // 4 characters per group of 4 digits, plus the spaces between groups.
-    let prefix = goal.digits + goal.digits.saturating_sub(1) / 4;
-    let mut seen: [HashMap<String, BigUint>; 2] = [HashMap::new(), HashMap::new()];
-    'search: while started.elapsed() < goal.budget {
-        for (i, walk) in walks.iter_mut().enumerate() {
-            walk.value = &walk.value * &g % &p;
-            walk.secret = &walk.secret * &walk.real % &p;
-            outcome.candidates += 1;
-            let (Ok(value), Some(secret)) = (
-                PublicValue::from_be_bytes(group, &walk.value.to_bytes_be()),
-                SharedSecret::from_be_bytes(group, &walk.secret.to_bytes_be()),
-            ) else {
-                continue;
-            };
-            let code = committed_safety_code(
-                group,
-                walk.chat,
-                [&walk.commitments[0], &walk.commitments[1]],
-                [&walk.honest, &value],
-                &secret,
-            );
-            let key = code[..prefix].to_string();
-            if let Some(other) = seen[1 - i].get(&key) {
-                let other = PublicValue::from_be_bytes(group, &other.to_bytes_be()).ok();
-                state.sides[i].reveal = Some(value);
-                state.sides[1 - i].reveal = other;
+    let Ok(targets) = <[Target; 2]>::try_from(targets) else {
+        return outcome;
+    };
+    let Ok(mut search) = Search::new(targets, goal.digits) else {
+        return outcome;
+    };
+    while started.elapsed() < goal.budget {
+        match search.run(64) {
+            Event::Found(reveals) => {
+                let [first, second] = *reveals;
+                state.sides[0].reveal = Some(first.value);
+                state.sides[1].reveal = Some(second.value);
                 outcome.found = true;
-                break 'search;
+                break;
             }
-            seen[i].insert(key, walk.value.clone());
+            Event::Exhausted => break,
+            Event::Closer { .. } | Event::Batch => {}
         }
     }
+    outcome.candidates = search.candidates();
     outcome.elapsed = started.elapsed();
     outcome
 }

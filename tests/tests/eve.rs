@@ -287,3 +287,53 @@ fn eve_grinding_fools_clients_that_do_not_commit() {
         l.contains("alice wrote \"meet at noon\"; sealing it again")
     });
 }
+
+/// A peer that sends eve a flood without line breaks is cut off once it passes 1 MiB, as the
+/// server would cut it off: eve's memory stays bounded, and other people's chats through eve
+/// go on.
+#[test]
+fn eve_cuts_off_a_line_without_end() {
+    use std::io::Write;
+    let server = Server::start();
+    let eve = Eve::start(&server);
+    let rss = || {
+        std::fs::read_to_string(format!("/proc/{}/status", eve.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            })
+            .expect("eve's RSS")
+    };
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", eve.port)).expect("eve accepts");
+    socket.write_all(b"flood\n").expect("sends a name");
+    let before = rss();
+    let chunk = vec![b'g'; 1024 * 1024];
+    let (mut sent, mut peak) = (0usize, before);
+    for _ in 0..256 {
+        if socket.write_all(&chunk).is_err() {
+            break;
+        }
+        sent += chunk.len();
+        peak = peak.max(rss());
+    }
+    eprintln!(
+        "flood through eve: cut off after {} MiB sent; eve RSS {before} KiB, peak {peak} KiB",
+        sent >> 20
+    );
+    eve.out
+        .wait_for(WAIT, |l| {
+            l.contains("[connection 0 -> server] over 1 MiB without a line break; cut off")
+        })
+        .unwrap_or_else(|| panic!("eve did not cut the flood off: {:#?}", eve.out.lines()));
+    assert!(sent < 64 << 20, "eve took {} MiB of one line", sent >> 20);
+    assert!(
+        peak < before + 8 * 1024,
+        "eve's RSS grew from {before} KiB to {peak} KiB"
+    );
+    let mut alice = Client::registered_at(eve.port, "alice", &[]);
+    let bob = Client::registered_at(eve.port, "bob", &[]);
+    alice.send("connect bob");
+    bob.expect("You are now connected to alice");
+}

@@ -16,10 +16,11 @@
 use clap::Parser;
 use client::eavesdrop::{Actions, Observer, Way};
 use client::grind::{Goal, CODE_DIGITS};
+use common::line_reader::{Fill, LineReader};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -160,20 +161,34 @@ fn connect(relay: &Relay, conn: usize, client: TcpStream, server: &str) -> std::
 }
 
 /// Feeds each line read from `from` (going `way`) to the observer, and queues what it says.
-fn pump(conn: usize, way: Way, from: TcpStream, relay: &Relay) {
-    let mut reader = BufReader::new(from);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+/// Lines are framed as the server frames them (`common::line_reader`): a line the server
+/// would drop (over 8192 bytes, not UTF-8, a NUL) is dropped here with a note, and a peer that
+/// sends over 1 MiB without a line break is cut off, so no peer can grow eve's memory.
+fn pump(conn: usize, way: Way, mut from: TcpStream, relay: &Relay) {
+    let mut lines = LineReader::new(4 * 1024, 64 * 1024);
+    while let Fill::Data | Fill::TimedOut = lines.fill(&mut from) {
+        while let Some(line) = lines.next_line() {
+            let mut shared = relay.lock();
+            match line {
+                Ok(text) => {
+                    let actions = shared.observer.relay(conn, way, &text);
+                    dispatch(relay, &mut shared, actions);
+                }
+                Err(err) => {
+                    let _ = shared
+                        .printer
+                        .send(format!("eve: [{}] {err}", route(conn, way)));
+                }
+            }
         }
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches('\n').trim_end_matches('\r');
-        let mut shared = relay.lock();
-        let actions = shared.observer.relay(conn, way, text);
-        dispatch(relay, &mut shared, actions);
+        if lines.is_flooding() {
+            let _ = relay.lock().printer.send(format!(
+                "eve: [{}] over 1 MiB without a line break; cut off",
+                route(conn, way)
+            ));
+            let _ = from.shutdown(Shutdown::Both);
+            break;
+        }
     }
     // This direction is over: dropping its queue lets the writer send what is queued, then
     // end the stream on the other side.
@@ -181,6 +196,14 @@ fn pump(conn: usize, way: Way, from: TcpStream, relay: &Relay) {
     shared.outboxes.remove(&(conn, way));
     if way == Way::ToClient {
         shared.observer.closed(conn);
+    }
+}
+
+/// Where a line went, as eve's rows say it.
+fn route(conn: usize, way: Way) -> String {
+    match way {
+        Way::ToServer => format!("connection {conn} -> server"),
+        Way::ToClient => format!("server -> connection {conn}"),
     }
 }
 

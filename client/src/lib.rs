@@ -78,6 +78,8 @@ pub enum Event {
     /// The name given with `--name` was refused; the text says why, in a few words
     /// (`the name 'alice' is already taken`).
     NameRefused(String),
+    /// After a reconnect the server refused the name we had; the text says so.
+    RejoinRefused(String),
     /// Ctrl+C (or SIGTERM): goodbye and close have been sent.
     Interrupted,
 }
@@ -218,7 +220,10 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
                 ..
             })
         );
-        let registered = state.lock().name.clone();
+        let registered = {
+            let state = state.lock();
+            state.name.clone().or_else(|| state.rejoining.clone())
+        };
         let (Some((host, port)), true, Some(name)) = (&reconnect_to, lost, registered) else {
             break event;
         };
@@ -245,6 +250,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
             Some("lost the connection to the server".to_string()),
         ),
         Ok(Event::TurnedAway) => (Outcome::Failed, None),
+        Ok(Event::RejoinRefused(text)) => (Outcome::Failed, Some(text)),
         Ok(Event::NameRefused(reason)) => (
             Outcome::Failed,
             Some(format!("{reason}; try again with another --name")),
@@ -294,7 +300,13 @@ fn reconnect(
         "lost the connection to the server; trying to reconnect for up to {} s (Ctrl+C stops)",
         RECONNECT_FOR.as_secs()
     ));
-    state.lock().end_chat();
+    {
+        let mut state = state.lock();
+        state.end_chat();
+        // Not registered on the new connection until the server says so.
+        state.name = None;
+        state.rejoining = Some(name.clone());
+    }
     let deadline = std::time::Instant::now() + RECONNECT_FOR;
     let mut wait = Duration::from_millis(500);
     loop {

@@ -138,10 +138,9 @@ impl LineEditor {
             }
             None => {
                 let state = self.state.lock();
-                format!(
-                    "{}> ",
-                    prompt_text(state.name.as_ref(), state.partner.as_ref())
-                )
+                // While the name is sent again after a reconnect, it is still the person's.
+                let name = state.name.as_ref().or(state.rejoining.as_ref());
+                format!("{}> ", prompt_text(name, state.partner.as_ref()))
             }
         }
     }

@@ -119,8 +119,20 @@ impl Reader {
                     self.screen
                         .notice(&escape_for_terminal(&notice.to_string()));
                 }
-                if let Some(outcome) = registration {
-                    let _ = self.registration.send(outcome);
+                let rejoining = self.state.lock().rejoining.clone();
+                match (registration, rejoining) {
+                    (Some(Registration::Refused { notice, .. }), Some(name)) => {
+                        // After a reconnect no one is asked for a name: the client ends.
+                        self.screen.notice(&escape_for_terminal(&notice));
+                        let _ = self.events.send(Event::RejoinRefused(format!(
+                            "while you were away the server gave the name '{name}' to someone \
+                             else; start the client again and choose another name"
+                        )));
+                    }
+                    (Some(outcome), _) => {
+                        let _ = self.registration.send(outcome);
+                    }
+                    (None, _) => {}
                 }
                 if let Notice::StatusHeader(n) = notice {
                     if self.screen.interactive() && n > 0 {
@@ -299,6 +311,7 @@ impl Reader {
         match notice {
             Notice::Registered(name) if state.name.is_none() => {
                 state.name = Some(name.clone());
+                state.rejoining = None;
                 return Some(Registration::Accepted);
             }
             Notice::NameTaken(name) if state.name.is_none() => {

@@ -8,6 +8,9 @@ use common::protocol::Name;
 pub struct State {
     /// Our registered name, once the server accepted it.
     pub name: Option<Name>,
+    /// After a reconnect, the name sent again, until the server answers. A refusal then means
+    /// someone took the name while we were away.
+    pub rejoining: Option<Name>,
     /// Whom we are chatting with.
     pub partner: Option<Name>,
     /// The current chat's key.
@@ -36,6 +39,7 @@ impl State {
     pub fn new(allow_toy_group: bool, explain: bool) -> State {
         State {
             name: None,
+            rejoining: None,
             partner: None,
             keys: if explain {
                 Keys::new(allow_toy_group).explaining()

@@ -1,16 +1,18 @@
 //! `client` with no address: browse the LAN for labchat servers (mDNS/DNS-SD, `_labchat._tcp`)
 //! for a few seconds, then connect to the one found, or let the person pick among several.
 //! What a record means and how the list is kept is in `common::discovery`; this module only
-//! talks to the `mdns-sd` daemon and to the person.
+//! talks to the `mdns-sd` daemon, to the person and to the chosen server.
 
 use common::discovery::{
-    base_name, instance_from_fullname, parse_pick, remember, rivals, Found, SERVICE_TYPE, TXT_GROUP,
+    claim_key, instance_from_received, parse_pick, remember, rivals, Found, Heard, MAX_FOUND,
+    SERVICE_TYPE, TXT_GROUP,
 };
 use common::escape::escape_for_terminal;
 use mdns_sd::{ResolvedService, ServiceDaemon, ServiceEvent};
-use std::io::{self, BufRead, IsTerminal, Write};
-use std::net::IpAddr;
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
+use thiserror::Error;
 
 /// Longest a browse listens.
 pub const BROWSE_TIME: Duration = Duration::from_secs(3);
@@ -19,53 +21,119 @@ pub const BROWSE_TIME: Duration = Duration::from_secs(3);
 /// answer a query within a second (RFC 6762 delays answers by at most 500 ms).
 pub const SETTLE_TIME: Duration = Duration::from_millis(1500);
 
-/// Listens for labchat servers for at most `limit` and returns what answered, sorted by name.
+/// Addresses of one found server that are tried, best first, and how long each may take: a
+/// record can list any number of addresses, and no one waits a minute for dead ones.
+const MAX_ADDRESSES_TRIED: usize = 4;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Longest answer to "Which one?" that is read: a number is a few bytes.
+const MAX_ANSWER: u64 = 256;
+
+/// Why `client` with no address has no server to talk to.
+#[derive(Debug, Error)]
+pub enum DiscoverError {
+    /// The mDNS daemon could not start or browse.
+    #[error("cannot look for servers on this network (mDNS: {0}); give the server's address instead: client HOST [PORT]")]
+    Mdns(String),
+    /// Nothing answered within the browse.
+    #[error("no labchat server answered on this network within {} seconds; is one running (`server`), and on this network? Otherwise give its address: client HOST [PORT]", BROWSE_TIME.as_secs())]
+    NoneFound,
+    /// More servers answered than a lab has: the real one may be hidden among them.
+    #[error("more than {MAX_FOUND} labchat servers answered on this network: someone may be flooding it with advertisements, and the real server may not be among them. Ask whoever runs the server for its address: client HOST [PORT]")]
+    TooMany,
+    /// The person ended the input without choosing.
+    #[error("no server chosen (end of input)")]
+    NoneChosen,
+    /// None of the chosen server's addresses answered.
+    #[error("cannot reach {server} ({tried}): {error}; it may have stopped: run client again, or give its address: client HOST [PORT]")]
+    Unreachable {
+        /// The server as listed.
+        server: String,
+        /// Which addresses were tried, in words.
+        tried: String,
+        /// The last error.
+        error: io::Error,
+    },
+}
+
+/// What one browse heard.
+#[derive(Debug, Default)]
+pub struct Browse {
+    /// The servers, sorted by name.
+    pub found: Vec<Found>,
+    /// More servers answered than [`MAX_FOUND`].
+    pub too_many: bool,
+}
+
+/// Listens for labchat servers for at most `limit`.
 ///
 /// # Errors
-/// The mDNS daemon could not start (no usable interface, port 5353 refused), in words.
-pub fn browse(limit: Duration) -> Result<Vec<Found>, String> {
-    let daemon = ServiceDaemon::new().map_err(|e| format!("cannot start mDNS: {e}"))?;
+/// [`DiscoverError::Mdns`]: the daemon could not start (no usable interface, port 5353 refused).
+pub fn browse(limit: Duration) -> Result<Browse, DiscoverError> {
+    let daemon = ServiceDaemon::new().map_err(|e| DiscoverError::Mdns(e.to_string()))?;
+    let heard = listen(&daemon, limit);
+    if let Ok(done) = daemon.shutdown() {
+        let _ = done.recv_timeout(Duration::from_millis(500));
+    }
+    heard
+}
+
+fn listen(daemon: &ServiceDaemon, limit: Duration) -> Result<Browse, DiscoverError> {
     let events = daemon
         .browse(SERVICE_TYPE)
-        .map_err(|e| format!("cannot browse: {e}"))?;
+        .map_err(|e| DiscoverError::Mdns(e.to_string()))?;
     let deadline = Instant::now() + limit;
     let mut settle_at = deadline;
-    let mut found = Vec::new();
+    let mut heard = Browse::default();
     while let Ok(event) = events.recv_deadline(settle_at.min(deadline)) {
         match event {
             ServiceEvent::ServiceResolved(service) => {
-                if let Some(server) = to_found(&service) {
-                    if remember(&mut found, server) {
-                        settle_at = Instant::now() + SETTLE_TIME;
+                let Some(server) = to_found(&service) else {
+                    continue;
+                };
+                match remember(&mut heard.found, server) {
+                    Heard::New => settle_at = Instant::now() + SETTLE_TIME,
+                    Heard::TooMany => {
+                        heard.too_many = true;
+                        break;
                     }
+                    Heard::Updated | Heard::Nothing => {}
                 }
             }
             ServiceEvent::ServiceRemoved(_, fullname) => {
-                if let Some(instance) = instance_from_fullname(&fullname) {
-                    found.retain(|f: &Found| f.instance != instance);
+                if let Some(instance) = instance_from_received(&fullname) {
+                    heard.found.retain(|f| f.instance != instance);
                 }
             }
             _ => {}
         }
     }
-    if let Ok(done) = daemon.shutdown() {
-        let _ = done.recv_timeout(Duration::from_millis(500));
-    }
-    Ok(found)
+    Ok(heard)
 }
 
-/// A resolved record as a server to offer, or `None` if it is not ours or has no usable
-/// address. IPv6 link-local addresses are left out: they need the interface named to connect.
+/// A resolved record as a server to offer, or `None` if it is not ours or has nothing to
+/// connect to. Left out: port 0; loopback addresses (a server elsewhere that names one sends
+/// the client to its own machine; a server on this machine is also at its LAN address); IPv6
+/// link-local addresses (they need an interface named to connect).
 fn to_found(service: &ResolvedService) -> Option<Found> {
-    let instance = instance_from_fullname(&service.fullname)?;
+    let instance = instance_from_received(&service.fullname)?;
+    if service.port == 0 {
+        return None;
+    }
     let addresses: Vec<IpAddr> = service
         .addresses
         .iter()
         .map(mdns_sd::ScopedIp::to_ip_addr)
+        .filter(|ip| !ip.is_loopback())
         .filter(|ip| !matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80))
         .collect();
     let group = service.get_property_val_str(TXT_GROUP).map(str::to_string);
-    Some(Found::new(instance, service.port, addresses, group))
+    Some(Found::new(
+        instance.to_string(),
+        service.port,
+        addresses,
+        group,
+    ))
 }
 
 /// Asks the person which of `found` (two or more) to use, on `out`, reading the answer from
@@ -86,28 +154,25 @@ pub fn pick<'a>(
         let _ = writeln!(out, "  {}. {server}", n + 1);
     }
     for name in rivals(found) {
+        let key = claim_key(name);
         let claims = found
             .iter()
-            .filter(|f| base_name(&f.instance) == name)
+            .filter(|f| claim_key(&f.instance) == key)
             .count();
         let _ = writeln!(
             out,
-            "Warning: {claims} servers claim the name \"{}\", and anyone on the network can\n\
-             advertise any name. Ask whoever runs the server for its address (the server\n\
-             prints it when it starts) and pick the one that matches.",
+            "Warning: {claims} servers claim the name \"{}\" (or one that looks the same), and\n\
+             anyone on the network can advertise any name. Ask whoever runs the server for its\n\
+             address (the server prints it when it starts) and pick the one that matches.",
             escape_for_terminal(name)
         );
     }
     loop {
         let _ = write!(out, "Which one? Type its number (1-{}): ", found.len());
         let _ = out.flush();
-        let mut line = String::new();
-        match input.read_line(&mut line) {
-            Ok(0) | Err(_) => return None,
-            Ok(_) => {}
-        }
+        let line = read_answer(input)?;
         if echo {
-            let _ = writeln!(out, "{}", escape_for_terminal(line.trim_end()));
+            let _ = writeln!(out, "{}", escape_for_terminal(&line));
         }
         match parse_pick(&line, found.len()) {
             Ok(n) => return found.get(n),
@@ -118,45 +183,103 @@ pub fn pick<'a>(
     }
 }
 
-/// What to tell the person when nothing answered.
-pub fn none_found(limit: Duration) -> String {
-    format!(
-        "no labchat server answered on this network within {} seconds; is one running (`server`), \
-         and on this network? Otherwise give its address: client HOST [PORT]",
-        limit.as_secs()
-    )
+/// One answer line, at most [`MAX_ANSWER`] bytes kept (the rest of a longer line is read and
+/// dropped), bytes that are not UTF-8 replaced. `None` at end of input.
+fn read_answer(input: &mut impl BufRead) -> Option<String> {
+    let mut bytes = Vec::new();
+    match input
+        .by_ref()
+        .take(MAX_ANSWER)
+        .read_until(b'\n', &mut bytes)
+    {
+        Ok(0) | Err(_) => return None,
+        Ok(_) => {}
+    }
+    if !bytes.ends_with(b"\n") {
+        // Too long: skip to the end of the line.
+        let mut rest = Vec::new();
+        loop {
+            rest.clear();
+            match input.by_ref().take(4096).read_until(b'\n', &mut rest) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if rest.ends_with(b"\n") => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&bytes).trim_end().to_string())
 }
 
 /// Finds a server for `client` with no address: the only one, or the one the person picks
 /// from standard input. Tells the person what it found on standard output.
 ///
 /// # Errors
-/// Nothing found, the browse could not start, or no choice was made; in words.
-pub fn find_server() -> Result<Found, String> {
+/// Nothing found, too much found, the browse could not start, or no choice was made.
+pub fn find_server() -> Result<Found, DiscoverError> {
     let mut out = io::stdout();
     let _ = writeln!(out, "Looking for labchat servers on this network...");
-    let found = browse(BROWSE_TIME)
-        .map_err(|e| format!("{e}; give the server's address instead: client HOST [PORT]"))?;
-    match found.as_slice() {
-        [] => Err(none_found(BROWSE_TIME)),
+    let heard = browse(BROWSE_TIME)?;
+    if heard.too_many {
+        return Err(DiscoverError::TooMany);
+    }
+    match heard.found.as_slice() {
+        [] => Err(DiscoverError::NoneFound),
         [only] => {
             let _ = writeln!(out, "Found {only}; connecting.");
             Ok(only.clone())
         }
         several => {
             let stdin = io::stdin();
-            let echo = !stdin.is_terminal();
-            let chosen = pick(several, &mut stdin.lock(), &mut out, echo)
-                .ok_or("no server chosen (end of input)")?;
+            let terminal = stdin.is_terminal();
+            let chosen = pick(several, &mut stdin.lock(), &mut out, !terminal);
+            let Some(chosen) = chosen else {
+                if terminal {
+                    // Ctrl+D left the cursor after the question.
+                    let _ = writeln!(out);
+                }
+                return Err(DiscoverError::NoneChosen);
+            };
             let _ = writeln!(out, "Connecting to {chosen}.");
             Ok(chosen.clone())
         }
     }
 }
 
+/// Connects to a found server: its first [`MAX_ADDRESSES_TRIED`] addresses, best first, each
+/// for at most [`CONNECT_TIMEOUT`].
+///
+/// # Errors
+/// [`DiscoverError::Unreachable`], naming the server and how many addresses were tried.
+pub fn connect(found: &Found) -> Result<(TcpStream, IpAddr), DiscoverError> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "it advertised no address");
+    let tried: Vec<IpAddr> = found
+        .addresses
+        .iter()
+        .copied()
+        .take(MAX_ADDRESSES_TRIED)
+        .collect();
+    for &ip in &tried {
+        match TcpStream::connect_timeout(&SocketAddr::new(ip, found.port), CONNECT_TIMEOUT) {
+            Ok(socket) => return Ok((socket, ip)),
+            Err(err) => last = err,
+        }
+    }
+    let tried = match (tried.len(), found.addresses.len()) {
+        (1, 1) => "its one address".to_string(),
+        (n, total) if n == total => format!("all {n} of its addresses"),
+        (n, total) => format!("the first {n} of its {total} addresses"),
+    };
+    Err(DiscoverError::Unreachable {
+        server: found.to_string(),
+        tried,
+        error: last,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::TcpListener;
 
     fn lab(name: &str, last: u8) -> Found {
         Found::new(
@@ -171,7 +294,7 @@ mod tests {
     fn a_wrong_answer_is_explained_and_asked_again() {
         let found = [lab("Lab A", 1), lab("Lab B", 2)];
         let mut out = Vec::new();
-        let chosen = pick(&found, &mut &b"three\n9\n2\n"[..], &mut out, true);
+        let chosen = pick(&found, &mut &b"three\n9\n-1\n2\n"[..], &mut out, true);
         assert_eq!(chosen, Some(&found[1]));
         let shown = String::from_utf8(out).unwrap();
         assert!(shown.contains("  1. \"Lab A\" at 10.0.0.1:5000"), "{shown}");
@@ -180,7 +303,8 @@ mod tests {
             shown.contains("there is no server 9; type a number from 1 to 2"),
             "{shown}"
         );
-        assert_eq!(shown.matches("Which one?").count(), 3, "{shown}");
+        assert!(shown.contains("there is no server -1;"), "{shown}");
+        assert_eq!(shown.matches("Which one?").count(), 4, "{shown}");
         assert!(shown.contains("(1-2): three\n\"three\" is not"), "{shown}");
     }
 
@@ -202,8 +326,44 @@ mod tests {
     }
 
     #[test]
+    fn answers_are_bounded_and_need_not_be_utf8() {
+        let found = [lab("Lab A", 1), lab("Lab B", 2)];
+        let mut input = vec![b'7'; 100_000];
+        input.extend_from_slice(b"\n\xff\xfe\n1\n");
+        let mut out = Vec::new();
+        let chosen = pick(&found, &mut &input[..], &mut out, true);
+        assert_eq!(chosen, Some(&found[0]));
+        let shown = String::from_utf8(out).unwrap();
+        assert!(shown.len() < 2_000, "{} bytes shown", shown.len());
+        assert!(
+            shown.contains("\"\u{fffd}\u{fffd}\" is not a number"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn end_of_input_chooses_nothing() {
         let found = [lab("Lab A", 1), lab("Lab B", 2)];
         assert_eq!(pick(&found, &mut &b"x\n"[..], &mut Vec::new(), false), None);
+    }
+
+    #[test]
+    fn an_unreachable_server_is_named_with_what_was_tried() {
+        // A port that was just free: connecting is refused at once.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let addresses = (1..=6).map(|n| IpAddr::from([127, 0, 0, n])).collect();
+        let found = Found::new("Lab Z".into(), port, addresses, None);
+        let started = Instant::now();
+        let err = connect(&found).unwrap_err().to_string();
+        assert!(started.elapsed() < Duration::from_secs(4 * 2 + 1));
+        assert!(
+            err.starts_with("cannot reach \"Lab Z\" at 127.0.0.1:"),
+            "{err}"
+        );
+        assert!(err.contains("the first 4 of its 6 addresses"), "{err}");
+        assert!(err.contains("it may have stopped"), "{err}");
     }
 }

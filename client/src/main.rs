@@ -4,13 +4,9 @@
 
 use clap::Parser;
 use client::Outcome;
-use common::discovery::{Found, DEFAULT_PORT};
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use common::discovery::DEFAULT_PORT;
+use std::net::TcpStream;
 use std::process::ExitCode;
-use std::time::Duration;
-
-/// How long one address of a server found on the LAN may take to answer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What `client --help` says after the options.
 const AFTER_HELP: &str = "\
@@ -81,8 +77,8 @@ fn try_main(args: Args) -> Result<Outcome, String> {
             (socket, host.to_string(), args.port)
         }
         None => {
-            let found = client::discover::find_server()?;
-            let (socket, ip) = connect_to_found(&found)?;
+            let found = client::discover::find_server().map_err(|e| e.to_string())?;
+            let (socket, ip) = client::discover::connect(&found).map_err(|e| e.to_string())?;
             (socket, ip.to_string(), found.port)
         }
     };
@@ -95,21 +91,6 @@ fn try_main(args: Args) -> Result<Outcome, String> {
         reconnect: args.reconnect,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
-}
-
-/// Tries a found server's addresses, best first, for a few seconds each.
-fn connect_to_found(found: &Found) -> Result<(TcpStream, IpAddr), String> {
-    let mut last = None;
-    for &ip in &found.addresses {
-        match TcpStream::connect_timeout(&SocketAddr::new(ip, found.port), CONNECT_TIMEOUT) {
-            Ok(socket) => return Ok((socket, ip)),
-            Err(err) => last = Some((ip, err)),
-        }
-    }
-    Err(match last {
-        Some((ip, err)) => unreachable(&shown_host(&ip.to_string()), found.port, &err),
-        None => format!("the server {found} gave no address to connect to"),
-    })
 }
 
 /// An IPv6 address is written in brackets before a port: [::1]:5000.

@@ -23,23 +23,29 @@ pub const TXT_VERSION: &str = "txtvers";
 /// TXT key: the Diffie-Hellman group the server names in `GEN_KEYS` (`ffdhe2048`, `toy`...).
 pub const TXT_GROUP: &str = "dh";
 
-/// Longest instance name: one DNS label.
-pub const MAX_INSTANCE_NAME: usize = 63;
+/// Longest instance name a server advertises: one DNS label (63 bytes) less the ` (NN)` that
+/// mDNS adds when the name is taken (RFC 6762 section 9), so a renamed server still fits.
+pub const MAX_INSTANCE_NAME: usize = 58;
 
-/// Most servers one browse keeps: a flood of advertisements cannot grow the list further.
-pub const MAX_FOUND: usize = 1000;
+/// Most servers one browse lists. A lab has a few; more than this means someone is flooding
+/// the network with advertisements, and the client says so instead of showing a list in
+/// which the real server may be missing.
+pub const MAX_FOUND: usize = 50;
 
 /// The instance name a server advertises when the operator gives none: the machine's name,
 /// and the port when it is not the default (two servers on one machine stay apart).
 pub fn default_instance_name(host: &str, port: u16) -> String {
     let host = host.trim();
     let host = if host.is_empty() { "labchat" } else { host };
-    let name = if port == DEFAULT_PORT {
-        host.to_string()
+    let suffix = if port == DEFAULT_PORT {
+        String::new()
     } else {
-        format!("{host} port {port}")
+        format!(" port {port}")
     };
-    truncate_to(name, MAX_INSTANCE_NAME)
+    // A long machine name is shortened, never the port: it is what keeps two servers on one
+    // machine apart.
+    let host = truncate_to(host.to_string(), MAX_INSTANCE_NAME - suffix.len());
+    format!("{host}{suffix}")
 }
 
 /// Why an operator's `--name` cannot be advertised.
@@ -49,7 +55,7 @@ pub enum InstanceNameError {
     #[error("the server name is empty; give a name people will recognise, e.g. --name \"Lab 3\"")]
     Empty,
     /// Longer than one DNS label.
-    #[error("the server name is {0} bytes; at most {MAX_INSTANCE_NAME} fit in one mDNS label")]
+    #[error("the server name is {0} bytes; at most {MAX_INSTANCE_NAME} fit in one mDNS label (with room for a \" (2)\" if the name is taken)")]
     TooLong(usize),
     /// Control characters would be shown escaped on every client.
     #[error(
@@ -90,33 +96,29 @@ pub fn host_label(host: &str) -> String {
     }
 }
 
-/// The instance name inside a DNS-SD full name (`Lab\.3._labchat._tcp.local.` is `Lab.3`),
-/// with `\.`, `\\` and `\DDD` escapes undone. `None` if the name is not of our service type.
-pub fn instance_from_fullname(fullname: &str) -> Option<String> {
-    let escaped = fullname.strip_suffix(SERVICE_TYPE)?.strip_suffix('.')?;
-    let mut bytes = Vec::with_capacity(escaped.len());
-    let mut rest = escaped.as_bytes();
-    while let Some((&byte, tail)) = rest.split_first() {
-        rest = tail;
-        if byte != b'\\' {
-            bytes.push(byte);
-            continue;
-        }
-        match rest {
-            [a, b, c, tail @ ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
-                let value =
-                    u32::from(a - b'0') * 100 + u32::from(b - b'0') * 10 + u32::from(c - b'0');
-                bytes.push(u8::try_from(value).unwrap_or(b'?'));
-                rest = tail;
-            }
-            [next, tail @ ..] => {
-                bytes.push(*next);
-                rest = tail;
-            }
-            [] => bytes.push(b'\\'),
+/// The instance name inside a full name received from the network
+/// (`Lab 3._labchat._tcp.local.` is `Lab 3`). The label arrives as raw bytes, dots and
+/// backslashes included, so nothing is unescaped. `None` if the name is not of our type.
+pub fn instance_from_received(fullname: &str) -> Option<&str> {
+    fullname
+        .strip_suffix(SERVICE_TYPE)?
+        .strip_suffix('.')
+        .filter(|instance| !instance.is_empty())
+}
+
+/// The instance name inside a full name that `mdns-sd` built for our own advertisement, which
+/// escapes `.` and `\` as `\.` and `\\` (`Lab\.3._labchat._tcp.local.` is `Lab.3`).
+pub fn instance_from_registered(fullname: &str) -> Option<String> {
+    let escaped = instance_from_received(fullname)?;
+    let mut instance = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => instance.push(chars.next().unwrap_or('\\')),
+            c => instance.push(c),
         }
     }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    Some(instance)
 }
 
 /// One server a browse found.
@@ -193,16 +195,28 @@ pub fn order_addresses(addresses: &mut Vec<IpAddr>) {
     addresses.dedup();
 }
 
+/// What one record did to a browse's list ([`remember`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// A server not listed before.
+    New,
+    /// More about a listed server (its addresses arrive a few at a time).
+    Updated,
+    /// Nothing new, or nothing usable (no address).
+    Nothing,
+    /// A new server, but the list is full: someone may be flooding the network.
+    TooMany,
+}
+
 /// Adds `found` to `list`, keeping the list sorted by name and at most [`MAX_FOUND`] long.
-/// Returns whether the list changed.
 ///
 /// A record for a server already listed (same name and port, an address in common) updates
-/// it: its addresses arrive a few at a time. The same name at another port or other
-/// addresses is a rival claim and is listed beside it ([`rivals`]): anyone on the LAN can
-/// advertise any name, and the person must see both to ask which is real.
-pub fn remember(list: &mut Vec<Found>, found: Found) -> bool {
+/// it. The same name at another port or other addresses is a rival claim and is listed beside
+/// it ([`rivals`]): anyone on the LAN can advertise any name, and the person must see both to
+/// ask which is real.
+pub fn remember(list: &mut Vec<Found>, found: Found) -> Heard {
     if found.addresses.is_empty() {
-        return false;
+        return Heard::Nothing;
     }
     let same = list.iter().position(|known| {
         known.instance == found.instance
@@ -213,35 +227,51 @@ pub fn remember(list: &mut Vec<Found>, found: Found) -> bool {
                 .any(|ip| found.addresses.contains(ip))
     });
     match same {
-        Some(at) if list[at] == found => false,
+        Some(at) if list[at] == found => Heard::Nothing,
         Some(at) => {
             let mut addresses = found.addresses.clone();
             addresses.extend(list[at].addresses.iter().copied());
             list[at] = Found::new(found.instance, found.port, addresses, found.group);
-            true
+            Heard::Updated
         }
-        None if list.len() >= MAX_FOUND => false,
+        None if list.len() >= MAX_FOUND => Heard::TooMany,
         None => {
             let at = list.partition_point(|known| known.instance <= found.instance);
             list.insert(at, found);
-            true
+            Heard::New
         }
     }
 }
 
-/// Names in `list` that more than one server claims, each once. mDNS responders that find
-/// their name taken rename themselves `Name (2)`, so `Lab 3 (2)` beside `Lab 3` is a second
-/// claim to `Lab 3` too.
+/// Names in `list` that more than one server claims, each once (as the first claimant spells
+/// it). Two names are one claim when they look the same: `Lab 3 (2)` beside `Lab 3` (the
+/// rename of a server that found its name taken), `Lab 3` with a zero-width space, or with a
+/// Cyrillic `а` (compared as user names are: [`claim_key`]).
 pub fn rivals(list: &[Found]) -> Vec<&str> {
-    let mut names: Vec<&str> = list.iter().map(|f| base_name(&f.instance)).collect();
-    names.sort_unstable();
-    let mut claimed: Vec<&str> = names
-        .windows(2)
-        .filter(|pair| pair[0] == pair[1])
-        .map(|pair| pair[0])
-        .collect();
-    claimed.dedup();
+    let keys: Vec<String> = list.iter().map(|f| claim_key(&f.instance)).collect();
+    let mut claimed = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let first = keys.iter().position(|k| k == key) == Some(i);
+        let more = keys.iter().filter(|k| *k == key).count() > 1;
+        if first && more {
+            claimed.push(list[i].instance.as_str());
+        }
+    }
     claimed
+}
+
+/// What a server name looks like, for telling rival claims apart: without characters that
+/// print as nothing, without an mDNS ` (N)` suffix, NFKC, and as its UTS #39 confusable
+/// skeleton in lower case (as user names are compared).
+pub fn claim_key(instance: &str) -> String {
+    let visible: String = instance
+        .chars()
+        .filter(|&c| {
+            !crate::escape::is_hidden(c)
+                && !matches!(c, '\u{200c}' | '\u{200d}' | '\u{fe00}'..='\u{fe0f}')
+        })
+        .collect();
+    crate::protocol::name::look(base_name(visible.trim()).trim())
 }
 
 /// `Lab 3` for `Lab 3 (2)`: the name before an mDNS conflict suffix.
@@ -269,8 +299,8 @@ pub enum PickError {
     /// A number, but no server has it.
     #[error("there is no server {given}; type a number from 1 to {count}")]
     OutOfRange {
-        /// What was typed.
-        given: u64,
+        /// What was typed (a whole number, maybe negative or huge).
+        given: String,
         /// How many servers are listed.
         count: usize,
     },
@@ -282,12 +312,16 @@ pub enum PickError {
 /// Not a number, or not between 1 and `count`.
 pub fn parse_pick(line: &str, count: usize) -> Result<usize, PickError> {
     let typed = line.trim();
-    let given: u64 = typed
-        .parse()
-        .map_err(|_| PickError::NotANumber(typed.to_string()))?;
-    match usize::try_from(given) {
+    let digits = typed.strip_prefix(['-', '+']).unwrap_or(typed);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PickError::NotANumber(typed.to_string()));
+    }
+    match typed.parse::<usize>() {
         Ok(n) if (1..=count).contains(&n) => Ok(n - 1),
-        _ => Err(PickError::OutOfRange { given, count }),
+        _ => Err(PickError::OutOfRange {
+            given: typed.to_string(),
+            count,
+        }),
     }
 }
 
@@ -313,9 +347,21 @@ mod tests {
         assert_eq!(default_instance_name("lab3", DEFAULT_PORT), "lab3");
         assert_eq!(default_instance_name("lab3", 6000), "lab3 port 6000");
         assert_eq!(default_instance_name("  ", DEFAULT_PORT), "labchat");
+        // A long machine name is cut, the port kept: two servers on it stay apart.
         let long = "é".repeat(40);
         let name = default_instance_name(&long, 6000);
-        assert!(name.len() <= MAX_INSTANCE_NAME && name.starts_with("éé"));
+        assert!(name.len() <= MAX_INSTANCE_NAME, "{name}");
+        assert!(
+            name.starts_with("éé") && name.ends_with("é port 6000"),
+            "{name}"
+        );
+        let host = "h".repeat(60);
+        assert_ne!(
+            default_instance_name(&host, 6040),
+            default_instance_name(&host, 6041)
+        );
+        // Room is left for the " (2)" of a rename: the whole label still fits in 63 bytes.
+        assert!(format!("{} (99)", default_instance_name(&host, 6040)).len() <= 63);
     }
 
     #[test]
@@ -340,21 +386,28 @@ mod tests {
     }
 
     #[test]
-    fn instance_names_are_unescaped_from_full_names() {
+    fn received_names_are_raw_and_our_own_are_unescaped() {
+        // From the network: the label as it came, backslashes and dots included.
         assert_eq!(
-            instance_from_fullname("Lab\\.3._labchat._tcp.local.").as_deref(),
+            instance_from_received("C:\\lab\\x._labchat._tcp.local."),
+            Some("C:\\lab\\x")
+        );
+        assert_eq!(
+            instance_from_received("Lab.3._labchat._tcp.local."),
             Some("Lab.3")
         );
+        assert_eq!(instance_from_received("printer._ipp._tcp.local."), None);
+        assert_eq!(instance_from_received("_labchat._tcp.local."), None);
+        assert_eq!(instance_from_received("._labchat._tcp.local."), None);
+        // Our own, as mdns-sd escapes it.
         assert_eq!(
-            instance_from_fullname("a\\\\b\\032c._labchat._tcp.local.").as_deref(),
-            Some("a\\b c")
+            instance_from_registered("Lab\\.3 (2)._labchat._tcp.local.").as_deref(),
+            Some("Lab.3 (2)")
         );
         assert_eq!(
-            instance_from_fullname("x\\027[2J._labchat._tcp.local.").as_deref(),
-            Some("x\u{1b}[2J")
+            instance_from_registered("C:\\\\lab._labchat._tcp.local.").as_deref(),
+            Some("C:\\lab")
         );
-        assert_eq!(instance_from_fullname("printer._ipp._tcp.local."), None);
-        assert_eq!(instance_from_fullname("_labchat._tcp.local."), None);
     }
 
     #[test]
@@ -405,41 +458,23 @@ mod tests {
     #[test]
     fn records_of_one_server_update_it_and_other_claims_are_listed_beside() {
         let at = |n: u8| IpAddr::from([10, 0, 0, n]);
+        let heard = |list: &mut Vec<Found>, name: &str, port, addresses| {
+            remember(list, Found::new(name.into(), port, addresses, None))
+        };
         let mut list = Vec::new();
-        assert!(remember(
-            &mut list,
-            Found::new("b".into(), 1, vec![at(1)], None)
-        ));
-        assert!(remember(
-            &mut list,
-            Found::new("a".into(), 1, vec![at(2)], None)
-        ));
-        assert!(!remember(
-            &mut list,
-            Found::new("a".into(), 1, vec![at(2)], None)
-        ));
-        assert!(!remember(
-            &mut list,
-            Found::new("c".into(), 1, vec![], None)
-        ));
+        assert_eq!(heard(&mut list, "b", 1, vec![at(1)]), Heard::New);
+        assert_eq!(heard(&mut list, "a", 1, vec![at(2)]), Heard::New);
+        assert_eq!(heard(&mut list, "a", 1, vec![at(2)]), Heard::Nothing);
+        assert_eq!(heard(&mut list, "c", 1, vec![]), Heard::Nothing);
         // More addresses of "a": the same server.
         let v6: IpAddr = "fd00::2".parse().unwrap();
-        assert!(remember(
-            &mut list,
-            Found::new("a".into(), 1, vec![v6, at(2)], None)
-        ));
+        assert_eq!(heard(&mut list, "a", 1, vec![v6, at(2)]), Heard::Updated);
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].addresses, [at(2), v6]);
         assert_eq!(rivals(&list), Vec::<&str>::new());
         // "a" claimed from another host, and at another port: rivals, listed beside it.
-        assert!(remember(
-            &mut list,
-            Found::new("a".into(), 1, vec![at(9)], None)
-        ));
-        assert!(remember(
-            &mut list,
-            Found::new("a".into(), 7, vec![at(2)], None)
-        ));
+        assert_eq!(heard(&mut list, "a", 1, vec![at(9)]), Heard::New);
+        assert_eq!(heard(&mut list, "a", 7, vec![at(2)]), Heard::New);
         let shown: Vec<String> = list.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
@@ -451,14 +486,30 @@ mod tests {
             ]
         );
         assert_eq!(rivals(&list), ["a"]);
-        // A server that found its name taken and renamed itself is a rival claim too.
-        let mut renamed = vec![Found::new("Lab 3 (2)".into(), 1, vec![at(1)], None)];
-        assert_eq!(rivals(&renamed), Vec::<&str>::new());
-        remember(
-            &mut renamed,
-            Found::new("Lab 3".into(), 1, vec![at(9)], None),
-        );
-        assert_eq!(rivals(&renamed), ["Lab 3"]);
+    }
+
+    #[test]
+    fn names_that_look_alike_are_rival_claims() {
+        let at = |n: u8| vec![IpAddr::from([10, 0, 0, n])];
+        for (real, other) in [
+            ("Lab 3", "Lab 3 (2)"),
+            ("Lab A", "Lab A\u{200b}"),
+            ("Lab A", "Lab A\u{61c}"),
+            ("Lab A", "L\u{430}b A"),
+            ("Lab A", "lab a"),
+            ("Lab A", "Lab\u{2060} A "),
+        ] {
+            let mut list = vec![Found::new(real.into(), 1, at(1), None)];
+            assert_eq!(rivals(&list), Vec::<&str>::new());
+            remember(&mut list, Found::new(other.into(), 1, at(9), None));
+            assert_eq!(rivals(&list).len(), 1, "{real:?} and {other:?}");
+        }
+        let list = [
+            Found::new("Lab A".into(), 1, at(1), None),
+            Found::new("Lab B".into(), 1, at(2), None),
+            Found::new("Lab (B)".into(), 1, at(3), None),
+        ];
+        assert_eq!(rivals(&list), Vec::<&str>::new());
     }
 
     #[test]
@@ -472,34 +523,41 @@ mod tests {
     }
 
     #[test]
-    fn a_flood_of_advertisements_is_bounded() {
+    fn a_flood_of_advertisements_is_bounded_and_said() {
         let mut list = Vec::new();
-        for n in 0..MAX_FOUND + 100 {
+        let mut heard = Vec::new();
+        for n in 0..MAX_FOUND + 10 {
             let ip = IpAddr::from([10, 0, (n / 250) as u8, (n % 250) as u8]);
-            remember(&mut list, Found::new(format!("s{n:05}"), 1, vec![ip], None));
+            heard.push(remember(
+                &mut list,
+                Found::new(format!("s{n:05}"), 1, vec![ip], None),
+            ));
         }
         assert_eq!(list.len(), MAX_FOUND);
+        assert!(heard[..MAX_FOUND].iter().all(|h| *h == Heard::New));
+        assert!(heard[MAX_FOUND..].iter().all(|h| *h == Heard::TooMany));
     }
 
     #[test]
     fn picks_are_numbers_in_range() {
         assert_eq!(parse_pick(" 2 ", 3), Ok(1));
         assert_eq!(parse_pick("1", 1), Ok(0));
-        assert_eq!(
-            parse_pick("4", 3),
-            Err(PickError::OutOfRange { given: 4, count: 3 })
-        );
-        assert_eq!(
-            parse_pick("0", 3),
-            Err(PickError::OutOfRange { given: 0, count: 3 })
-        );
-        assert!(matches!(
-            parse_pick("lab", 3),
-            Err(PickError::NotANumber(_))
-        ));
-        assert!(matches!(
-            parse_pick("99999999999999999999999", 3),
-            Err(PickError::NotANumber(_))
-        ));
+        assert_eq!(parse_pick("+1", 3), Ok(0));
+        assert_eq!(parse_pick("02", 3), Ok(1));
+        for out_of_range in ["4", "0", "-1", "99999999999999999999999"] {
+            assert_eq!(
+                parse_pick(out_of_range, 3),
+                Err(PickError::OutOfRange {
+                    given: out_of_range.into(),
+                    count: 3
+                })
+            );
+        }
+        for not_a_number in ["", "-", "1.5", "١", "two"] {
+            assert!(
+                matches!(parse_pick(not_a_number, 3), Err(PickError::NotANumber(_))),
+                "{not_a_number:?}"
+            );
+        }
     }
 }

@@ -19,7 +19,7 @@
 
 mod command;
 mod key_line;
-mod name;
+pub(crate) mod name;
 mod notice;
 mod server_line;
 

@@ -3,13 +3,16 @@
 //! module hands it to the `mdns-sd` daemon (one thread of its own) and takes it back at exit,
 //! so clients stop listing a server that has stopped.
 //!
-//! Advertising is a convenience: when it cannot start (no multicast-capable interface, port
+//! Advertising is a convenience: when it cannot start (no interface besides loopback, port
 //! 5353 refused) the server says why and serves anyway.
 
 use crate::log;
-use common::discovery::{host_label, instance_from_fullname, SERVICE_TYPE, TXT_GROUP, TXT_VERSION};
+use common::discovery::{
+    host_label, instance_from_registered, SERVICE_TYPE, TXT_GROUP, TXT_VERSION,
+};
 use mdns_sd::{DaemonEvent, ServiceDaemon, ServiceInfo};
 use std::time::Duration;
+use thiserror::Error;
 
 /// How long stopping waits for the daemon to send the goodbye packets.
 const GOODBYE_WAIT: Duration = Duration::from_secs(1);
@@ -18,7 +21,20 @@ const GOODBYE_WAIT: Duration = Duration::from_secs(1);
 pub struct Advertisement {
     daemon: ServiceDaemon,
     fullname: String,
-    name: String,
+}
+
+/// Why the server is not advertised; the server serves anyway.
+#[derive(Debug, Error)]
+pub enum AdvertiseError {
+    /// Only loopback: no one else could hear an advertisement.
+    #[error("this machine has no network interface besides loopback")]
+    NoNetwork,
+    /// The mDNS daemon refused (port 5353, an interface, a thread).
+    #[error("mDNS: {0}")]
+    Mdns(#[from] mdns_sd::Error),
+    /// The thread that logs the daemon's events could not start.
+    #[error("cannot start a thread: {0}")]
+    Thread(#[from] std::io::Error),
 }
 
 impl Advertisement {
@@ -26,40 +42,53 @@ impl Advertisement {
     /// interfaces come and go), with the Diffie-Hellman group in the TXT record.
     ///
     /// # Errors
-    /// What the mDNS daemon reported, in words for the operator.
-    pub fn start(instance: &str, port: u16, group: Option<&str>) -> Result<Advertisement, String> {
-        let daemon = ServiceDaemon::new().map_err(|e| format!("cannot start mDNS: {e}"))?;
+    /// [`AdvertiseError`]: nothing to advertise on, or what the mDNS daemon reported.
+    pub fn start(
+        instance: &str,
+        port: u16,
+        group: Option<&str>,
+    ) -> Result<Advertisement, AdvertiseError> {
+        let lan = if_addrs::get_if_addrs()
+            .unwrap_or_default()
+            .iter()
+            .any(|iface| !iface.is_loopback());
+        if !lan {
+            return Err(AdvertiseError::NoNetwork);
+        }
+        let daemon = ServiceDaemon::new()?;
+        match Advertisement::register(&daemon, instance, port, group) {
+            Ok(fullname) => Ok(Advertisement { daemon, fullname }),
+            Err(err) => {
+                let _ = daemon.shutdown();
+                Err(err)
+            }
+        }
+    }
+
+    /// Starts logging the daemon's events and registers the service; returns its full name.
+    fn register(
+        daemon: &ServiceDaemon,
+        instance: &str,
+        port: u16,
+        group: Option<&str>,
+    ) -> Result<String, AdvertiseError> {
         let machine = gethostname::gethostname();
         let host = format!("{}.local.", host_label(&machine.to_string_lossy()));
         let properties = [(TXT_VERSION, "1"), (TXT_GROUP, group.unwrap_or("none"))];
-        let info = ServiceInfo::new(SERVICE_TYPE, instance, &host, "", port, &properties[..])
-            .map_err(|e| format!("cannot describe the service: {e}"))?
+        let info = ServiceInfo::new(SERVICE_TYPE, instance, &host, "", port, &properties[..])?
             .enable_addr_auto();
         let fullname = info.get_fullname().to_string();
-        if let Ok(events) = daemon.monitor() {
-            std::thread::Builder::new()
-                .name("mdns-monitor".into())
-                .spawn(move || {
-                    let mut said = String::new();
-                    while let Ok(event) = events.recv() {
-                        report(event, &mut said);
-                    }
-                })
-                .map_err(|e| format!("cannot start a thread: {e}"))?;
-        }
-        daemon
-            .register(info)
-            .map_err(|e| format!("cannot advertise: {e}"))?;
-        Ok(Advertisement {
-            daemon,
-            fullname,
-            name: instance.to_string(),
-        })
-    }
-
-    /// The instance name advertised (another server's claim on it renames ours; the log says).
-    pub fn name(&self) -> &str {
-        &self.name
+        let events = daemon.monitor()?;
+        std::thread::Builder::new()
+            .name("mdns-monitor".into())
+            .spawn(move || {
+                let mut said = String::new();
+                while let Ok(event) = events.recv() {
+                    report(event, &mut said);
+                }
+            })?;
+        daemon.register(info)?;
+        Ok(fullname)
     }
 
     /// Withdraws the advertisement (listeners drop it at once) and stops the daemon.
@@ -82,8 +111,8 @@ fn report(event: DaemonEvent, said: &mut String) {
         {
             log!(
                 "the name {:?} is already advertised on this network; advertising as {:?} instead (--name picks another)",
-                instance_from_fullname(&change.original).unwrap_or_default(),
-                instance_from_fullname(&change.new_name).unwrap_or_default(),
+                instance_from_registered(&change.original).unwrap_or_default(),
+                instance_from_registered(&change.new_name).unwrap_or_default(),
             );
             *said = change.new_name;
         }

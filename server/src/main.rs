@@ -124,10 +124,10 @@ fn try_main(args: Args) -> Result<(), String> {
     for ip in addresses {
         let _ = writeln!(out, "  client {ip} {port}");
     }
-    if let Some(name) = advertisement.as_ref().map(Advertisement::name) {
+    if advertisement.is_some() {
         let _ = writeln!(
             out,
-            "  client              (on this LAN: finds \"{name}\" by itself)"
+            "  client            (no address: looks for servers on this LAN)"
         );
     }
     let _ = out.flush();
@@ -151,7 +151,7 @@ fn advertise(name: Option<String>, port: u16, group: &Group) -> Option<Advertise
     let group = group.to_string();
     match Advertisement::start(&name, port, Some(&group)) {
         Ok(advertisement) => {
-            log!("advertised on the LAN as {name:?} (mDNS, _labchat._tcp)");
+            log!("advertising on the LAN as {name:?} (mDNS, _labchat._tcp)");
             Some(advertisement)
         }
         Err(reason) => {

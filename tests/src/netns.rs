@@ -31,7 +31,8 @@ impl Host {
 
     /// Advertises labchat services from this host the way anyone on the LAN could, with
     /// whatever instance names, ports and TXT values the test chooses (an impersonator, a
-    /// flood, a name full of escape codes). `services` are `(instance, port, dh group)`.
+    /// flood of names, a name full of escape codes, a server that is not there). `services`
+    /// are `(instance, port, dh group)`.
     ///
     /// # Errors
     /// Why the namespace could not be entered or the daemon started.

@@ -33,7 +33,7 @@ fn client_with_no_address_finds_the_only_server_and_connects() {
     let server = Server::start_under(&server_host.wrapper(), &["--name", "Lab 3"]);
     server
         .log
-        .wait_for(WAIT, |l| l.contains("advertised on the LAN as \"Lab 3\""))
+        .wait_for(WAIT, |l| l.contains("advertising on the LAN as \"Lab 3\""))
         .unwrap_or_else(|| panic!("no advertisement logged: {:#?}", server.log.lines()));
 
     // No arguments at all: the person types the name when asked, as with the original.
@@ -63,11 +63,12 @@ fn several_servers_are_listed_and_the_person_picks_one() {
         return;
     };
     let lab_a = Server::start_under(&lan.hosts[0].wrapper(), &["--name", "Lab A"]);
-    let lab_b = Server::start_under(&lan.hosts[1].wrapper(), &["--name", "Lab B"]);
+    // Dots and backslashes are ordinary characters in a name, and arrive as typed.
+    let lab_b = Server::start_under(&lan.hosts[1].wrapper(), &["--name", "Lab\\B.2"]);
     for server in [&lab_a, &lab_b] {
         server
             .log
-            .wait_for(WAIT, |l| l.contains("advertised on the LAN"))
+            .wait_for(WAIT, |l| l.contains("advertising on the LAN"))
             .unwrap_or_else(|| panic!("no advertisement logged: {:#?}", server.log.lines()));
     }
     let mut bob = Client::spawn_under(&lan.hosts[2].wrapper(), &["--name".into(), "bob".into()]);
@@ -82,7 +83,7 @@ fn several_servers_are_listed_and_the_person_picks_one() {
         lab_a.port()
     ));
     bob.expect_line(&format!(
-        "  2. \"Lab B\" at {}:{}",
+        "  2. \"Lab\\B.2\" at {}:{}",
         lan.hosts[1].ip,
         lab_b.port()
     ));
@@ -90,7 +91,7 @@ fn several_servers_are_listed_and_the_person_picks_one() {
     bob.send("7");
     bob.expect("there is no server 7; type a number from 1 to 2");
     bob.send("2");
-    bob.expect("Connecting to \"Lab B\"");
+    bob.expect("Connecting to \"Lab\\B.2\"");
     bob.expect("(server): Hello bob!");
     bob.send("status");
     bob.expect("(server): - bob: FREE (you)");
@@ -164,6 +165,9 @@ fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
     let _rogue = match mallory.advertise(&[
         ("Lab 3", 5999, "ffdhe2048"),
         ("free pizza\u{1b}[2J\u{7}", 6000, "toy"),
+        // Looks the same: a Cyrillic а, and a zero-width space.
+        ("L\u{430}b 3", 6001, "ffdhe2048"),
+        ("Lab 3\u{200b}", 6002, "ffdhe2048"),
     ]) {
         Ok(rogue) => rogue,
         Err(reason) => {
@@ -187,7 +191,7 @@ fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
     assert!(
         shown
             .iter()
-            .any(|l| l.starts_with("Warning: 2 servers claim the name \"Lab 3\"")),
+            .any(|l| l.starts_with("Warning: 4 servers claim the name \"Lab 3\"")),
         "{shown:#?}"
     );
     let real = format!("\"Lab 3 (2)\" at {}:{}", teacher.ip, server.port());
@@ -216,4 +220,82 @@ fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
     bob.send(&real_number);
     bob.expect(&format!("Connecting to {real}"));
     bob.expect("(server): Hello bob!");
+}
+
+/// A student floods the LAN with advertisements, so that the real server might be lost among
+/// them (or dropped from a bounded list): the client does not offer a list it cannot trust,
+/// and says why.
+#[test]
+fn a_flood_of_advertisements_is_refused_plainly() {
+    let test = "a_flood_of_advertisements_is_refused_plainly";
+    let Some(lan) = lan(test, 3) else {
+        return;
+    };
+    let _real = Server::start_under(&lan.hosts[0].wrapper(), &["--name", "Lab 3"]);
+    let names: Vec<String> = (0..80).map(|n| format!("Lab {n:02}")).collect();
+    let services: Vec<(&str, u16, &str)> = names
+        .iter()
+        .map(|name| (name.as_str(), 6000, "ffdhe2048"))
+        .collect();
+    let _flood = match lan.hosts[1].advertise(&services) {
+        Ok(flood) => flood,
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: {reason}");
+            return;
+        }
+    };
+    let mut carol =
+        Client::spawn_under(&lan.hosts[2].wrapper(), &["--name".into(), "carol".into()]);
+    assert_eq!(
+        carol.expect_exit(FOUND_AND_CONNECTED),
+        1,
+        "{}",
+        carol.dump()
+    );
+    let said = carol
+        .stderr
+        .wait_for(WAIT, |l| {
+            l.contains("more than 50 labchat servers answered")
+        })
+        .unwrap_or_else(|| panic!("no explanation\n{}", carol.dump()));
+    assert!(said.contains("client HOST [PORT]"), "{said}");
+    assert!(
+        !carol
+            .stdout
+            .lines()
+            .iter()
+            .any(|l| l.contains("Which one?")),
+        "a list was offered: {}",
+        carol.dump()
+    );
+}
+
+/// A server that was advertised but does not answer (stopped, or a false record): the client
+/// names it, says what it tried, and suggests what to do.
+#[test]
+fn an_advertised_server_that_does_not_answer_is_named() {
+    let test = "an_advertised_server_that_does_not_answer_is_named";
+    let Some(lan) = lan(test, 2) else {
+        return;
+    };
+    let _gone = match lan.hosts[0].advertise(&[("Lab Gone", 5999, "ffdhe2048")]) {
+        Ok(gone) => gone,
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: {reason}");
+            return;
+        }
+    };
+    let mut dave = Client::spawn_under(&lan.hosts[1].wrapper(), &["--name".into(), "dave".into()]);
+    let at = format!("\"Lab Gone\" at {}:5999", lan.hosts[0].ip);
+    dave.expect(&format!("Found {at}; connecting."));
+    assert_eq!(dave.expect_exit(FOUND_AND_CONNECTED), 1, "{}", dave.dump());
+    let said = dave
+        .stderr
+        .wait_for(WAIT, |l| l.contains("cannot reach"))
+        .unwrap_or_else(|| panic!("no explanation\n{}", dave.dump()));
+    assert!(
+        said.contains(&format!("cannot reach {at} (its one address)")),
+        "{said}"
+    );
+    assert!(said.contains("it may have stopped"), "{said}");
 }

@@ -82,8 +82,8 @@ const RESERVED_NAMES: [&str; 4] = ["server", "gen_keys", "key_commit", "key_para
 
 /// How a (normalised) name looks: the UTS #39 skeleton of its lowercase form, lowercased again
 /// (the skeleton maps some characters to capitals, e.g. `l` and `I` meet at `l`).
-fn look(text: &str) -> String {
-    skeleton(&text.to_lowercase())
+pub(crate) fn look(text: &str) -> String {
+    skeleton(&text.nfkc().collect::<String>().to_lowercase())
         .collect::<String>()
         .to_lowercase()
 }

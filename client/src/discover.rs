@@ -245,8 +245,7 @@ pub fn find_server() -> Result<Found, DiscoverError> {
     }
 }
 
-/// Connects to a found server: its first [`MAX_ADDRESSES_TRIED`] addresses, best first, each
-/// for at most [`CONNECT_TIMEOUT`].
+/// Connects to a found server: its first 4 addresses, best first, each for at most 2 s.
 ///
 /// # Errors
 /// [`DiscoverError::Unreachable`], naming the server and how many addresses were tried.

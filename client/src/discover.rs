@@ -174,6 +174,10 @@ pub fn pick<'a>(
         if echo {
             let _ = writeln!(out, "{}", escape_for_terminal(&line));
         }
+        if line.trim().is_empty() {
+            // Enter pressed while waiting for the list: just ask again.
+            continue;
+        }
         match parse_pick(&line, found.len()) {
             Ok(n) => return found.get(n),
             Err(err) => {
@@ -293,7 +297,7 @@ mod tests {
     fn a_wrong_answer_is_explained_and_asked_again() {
         let found = [lab("Lab A", 1), lab("Lab B", 2)];
         let mut out = Vec::new();
-        let chosen = pick(&found, &mut &b"three\n9\n-1\n2\n"[..], &mut out, true);
+        let chosen = pick(&found, &mut &b"\nthree\n9\n-1\n2\n"[..], &mut out, true);
         assert_eq!(chosen, Some(&found[1]));
         let shown = String::from_utf8(out).unwrap();
         assert!(shown.contains("  1. \"Lab A\" at 10.0.0.1:5000"), "{shown}");
@@ -303,7 +307,8 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("there is no server -1;"), "{shown}");
-        assert_eq!(shown.matches("Which one?").count(), 4, "{shown}");
+        assert_eq!(shown.matches("Which one?").count(), 5, "{shown}");
+        assert!(!shown.contains("\"\" is not a number"), "{shown}");
         assert!(shown.contains("(1-2): three\n\"three\" is not"), "{shown}");
     }
 

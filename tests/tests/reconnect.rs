@@ -2,7 +2,8 @@
 //! on at a terminal) connects again, registers its name again and goes on; one without it
 //! exits 1 as before.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tests::netns::Lan;
 use tests::{Client, Server, WAIT};
 
 #[test]
@@ -66,4 +67,84 @@ fn a_name_taken_while_away_is_said_and_the_client_exits_1() {
         .unwrap_or_else(|| panic!("alice was not told her name went\n{}", alice.dump()));
     assert!(said.contains("alice"), "{said}");
     assert_eq!(alice.expect_exit(WAIT), 1, "{}", alice.dump());
+}
+
+/// The server's machine stops answering at all while the client is reconnecting (no reset, no
+/// reply to a SYN, as when it is switched off): Ctrl+C during a connection attempt still ends
+/// the client within a second or so, exit 0. Run on a LAN of network namespaces
+/// (tests::netns). Before, the attempt (a `connect` with no timeout) held the client for about
+/// two minutes whatever was pressed, and then it exited 1.
+#[test]
+fn ctrl_c_stops_a_reconnect_to_a_server_that_does_not_answer() {
+    let test = "ctrl_c_stops_a_reconnect_to_a_server_that_does_not_answer";
+    let lan = match Lan::create(2) {
+        Ok(lan) => lan,
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: cannot make network namespaces here ({reason})");
+            return;
+        }
+    };
+    let (server_host, client_host) = (&lan.hosts[0], &lan.hosts[1]);
+    let mut server = Server::start_under(&server_host.wrapper(), &["--no-advertise"]);
+    let args = [
+        &server_host.ip.to_string(),
+        &server.port().to_string(),
+        "--name",
+        "alice",
+        "--reconnect",
+    ]
+    .map(String::from);
+    let mut alice = Client::spawn_under(&client_host.wrapper(), &args);
+    alice.expect("(server): Hello alice!");
+
+    server.signal("KILL");
+    assert!(server.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+    client_host
+        .black_hole(server_host.ip)
+        .expect("the server's address can be made a black hole");
+    // Ctrl+C while an attempt is under way: a SYN sent that nothing will answer.
+    let deadline = Instant::now() + WAIT;
+    while !syn_sent(alice.pid()) {
+        assert!(
+            Instant::now() < deadline,
+            "no connection attempt was seen\n{}",
+            alice.dump()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    alice.signal("INT");
+    let pressed = Instant::now();
+    let status = alice.wait_exit(Duration::from_secs(3)).unwrap_or_else(|| {
+        panic!(
+            "alice was still running 3 s after Ctrl+C during a reconnect\n{}",
+            alice.dump()
+        )
+    });
+    eprintln!(
+        "Ctrl+C during a connection attempt: ended after {:?}",
+        pressed.elapsed()
+    );
+    assert_eq!(status.code(), Some(0), "{}", alice.dump());
+    assert!(
+        alice
+            .stdout
+            .lines()
+            .iter()
+            .all(|l| !l.contains("did not come back")),
+        "{}",
+        alice.dump()
+    );
+}
+
+/// True if process `pid` has a TCP connection waiting for the answer to its SYN (read from
+/// `/proc/<pid>/net/tcp`, which shows the process's own network namespace).
+fn syn_sent(pid: u32) -> bool {
+    const SYN_SENT: &str = "02";
+    std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).is_ok_and(|table| {
+        table
+            .lines()
+            .skip(1)
+            .any(|row| row.split_whitespace().nth(3) == Some(SYN_SENT))
+    })
 }

@@ -241,6 +241,9 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
             Reconnect::GaveUp => break event,
         }
     };
+    // The client ends: a line typed meanwhile, waiting for the name to be taken back after a
+    // reconnect, is not sent.
+    state.lock().closing = true;
     let (outcome, last_words) = match first {
         Ok(Event::Disconnected { expected: true, .. }) => (Outcome::Done, None),
         Ok(Event::Disconnected {

@@ -148,3 +148,90 @@ fn syn_sent(pid: u32) -> bool {
             .any(|row| row.split_whitespace().nth(3) == Some(SYN_SENT))
     })
 }
+
+/// A line typed while the name is being sent again after a reconnect waits for the server's
+/// answer: sent at once, the server would take the chat line for the next name proposal. The
+/// line goes out once the name is accepted. (A listener of the test's own stands for the
+/// server, so that it answers late on purpose.)
+#[test]
+fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
+    use common::protocol::{Name, Notice, ServerLine};
+    use std::io::{BufRead, BufReader, ErrorKind, Write};
+    let mut first = Server::start();
+    let port = first.port();
+    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    first.signal("KILL");
+    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+    let (socket, _) = listener.accept().expect("alice reconnects");
+    let mut lines = BufReader::new(socket.try_clone().expect("clone"));
+    let mut name = String::new();
+    lines.read_line(&mut name).expect("alice sends her name");
+    assert_eq!(name, "alice\n");
+
+    alice.send("are you back?");
+    // Nothing may come before the name is answered: a second after the line was typed, still
+    // nothing has.
+    socket
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .expect("a read timeout");
+    let mut early = String::new();
+    match lines.read_line(&mut early) {
+        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+        other => panic!(
+            "before its answer to the name the server got {early:?} ({other:?})\n{}",
+            alice.dump()
+        ),
+    }
+    let hello = ServerLine::Notice(Notice::Registered(Name::parse("alice").expect("a name")));
+    (&socket)
+        .write_all(format!("{hello}\n").as_bytes())
+        .expect("the welcome is sent");
+    alice.expect("(server): Hello alice!");
+
+    socket.set_read_timeout(Some(WAIT)).expect("a read timeout");
+    let mut next = String::new();
+    lines
+        .read_line(&mut next)
+        .unwrap_or_else(|e| panic!("the typed line never came: {e}\n{}", alice.dump()));
+    assert_eq!(next, "msg are you back?\n", "{}", alice.dump());
+}
+
+/// A server that never answers the name sent again after a reconnect: a line typed meanwhile
+/// is not sent (the server would take it for a name), and the person is told so after 5 s.
+#[test]
+fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
+    use std::io::{BufRead, BufReader, ErrorKind};
+    let mut first = Server::start();
+    let port = first.port();
+    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    first.signal("KILL");
+    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+    let (socket, _) = listener.accept().expect("alice reconnects");
+    let mut lines = BufReader::new(socket);
+    let mut name = String::new();
+    lines.read_line(&mut name).expect("alice sends her name");
+    assert_eq!(name, "alice\n");
+
+    alice.send("are you back?");
+    alice.expect(
+        "(client): not sent: still reconnecting as alice; type it again once the server has welcomed you back",
+    );
+    lines
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("a read timeout");
+    let mut late = String::new();
+    match lines.read_line(&mut late) {
+        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+        other => panic!(
+            "the unanswered server got {late:?} ({other:?})\n{}",
+            alice.dump()
+        ),
+    }
+}

@@ -77,7 +77,8 @@ pub const HELP: [&str; 9] = [
 
 /// Why the keyboard stopped reading.
 enum Stop {
-    /// `close`, end of input or Ctrl+D once registered: send `close`.
+    /// `close`, end of input or Ctrl+D once registered: send `close` (while reconnecting,
+    /// leave as Ctrl+C does).
     Close,
     /// Before a name was accepted (Ctrl+C, Ctrl+D, `close`, a refused `--name`): hang up
     /// without a word, since the server would take any line, `close` too, as the name.
@@ -94,7 +95,11 @@ impl<S: LineSource> Keyboard<S> {
     /// dropped.
     pub fn run(mut self) {
         let stop = self.converse();
+        // Reconnecting, the server would take `close` for a name, and the main thread waits
+        // for Ctrl+C, not for the keyboard: leave as Ctrl+C does.
+        let rejoining = self.state.lock().rejoining.is_some();
         match stop {
+            Stop::Close if rejoining => crate::interrupt(&self.link, &self.state, &self.events),
             Stop::Close => {
                 self.state.lock().closing = true;
                 let _ = self.link.send(&Command::Close);

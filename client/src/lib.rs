@@ -80,7 +80,8 @@ pub enum Event {
     NameRefused(String),
     /// After a reconnect the server refused the name we had; the text says so.
     RejoinRefused(String),
-    /// Ctrl+C (or SIGTERM): goodbye and close have been sent.
+    /// Ctrl+C (or SIGTERM), or `close` or end of input while reconnecting: `close` has been
+    /// sent if registered, and the connection ended.
     Interrupted,
 }
 

@@ -235,3 +235,25 @@ fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
         ),
     }
 }
+
+/// End of input (Ctrl+D, or `close`) while the client is reconnecting: it leaves at once,
+/// exit 0, as after Ctrl+C. It sends no `close`, which the server would take for a name.
+#[test]
+fn end_of_input_while_reconnecting_leaves_at_once() {
+    let mut first = Server::start();
+    let port = first.port();
+    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    first.signal("KILL");
+    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+    alice.close_stdin();
+    let closed = Instant::now();
+    let status = alice
+        .wait_exit(Duration::from_secs(3))
+        .unwrap_or_else(|| panic!("alice still runs 3 s after end of input\n{}", alice.dump()));
+    eprintln!(
+        "end of input while reconnecting: ended after {:?}",
+        closed.elapsed()
+    );
+    assert_eq!(status.code(), Some(0), "{}", alice.dump());
+}

@@ -14,7 +14,7 @@ use crate::Event;
 use common::escape::escape_for_terminal;
 use common::input::Input;
 use common::limits::MAX_LINE_LEN;
-use common::protocol::Command;
+use common::protocol::{Command, Name};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use std::cell::Cell;
@@ -48,6 +48,20 @@ const KEY_POLL: Duration = Duration::from_millis(10);
 /// How long piped mode waits for the server's answers before answering a line itself.
 const REPLY_PATIENCE: Duration = Duration::from_secs(2);
 
+/// How long a typed line waits, after a reconnect, for the server to take the name back.
+const REJOIN_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Where the name sent again after a reconnect stands, for a typed line about to go out.
+enum Rejoin {
+    /// Registered (no reconnect under way, or the name was taken back): the line may go.
+    Registered,
+    /// The client is ending (the name was refused, Ctrl+C, the reconnect gave up): send
+    /// nothing.
+    Ending,
+    /// No answer within [`REJOIN_PATIENCE`]: still reconnecting as this name.
+    Pending(Name),
+}
+
 /// The local answer to `help`.
 pub const HELP: [&str; 9] = [
     "Commands:",
@@ -63,7 +77,8 @@ pub const HELP: [&str; 9] = [
 
 /// Why the keyboard stopped reading.
 enum Stop {
-    /// `close`, end of input or Ctrl+D once registered: send `close`.
+    /// `close`, end of input or Ctrl+D once registered: send `close` (while reconnecting,
+    /// leave as Ctrl+C does).
     Close,
     /// Before a name was accepted (Ctrl+C, Ctrl+D, `close`, a refused `--name`): hang up
     /// without a word, since the server would take any line, `close` too, as the name.
@@ -80,7 +95,11 @@ impl<S: LineSource> Keyboard<S> {
     /// dropped.
     pub fn run(mut self) {
         let stop = self.converse();
+        // Reconnecting, the server would take `close` for a name, and the main thread waits
+        // for Ctrl+C, not for the keyboard: leave as Ctrl+C does.
+        let rejoining = self.state.lock().rejoining.is_some();
         match stop {
+            Stop::Close if rejoining => crate::interrupt(&self.link, &self.state, &self.events),
             Stop::Close => {
                 self.state.lock().closing = true;
                 let _ = self.link.send(&Command::Close);
@@ -177,10 +196,7 @@ impl<S: LineSource> Keyboard<S> {
                     .note("usage: connect <user> (type status to see who is FREE)");
                 return true;
             }
-            Input::Connect(user) => {
-                self.connect_sent.set(Some(self.state.lock().chat_changes));
-                Command::Connect(user)
-            }
+            Input::Connect(user) => Command::Connect(user),
             Input::Goodbye => Command::Goodbye,
             Input::Close => return false,
             Input::Help => {
@@ -219,6 +235,19 @@ impl<S: LineSource> Keyboard<S> {
             ));
             return true;
         }
+        match self.wait_for_rejoin() {
+            Rejoin::Registered => {}
+            Rejoin::Ending => return true,
+            Rejoin::Pending(name) => {
+                self.screen.note(&format!(
+                    "not sent: still reconnecting as {name}; type it again once the server has welcomed you back"
+                ));
+                return true;
+            }
+        }
+        if let Command::Connect(_) = command {
+            self.connect_sent.set(Some(self.state.lock().chat_changes));
+        }
         let answered = matches!(
             command,
             Command::Status | Command::Connect(_) | Command::Goodbye
@@ -232,6 +261,29 @@ impl<S: LineSource> Keyboard<S> {
                 .note("not sent: there is no connection to the server right now");
         }
         true
+    }
+
+    /// After a reconnect the name is sent again, and until the server answers it takes any
+    /// line for the next name proposal: a typed line waits (at most [`REJOIN_PATIENCE`]) for
+    /// that answer, looking every [`KEY_POLL`] as [`Self::wait_for_key`] does.
+    fn wait_for_rejoin(&self) -> Rejoin {
+        let deadline = Instant::now() + REJOIN_PATIENCE;
+        loop {
+            {
+                let state = self.state.lock();
+                match &state.rejoining {
+                    None => return Rejoin::Registered,
+                    // A refusal leaves `rejoining` set; the main thread, ending the client,
+                    // sets `closing`.
+                    Some(_) if state.closing => return Rejoin::Ending,
+                    Some(name) if Instant::now() >= deadline => {
+                        return Rejoin::Pending(name.clone())
+                    }
+                    Some(_) => {}
+                }
+            }
+            thread::sleep(KEY_POLL);
+        }
     }
 
     /// In piped mode, before the client answers a line itself (`help`, `verify`, a refused

@@ -56,11 +56,11 @@ use common::protocol::Command;
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
 use std::io;
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What the threads tell the main thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,8 @@ pub enum Event {
     NameRefused(String),
     /// After a reconnect the server refused the name we had; the text says so.
     RejoinRefused(String),
-    /// Ctrl+C (or SIGTERM): goodbye and close have been sent.
+    /// Ctrl+C (or SIGTERM), or `close` or end of input while reconnecting: `close` has been
+    /// sent if registered, and the connection ended.
     Interrupted,
 }
 
@@ -116,6 +117,9 @@ pub struct Options {
 
 /// How long the client keeps trying to reach a server that went away.
 pub const RECONNECT_FOR: Duration = Duration::from_secs(60);
+
+/// How long one address of the server may take to answer a reconnection attempt.
+const RECONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Chats over `socket` with the person at stdin/stdout until they close, press Ctrl+C, or the
 /// server goes away. At a terminal (see [`Mode::detect`]) with a line editor, else plainly.
@@ -211,6 +215,8 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
             })?;
     }
 
+    // False once the connection is gone for good and no reader runs (Ctrl+C while reconnecting).
+    let mut connected = true;
     let first = loop {
         let event = event_rx.recv();
         let lost = matches!(
@@ -229,10 +235,16 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
         };
         match reconnect(host, *port, &name, &state, &link, &screen, &event_rx) {
             Reconnect::Back(socket) => start_reader(socket)?,
-            Reconnect::Interrupted => break Ok(Event::Interrupted),
+            Reconnect::Interrupted => {
+                connected = false;
+                break Ok(Event::Interrupted);
+            }
             Reconnect::GaveUp => break event,
         }
     };
+    // The client ends: a line typed meanwhile, waiting for the name to be taken back after a
+    // reconnect, is not sent.
+    state.lock().closing = true;
     let (outcome, last_words) = match first {
         Ok(Event::Disconnected { expected: true, .. }) => (Outcome::Done, None),
         Ok(Event::Disconnected {
@@ -256,8 +268,11 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
             Some(format!("{reason}; try again with another --name")),
         ),
         Ok(Event::Interrupted) => {
-            // Let the server's goodbye arrive so the close is clean, but do not linger.
-            let _ = event_rx.recv_timeout(Duration::from_secs(1));
+            // Let the server's goodbye arrive so the close is clean, but do not linger; with
+            // no connection there is none to wait for.
+            if connected {
+                let _ = event_rx.recv_timeout(Duration::from_secs(1));
+            }
             (Outcome::Done, None)
         }
     };
@@ -286,7 +301,8 @@ enum Reconnect {
 }
 
 /// The server went away: tries to connect again, waiting 0.5 s, then 1, 2, 4 and 8 s between
-/// attempts, for at most [`RECONNECT_FOR`], and registers `name` again. Ctrl+C stops it.
+/// attempts, for at most [`RECONNECT_FOR`], and registers `name` again. Ctrl+C stops it at
+/// once, during an attempt too (see [`attempt`]).
 fn reconnect(
     host: &str,
     port: u16,
@@ -307,22 +323,26 @@ fn reconnect(
         state.name = None;
         state.rejoining = Some(name.clone());
     }
-    let deadline = std::time::Instant::now() + RECONNECT_FOR;
+    let deadline = Instant::now() + RECONNECT_FOR;
     let mut wait = Duration::from_millis(500);
     loop {
-        if let Ok(socket) = TcpStream::connect((host, port)) {
-            let _ = socket.set_nodelay(true);
-            if let Ok(writer) = socket.try_clone() {
-                link.replace(writer);
-                if link.send_line(name.as_str()).is_ok() {
-                    screen.note(&format!(
-                        "connected again; registering as {name}; any chat you were in has ended"
-                    ));
-                    return Reconnect::Back(socket);
+        match attempt(host, port, deadline, events) {
+            Attempt::Interrupted => return Reconnect::Interrupted,
+            Attempt::Connected(socket) => {
+                let _ = socket.set_nodelay(true);
+                if let Ok(writer) = socket.try_clone() {
+                    link.replace(writer);
+                    if link.send_line(name.as_str()).is_ok() {
+                        screen.note(&format!(
+                            "connected again; registering as {name}; any chat you were in has ended"
+                        ));
+                        return Reconnect::Back(socket);
+                    }
                 }
             }
+            Attempt::Failed => {}
         }
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             screen.note("the server did not come back");
             return Reconnect::GaveUp;
@@ -332,6 +352,74 @@ fn reconnect(
         }
         wait = (wait * 2).min(Duration::from_secs(8));
     }
+}
+
+/// How one connection attempt ended.
+enum Attempt {
+    /// The server answered.
+    Connected(TcpStream),
+    /// No address answered in time (or the name did not resolve).
+    Failed,
+    /// Ctrl+C, during the attempt or as it ended.
+    Interrupted,
+}
+
+/// One attempt to connect to `host`:`port`, before `deadline`; Ctrl+C ends it at once.
+///
+/// The attempt runs in a thread of its own, so that the wait can end on Ctrl+C: neither
+/// resolving a name nor `connect` can be interrupted, and a server's machine that answers
+/// nothing (switched off, cable out) holds a SYN for [`RECONNECT_TIMEOUT`] (a plain `connect`
+/// for about two minutes of retries). A thread left behind ends by itself within that time.
+fn attempt(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+    events: &crossbeam_channel::Receiver<Event>,
+) -> Attempt {
+    let (done, result) = crossbeam_channel::bounded(1);
+    let host = host.to_string();
+    let spawned = thread::Builder::new()
+        .name("reconnect".into())
+        .spawn(move || {
+            let _ = done.send(connect_before(&host, port, deadline));
+        });
+    if spawned.is_err() {
+        return Attempt::Failed;
+    }
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // `events` never disconnects: the Ctrl+C handler keeps a sender for good.
+        crossbeam_channel::select! {
+            recv(events) -> event => {
+                if let Ok(Event::Interrupted) = event {
+                    return Attempt::Interrupted;
+                }
+            }
+            recv(result) -> socket => {
+                // A Ctrl+C that came as the attempt ended wins over its outcome.
+                if events.try_iter().any(|event| event == Event::Interrupted) {
+                    return Attempt::Interrupted;
+                }
+                return socket.ok().flatten().map_or(Attempt::Failed, Attempt::Connected);
+            }
+            default(left) => return Attempt::Failed,
+        }
+    }
+}
+
+/// Connects to the first address of `host`:`port` that answers, giving each at most
+/// [`RECONNECT_TIMEOUT`] and none past `deadline`.
+fn connect_before(host: &str, port: u16, deadline: Instant) -> Option<TcpStream> {
+    for address in (host, port).to_socket_addrs().ok()? {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        if let Ok(socket) = TcpStream::connect_timeout(&address, left.min(RECONNECT_TIMEOUT)) {
+            return Some(socket);
+        }
+    }
+    None
 }
 
 /// Ctrl+C: close, which also ends the chat, and tell the main thread. Shared by the SIGINT

@@ -29,6 +29,29 @@ impl Host {
         ["ip", "netns", "exec", &self.ns]
     }
 
+    /// From this host, packets to `to` go nowhere from now on: a permanent neighbour entry
+    /// gives `to` a hardware address no one has, so a connection attempt gets no answer at all
+    /// (not even a reset), as when the other machine is switched off mid-cable.
+    ///
+    /// # Errors
+    /// What `ip` said.
+    pub fn black_hole(&self, to: Ipv4Addr) -> Result<(), String> {
+        let to = to.to_string();
+        ip(&[
+            "-n",
+            &self.ns,
+            "neigh",
+            "replace",
+            &to,
+            "lladdr",
+            "02:00:00:00:00:99",
+            "dev",
+            &self.interface,
+            "nud",
+            "permanent",
+        ])
+    }
+
     /// Advertises labchat services from this host the way anyone on the LAN could, with
     /// whatever instance names, ports and TXT values the test chooses (an impersonator, a
     /// flood of names, a name full of escape codes, a server that is not there). `services`

@@ -2,7 +2,8 @@
 //! on at a terminal) connects again, registers its name again and goes on; one without it
 //! exits 1 as before.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tests::netns::Lan;
 use tests::{Client, Server, WAIT};
 
 #[test]
@@ -66,4 +67,193 @@ fn a_name_taken_while_away_is_said_and_the_client_exits_1() {
         .unwrap_or_else(|| panic!("alice was not told her name went\n{}", alice.dump()));
     assert!(said.contains("alice"), "{said}");
     assert_eq!(alice.expect_exit(WAIT), 1, "{}", alice.dump());
+}
+
+/// The server's machine stops answering at all while the client is reconnecting (no reset, no
+/// reply to a SYN, as when it is switched off): Ctrl+C during a connection attempt still ends
+/// the client within a second or so, exit 0. Run on a LAN of network namespaces
+/// (tests::netns). Before, the attempt (a `connect` with no timeout) held the client for about
+/// two minutes whatever was pressed, and then it exited 1.
+#[test]
+fn ctrl_c_stops_a_reconnect_to_a_server_that_does_not_answer() {
+    let test = "ctrl_c_stops_a_reconnect_to_a_server_that_does_not_answer";
+    let lan = match Lan::create(2) {
+        Ok(lan) => lan,
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: cannot make network namespaces here ({reason})");
+            return;
+        }
+    };
+    let (server_host, client_host) = (&lan.hosts[0], &lan.hosts[1]);
+    let mut server = Server::start_under(&server_host.wrapper(), &["--no-advertise"]);
+    let args = [
+        &server_host.ip.to_string(),
+        &server.port().to_string(),
+        "--name",
+        "alice",
+        "--reconnect",
+    ]
+    .map(String::from);
+    let mut alice = Client::spawn_under(&client_host.wrapper(), &args);
+    alice.expect("(server): Hello alice!");
+
+    server.signal("KILL");
+    assert!(server.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+    client_host
+        .black_hole(server_host.ip)
+        .expect("the server's address can be made a black hole");
+    // Ctrl+C while an attempt is under way: a SYN sent that nothing will answer.
+    let deadline = Instant::now() + WAIT;
+    while !syn_sent(alice.pid()) {
+        assert!(
+            Instant::now() < deadline,
+            "no connection attempt was seen\n{}",
+            alice.dump()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    alice.signal("INT");
+    let pressed = Instant::now();
+    let status = alice.wait_exit(Duration::from_secs(3)).unwrap_or_else(|| {
+        panic!(
+            "alice was still running 3 s after Ctrl+C during a reconnect\n{}",
+            alice.dump()
+        )
+    });
+    eprintln!(
+        "Ctrl+C during a connection attempt: ended after {:?}",
+        pressed.elapsed()
+    );
+    assert_eq!(status.code(), Some(0), "{}", alice.dump());
+    assert!(
+        alice
+            .stdout
+            .lines()
+            .iter()
+            .all(|l| !l.contains("did not come back")),
+        "{}",
+        alice.dump()
+    );
+}
+
+/// True if process `pid` has a TCP connection waiting for the answer to its SYN (read from
+/// `/proc/<pid>/net/tcp`, which shows the process's own network namespace).
+fn syn_sent(pid: u32) -> bool {
+    const SYN_SENT: &str = "02";
+    std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).is_ok_and(|table| {
+        table
+            .lines()
+            .skip(1)
+            .any(|row| row.split_whitespace().nth(3) == Some(SYN_SENT))
+    })
+}
+
+/// A line typed while the name is being sent again after a reconnect waits for the server's
+/// answer: sent at once, the server would take the chat line for the next name proposal. The
+/// line goes out once the name is accepted. (A listener of the test's own stands for the
+/// server, so that it answers late on purpose.)
+#[test]
+fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
+    use common::protocol::{Name, Notice, ServerLine};
+    use std::io::{BufRead, BufReader, ErrorKind, Write};
+    let mut first = Server::start();
+    let port = first.port();
+    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    first.signal("KILL");
+    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+    let (socket, _) = listener.accept().expect("alice reconnects");
+    let mut lines = BufReader::new(socket.try_clone().expect("clone"));
+    let mut name = String::new();
+    lines.read_line(&mut name).expect("alice sends her name");
+    assert_eq!(name, "alice\n");
+
+    alice.send("are you back?");
+    // Nothing may come before the name is answered: a second after the line was typed, still
+    // nothing has.
+    socket
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .expect("a read timeout");
+    let mut early = String::new();
+    match lines.read_line(&mut early) {
+        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+        other => panic!(
+            "before its answer to the name the server got {early:?} ({other:?})\n{}",
+            alice.dump()
+        ),
+    }
+    let hello = ServerLine::Notice(Notice::Registered(Name::parse("alice").expect("a name")));
+    (&socket)
+        .write_all(format!("{hello}\n").as_bytes())
+        .expect("the welcome is sent");
+    alice.expect("(server): Hello alice!");
+
+    socket.set_read_timeout(Some(WAIT)).expect("a read timeout");
+    let mut next = String::new();
+    lines
+        .read_line(&mut next)
+        .unwrap_or_else(|e| panic!("the typed line never came: {e}\n{}", alice.dump()));
+    assert_eq!(next, "msg are you back?\n", "{}", alice.dump());
+}
+
+/// A server that never answers the name sent again after a reconnect: a line typed meanwhile
+/// is not sent (the server would take it for a name), and the person is told so after 5 s.
+#[test]
+fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
+    use std::io::{BufRead, BufReader, ErrorKind};
+    let mut first = Server::start();
+    let port = first.port();
+    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    first.signal("KILL");
+    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+    let (socket, _) = listener.accept().expect("alice reconnects");
+    let mut lines = BufReader::new(socket);
+    let mut name = String::new();
+    lines.read_line(&mut name).expect("alice sends her name");
+    assert_eq!(name, "alice\n");
+
+    alice.send("are you back?");
+    alice.expect(
+        "(client): not sent: still reconnecting as alice; type it again once the server has welcomed you back",
+    );
+    lines
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("a read timeout");
+    let mut late = String::new();
+    match lines.read_line(&mut late) {
+        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+        other => panic!(
+            "the unanswered server got {late:?} ({other:?})\n{}",
+            alice.dump()
+        ),
+    }
+}
+
+/// End of input (Ctrl+D, or `close`) while the client is reconnecting: it leaves at once,
+/// exit 0, as after Ctrl+C. It sends no `close`, which the server would take for a name.
+#[test]
+fn end_of_input_while_reconnecting_leaves_at_once() {
+    let mut first = Server::start();
+    let port = first.port();
+    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    first.signal("KILL");
+    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+    alice.close_stdin();
+    let closed = Instant::now();
+    let status = alice
+        .wait_exit(Duration::from_secs(3))
+        .unwrap_or_else(|| panic!("alice still runs 3 s after end of input\n{}", alice.dump()));
+    eprintln!(
+        "end of input while reconnecting: ended after {:?}",
+        closed.elapsed()
+    );
+    assert_eq!(status.code(), Some(0), "{}", alice.dump());
 }

@@ -5,8 +5,12 @@
 use clap::Parser;
 use client::Outcome;
 use common::discovery::DEFAULT_PORT;
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
+use std::time::Duration;
+
+/// How long one address of the server may take to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What `client --help` says after the options.
 const AFTER_HELP: &str = "\
@@ -72,7 +76,7 @@ fn try_main(args: Args) -> Result<Outcome, String> {
     let (socket, host, port) = match args.host.as_deref() {
         Some(host) => {
             let host = host.trim_start_matches('[').trim_end_matches(']');
-            let socket = TcpStream::connect((host, args.port))
+            let socket = connect(host, args.port)
                 .map_err(|err| unreachable(&shown_host(host), args.port, &err))?;
             (socket, host.to_string(), args.port)
         }
@@ -91,6 +95,20 @@ fn try_main(args: Args) -> Result<Outcome, String> {
         reconnect: args.reconnect,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
+}
+
+/// Connects to the first of `host`'s addresses that answers, each within [`CONNECT_TIMEOUT`]:
+/// a server machine that is off or unplugged answers nothing, and a plain connect would wait
+/// about two minutes.
+fn connect(host: &str, port: u16) -> std::io::Result<TcpStream> {
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address");
+    for address in (host, port).to_socket_addrs()? {
+        match TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
+            Ok(socket) => return Ok(socket),
+            Err(err) => last = err,
+        }
+    }
+    Err(last)
 }
 
 /// An IPv6 address is written in brackets before a port: [::1]:5000.

@@ -103,3 +103,44 @@ fn server_stops_on_a_machine_without_ipv6_loopback() {
         .expect("the server did not exit within 5 s of Ctrl+C");
     assert_eq!(status.code(), Some(0));
 }
+
+/// `client HOST PORT` to a machine that answers nothing at all (switched off, or a wrong
+/// address on the LAN): the client gives up after 10 s with the reason, instead of the
+/// system's two minutes of retries.
+#[test]
+fn connecting_to_a_machine_that_answers_nothing_gives_up_in_seconds() {
+    let test = "connecting_to_a_machine_that_answers_nothing_gives_up_in_seconds";
+    let lan = match Lan::create(2) {
+        Ok(lan) => lan,
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: cannot make network namespaces here ({reason})");
+            return;
+        }
+    };
+    lan.hosts[1]
+        .black_hole(lan.hosts[0].ip)
+        .expect("the address can be made a black hole");
+    let args = [
+        lan.hosts[0].ip.to_string(),
+        "5000".into(),
+        "--name".into(),
+        "erin".into(),
+    ];
+    let started = Instant::now();
+    let mut erin = Client::spawn_under(&lan.hosts[1].wrapper(), &args);
+    assert_eq!(
+        erin.expect_exit(Duration::from_secs(30)),
+        1,
+        "{}",
+        erin.dump()
+    );
+    let took = started.elapsed();
+    let said = erin
+        .stderr
+        .wait_for(Duration::from_secs(1), |l| {
+            l.contains("cannot reach the server")
+        })
+        .unwrap_or_else(|| panic!("no reason given\n{}", erin.dump()));
+    assert!(said.contains("timed out"), "{said}");
+    assert!(took < Duration::from_secs(15), "gave up after {took:?}");
+}

@@ -22,5 +22,19 @@ pub use transcript::Transcript;
 
 use std::time::Duration;
 
+/// Resident memory of process `pid` in KiB (`VmRSS` in `/proc/PID/status`).
+///
+/// # Panics
+/// If the process is gone.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
 /// How long a test waits for something that should happen at once.
 pub const WAIT: Duration = Duration::from_secs(10);

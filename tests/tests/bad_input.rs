@@ -217,16 +217,7 @@ fn endless_line_is_cut_off() {
 fn gigabyte_without_newline_costs_bounded_memory() {
     use std::io::Write;
     let server = Server::start();
-    let rss = || {
-        std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-            })
-            .expect("server RSS")
-    };
+    let rss = || tests::rss_kib(server.pid());
     let nc = RawClient::register(server.port(), "flood");
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", server.port())).expect("connects");
     socket.write_all(b"gigabyte\n").expect("sends a name");

@@ -296,16 +296,7 @@ fn eve_cuts_off_a_line_without_end() {
     use std::io::Write;
     let server = Server::start();
     let eve = Eve::start(&server);
-    let rss = || {
-        std::fs::read_to_string(format!("/proc/{}/status", eve.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-            })
-            .expect("eve's RSS")
-    };
+    let rss = || tests::rss_kib(eve.child.id());
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", eve.port)).expect("eve accepts");
     socket.write_all(b"flood\n").expect("sends a name");
     let before = rss();

@@ -2,6 +2,9 @@
 //! on at a terminal) connects again, registers its name again and goes on; one without it
 //! exits 1 as before.
 
+use common::protocol::{Name, Notice, ServerLine};
+use std::io::{BufRead, BufReader, ErrorKind, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use tests::netns::Lan;
 use tests::{Client, Server, WAIT};
@@ -39,25 +42,9 @@ fn a_client_reconnects_after_the_server_is_killed_and_restarted() {
 /// does, so the refusal comes at once and not by a race.)
 #[test]
 fn a_name_taken_while_away_is_said_and_the_client_exits_1() {
-    use common::protocol::{Name, Notice, ServerLine};
-    use std::io::{BufRead, BufReader, Write};
-    let mut first = Server::start();
-    let port = first.port();
-    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
-    first.signal("KILL");
-    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
-    alice.expect("lost the connection to the server; trying to reconnect");
-
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
-    let (socket, _) = listener.accept().expect("alice reconnects");
-    let mut lines = BufReader::new(socket.try_clone().expect("clone"));
-    let mut name = String::new();
-    lines.read_line(&mut name).expect("alice sends her name");
-    assert_eq!(name, "alice\n");
-    let taken = ServerLine::Notice(Notice::NameTaken(Name::parse("alice").expect("a name")));
-    (&socket)
-        .write_all(format!("{taken}\n").as_bytes())
-        .expect("the refusal is sent");
+    let (mut alice, port) = alice_reconnecting();
+    let (socket, _lines) = stand_in_takes_the_name(port);
+    answer(&socket, Notice::NameTaken(alice_name()));
 
     alice.expect("is already taken");
     let said = alice
@@ -155,21 +142,8 @@ fn syn_sent(pid: u32) -> bool {
 /// server, so that it answers late on purpose.)
 #[test]
 fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
-    use common::protocol::{Name, Notice, ServerLine};
-    use std::io::{BufRead, BufReader, ErrorKind, Write};
-    let mut first = Server::start();
-    let port = first.port();
-    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
-    first.signal("KILL");
-    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
-    alice.expect("lost the connection to the server; trying to reconnect");
-
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
-    let (socket, _) = listener.accept().expect("alice reconnects");
-    let mut lines = BufReader::new(socket.try_clone().expect("clone"));
-    let mut name = String::new();
-    lines.read_line(&mut name).expect("alice sends her name");
-    assert_eq!(name, "alice\n");
+    let (mut alice, port) = alice_reconnecting();
+    let (socket, mut lines) = stand_in_takes_the_name(port);
 
     alice.send("are you back?");
     // Nothing may come before the name is answered: a second after the line was typed, still
@@ -185,10 +159,7 @@ fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
             alice.dump()
         ),
     }
-    let hello = ServerLine::Notice(Notice::Registered(Name::parse("alice").expect("a name")));
-    (&socket)
-        .write_all(format!("{hello}\n").as_bytes())
-        .expect("the welcome is sent");
+    answer(&socket, Notice::Registered(alice_name()));
     alice.expect("(server): Hello alice!");
 
     socket.set_read_timeout(Some(WAIT)).expect("a read timeout");
@@ -203,20 +174,8 @@ fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
 /// is not sent (the server would take it for a name), and the person is told so after 5 s.
 #[test]
 fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
-    use std::io::{BufRead, BufReader, ErrorKind};
-    let mut first = Server::start();
-    let port = first.port();
-    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
-    first.signal("KILL");
-    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
-    alice.expect("lost the connection to the server; trying to reconnect");
-
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
-    let (socket, _) = listener.accept().expect("alice reconnects");
-    let mut lines = BufReader::new(socket);
-    let mut name = String::new();
-    lines.read_line(&mut name).expect("alice sends her name");
-    assert_eq!(name, "alice\n");
+    let (mut alice, port) = alice_reconnecting();
+    let (_socket, mut lines) = stand_in_takes_the_name(port);
 
     alice.send("are you back?");
     alice.expect(
@@ -240,12 +199,7 @@ fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
 /// exit 0, as after Ctrl+C. It sends no `close`, which the server would take for a name.
 #[test]
 fn end_of_input_while_reconnecting_leaves_at_once() {
-    let mut first = Server::start();
-    let port = first.port();
-    let mut alice = Client::registered_at(port, "alice", &["--reconnect"]);
-    first.signal("KILL");
-    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
-    alice.expect("lost the connection to the server; trying to reconnect");
+    let (mut alice, _port) = alice_reconnecting();
     alice.close_stdin();
     let closed = Instant::now();
     let status = alice
@@ -256,4 +210,39 @@ fn end_of_input_while_reconnecting_leaves_at_once() {
         closed.elapsed()
     );
     assert_eq!(status.code(), Some(0), "{}", alice.dump());
+}
+
+/// alice, registered with `--reconnect`, whose server was just killed: she is trying to
+/// reconnect to `port`.
+fn alice_reconnecting() -> (Client, u16) {
+    let mut first = Server::start();
+    let port = first.port();
+    let alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    first.signal("KILL");
+    assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
+    alice.expect("lost the connection to the server; trying to reconnect");
+    (alice, port)
+}
+
+/// A listener of the test's own that stands in for the restarted server on `port`: it takes
+/// alice's reconnection and her name sent again, and answers only what the test writes.
+fn stand_in_takes_the_name(port: u16) -> (TcpStream, BufReader<TcpStream>) {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+    let (socket, _) = listener.accept().expect("alice reconnects");
+    let mut lines = BufReader::new(socket.try_clone().expect("clone"));
+    let mut name = String::new();
+    lines.read_line(&mut name).expect("alice sends her name");
+    assert_eq!(name, "alice\n");
+    (socket, lines)
+}
+
+/// Writes `notice` to the client as the server would.
+fn answer(socket: &TcpStream, notice: Notice) {
+    (&*socket)
+        .write_all(format!("{}\n", ServerLine::Notice(notice)).as_bytes())
+        .expect("the stand-in answers");
+}
+
+fn alice_name() -> Name {
+    Name::parse("alice").expect("a name")
 }

@@ -4,20 +4,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
-use tests::{RawClient, Server};
+use tests::{rss_kib, RawClient, Server};
 
 /// Set when the flood has ended, so the round trips can stop.
 static FLOOD_OVER: AtomicBool = AtomicBool::new(false);
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server runs");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
 
 /// Round trips between two other users while one client is stuck and flooded.
 #[test]

@@ -20,6 +20,8 @@ pub use raw::RawClient;
 pub use running::{run_to_exit, Client, Finished, Server};
 pub use transcript::Transcript;
 
+use std::io::Write;
+use std::net::TcpStream;
 use std::time::Duration;
 
 /// Resident memory of process `pid` in KiB (`VmRSS` in `/proc/PID/status`).
@@ -34,6 +36,37 @@ pub fn rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .expect("VmRSS in /proc/PID/status")
+}
+
+/// What [`flood_without_newline`] saw.
+#[derive(Debug, Clone, Copy)]
+pub struct Flood {
+    /// MiB written before the peer hung up (or the cap was reached).
+    pub sent_mib: usize,
+    /// The peer's resident memory before the flood, in KiB.
+    pub rss_before: u64,
+    /// The most it reached during the flood, in KiB.
+    pub rss_peak: u64,
+}
+
+/// Writes 1 MiB chunks with no line break to `socket`, at most `max_mib` of them, until the
+/// peer (process `pid`) hangs up, watching its resident memory after each chunk.
+pub fn flood_without_newline(socket: &mut TcpStream, pid: u32, max_mib: usize) -> Flood {
+    let rss_before = rss_kib(pid);
+    let chunk = vec![b'g'; 1024 * 1024];
+    let mut flood = Flood {
+        sent_mib: 0,
+        rss_before,
+        rss_peak: rss_before,
+    };
+    for _ in 0..max_mib {
+        if socket.write_all(&chunk).is_err() {
+            break;
+        }
+        flood.sent_mib += 1;
+        flood.rss_peak = flood.rss_peak.max(rss_kib(pid));
+    }
+    flood
 }
 
 /// How long a test waits for something that should happen at once.

@@ -185,6 +185,18 @@ impl Lan {
         Ok(lan)
     }
 
+    /// A LAN of `hosts` hosts for the test named `test`, or `None` after printing why the test
+    /// is skipped (`SKIPPED <test>: cannot make network namespaces here (...)`).
+    pub fn for_test(test: &str, hosts: usize) -> Option<Lan> {
+        match Lan::create(hosts) {
+            Ok(lan) => Some(lan),
+            Err(reason) => {
+                eprintln!("SKIPPED {test}: cannot make network namespaces here ({reason})");
+                None
+            }
+        }
+    }
+
     /// Unplugs host `n`'s cable (0-based): nothing it sends arrives, and it sends no FIN.
     ///
     /// # Errors

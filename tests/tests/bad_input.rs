@@ -217,32 +217,19 @@ fn endless_line_is_cut_off() {
 fn gigabyte_without_newline_costs_bounded_memory() {
     use std::io::Write;
     let server = Server::start();
-    let rss = || tests::rss_kib(server.pid());
     let nc = RawClient::register(server.port(), "flood");
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", server.port())).expect("connects");
     socket.write_all(b"gigabyte\n").expect("sends a name");
     drop(nc);
-    let before = rss();
-    let chunk = vec![b'g'; 1024 * 1024];
-    let (mut sent, mut peak) = (0usize, before);
-    for _ in 0..1024 {
-        if socket.write_all(&chunk).is_err() {
-            break;
-        }
-        sent += chunk.len();
-        peak = peak.max(rss());
-    }
-    eprintln!(
-        "1 GiB flood: disconnected after {} MiB sent; server RSS {before} KiB, peak {peak} KiB",
-        sent >> 20
-    );
+    let flood = tests::flood_without_newline(&mut socket, server.pid(), 1024);
+    eprintln!("1 GiB flood: {flood:?}");
     assert!(
-        sent < 64 << 20,
+        flood.sent_mib < 64,
         "the server took {} MiB of one line without hanging up",
-        sent >> 20
+        flood.sent_mib
     );
     assert!(
-        peak < before + 8 * 1024,
-        "server RSS grew from {before} KiB to {peak} KiB"
+        flood.rss_peak < flood.rss_before + 8 * 1024,
+        "server RSS grew: {flood:?}"
     );
 }

@@ -7,23 +7,12 @@ use std::time::{Duration, Instant};
 use tests::netns::Lan;
 use tests::{Client, Server, WAIT};
 
-/// A LAN of `hosts` hosts, or `None` after printing why the test is skipped.
-fn lan(test: &str, hosts: usize) -> Option<Lan> {
-    match Lan::create(hosts) {
-        Ok(lan) => Some(lan),
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: cannot make network namespaces here ({reason})");
-            None
-        }
-    }
-}
-
 /// A browse listens for at most 3 s, then the client connects and the server says hello.
 const FOUND_AND_CONNECTED: Duration = Duration::from_secs(20);
 
 #[test]
 fn client_with_no_address_finds_the_only_server_and_connects() {
-    let Some(lan) = lan(
+    let Some(lan) = Lan::for_test(
         "client_with_no_address_finds_the_only_server_and_connects",
         2,
     ) else {
@@ -59,7 +48,7 @@ fn client_with_no_address_finds_the_only_server_and_connects() {
 
 #[test]
 fn several_servers_are_listed_and_the_person_picks_one() {
-    let Some(lan) = lan("several_servers_are_listed_and_the_person_picks_one", 3) else {
+    let Some(lan) = Lan::for_test("several_servers_are_listed_and_the_person_picks_one", 3) else {
         return;
     };
     let lab_a = Server::start_under(&lan.hosts[0].wrapper(), &["--name", "Lab A"]);
@@ -113,7 +102,7 @@ fn several_servers_are_listed_and_the_person_picks_one() {
 
 #[test]
 fn no_server_found_says_so_and_shows_the_address_form() {
-    let Some(lan) = lan("no_server_found_says_so_and_shows_the_address_form", 2) else {
+    let Some(lan) = Lan::for_test("no_server_found_says_so_and_shows_the_address_form", 2) else {
         return;
     };
     // A server that does not advertise is not found: the person is told how to give it.
@@ -138,7 +127,7 @@ fn no_server_found_says_so_and_shows_the_address_form() {
 
 #[test]
 fn server_and_client_agree_on_the_default_port() {
-    let Some(lan) = lan("server_and_client_agree_on_the_default_port", 2) else {
+    let Some(lan) = Lan::for_test("server_and_client_agree_on_the_default_port", 2) else {
         return;
     };
     let server = Server::start_exactly(&lan.hosts[0].wrapper(), &["--no-advertise"]);
@@ -158,7 +147,7 @@ fn server_and_client_agree_on_the_default_port() {
 #[test]
 fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
     let test = "a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning";
-    let Some(lan) = lan(test, 3) else {
+    let Some(lan) = Lan::for_test(test, 3) else {
         return;
     };
     let (teacher, mallory) = (&lan.hosts[0], &lan.hosts[1]);
@@ -228,7 +217,7 @@ fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
 #[test]
 fn a_flood_of_advertisements_is_refused_plainly() {
     let test = "a_flood_of_advertisements_is_refused_plainly";
-    let Some(lan) = lan(test, 3) else {
+    let Some(lan) = Lan::for_test(test, 3) else {
         return;
     };
     let _real = Server::start_under(&lan.hosts[0].wrapper(), &["--name", "Lab 3"]);
@@ -275,7 +264,7 @@ fn a_flood_of_advertisements_is_refused_plainly() {
 #[test]
 fn an_advertised_server_that_does_not_answer_is_named() {
     let test = "an_advertised_server_that_does_not_answer_is_named";
-    let Some(lan) = lan(test, 2) else {
+    let Some(lan) = Lan::for_test(test, 2) else {
         return;
     };
     let _gone = match lan.hosts[0].advertise(&[("Lab Gone", 5999, "ffdhe2048")]) {

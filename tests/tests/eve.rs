@@ -296,32 +296,19 @@ fn eve_cuts_off_a_line_without_end() {
     use std::io::Write;
     let server = Server::start();
     let eve = Eve::start(&server);
-    let rss = || tests::rss_kib(eve.child.id());
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", eve.port)).expect("eve accepts");
     socket.write_all(b"flood\n").expect("sends a name");
-    let before = rss();
-    let chunk = vec![b'g'; 1024 * 1024];
-    let (mut sent, mut peak) = (0usize, before);
-    for _ in 0..256 {
-        if socket.write_all(&chunk).is_err() {
-            break;
-        }
-        sent += chunk.len();
-        peak = peak.max(rss());
-    }
-    eprintln!(
-        "flood through eve: cut off after {} MiB sent; eve RSS {before} KiB, peak {peak} KiB",
-        sent >> 20
-    );
+    let flood = tests::flood_without_newline(&mut socket, eve.child.id(), 256);
+    eprintln!("flood through eve: {flood:?}");
     eve.out
         .wait_for(WAIT, |l| {
             l.contains("[connection 0 -> server] over 1 MiB without a line break; cut off")
         })
         .unwrap_or_else(|| panic!("eve did not cut the flood off: {:#?}", eve.out.lines()));
-    assert!(sent < 64 << 20, "eve took {} MiB of one line", sent >> 20);
+    assert!(flood.sent_mib < 64, "eve took one line of {flood:?}");
     assert!(
-        peak < before + 8 * 1024,
-        "eve's RSS grew from {before} KiB to {peak} KiB"
+        flood.rss_peak < flood.rss_before + 8 * 1024,
+        "eve's RSS grew: {flood:?}"
     );
     let mut alice = Client::registered_at(eve.port, "alice", &[]);
     let bob = Client::registered_at(eve.port, "bob", &[]);

@@ -26,12 +26,8 @@ fn registered(wrapper: &[&str], host: &str, port: u16, name: &str) -> Client {
 /// The partner of a client whose host vanished is told and freed within about a minute.
 #[test]
 fn vanished_client_host_is_detected_by_keepalive() {
-    let lan = match Lan::create(2) {
-        Ok(lan) => lan,
-        Err(reason) => {
-            eprintln!("SKIPPED vanished_client_host_is_detected_by_keepalive: cannot make network namespaces here ({reason})");
-            return;
-        }
+    let Some(lan) = Lan::for_test("vanished_client_host_is_detected_by_keepalive", 2) else {
+        return;
     };
     let (server_host, client_host) = (lan.hosts[0].wrapper(), lan.hosts[1].wrapper());
     let server = Server::start_under(&server_host, &["--no-advertise"]);
@@ -80,12 +76,8 @@ fn vanished_client_host_is_detected_by_keepalive() {
 #[test]
 fn server_stops_on_a_machine_without_ipv6_loopback() {
     let test = "server_stops_on_a_machine_without_ipv6_loopback";
-    let lan = match Lan::create(1) {
-        Ok(lan) => lan,
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: cannot make a network namespace here ({reason})");
-            return;
-        }
+    let Some(lan) = Lan::for_test(test, 1) else {
+        return;
     };
     let host = lan.hosts[0].wrapper();
     let sysctl = Command::new(host[0])
@@ -110,12 +102,8 @@ fn server_stops_on_a_machine_without_ipv6_loopback() {
 #[test]
 fn connecting_to_a_machine_that_answers_nothing_gives_up_in_seconds() {
     let test = "connecting_to_a_machine_that_answers_nothing_gives_up_in_seconds";
-    let lan = match Lan::create(2) {
-        Ok(lan) => lan,
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: cannot make network namespaces here ({reason})");
-            return;
-        }
+    let Some(lan) = Lan::for_test(test, 2) else {
+        return;
     };
     lan.hosts[1]
         .black_hole(lan.hosts[0].ip)

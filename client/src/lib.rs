@@ -239,7 +239,14 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
                 connected = false;
                 break Ok(Event::Interrupted);
             }
-            Reconnect::GaveUp => break event,
+            // "the server did not come back" is on screen; how the first connection broke
+            // (a reset, say) is no longer the news.
+            Reconnect::GaveUp => {
+                break Ok(Event::Disconnected {
+                    expected: false,
+                    broken: None,
+                })
+            }
         }
     };
     // The client ends: a line typed meanwhile, waiting for the name to be taken back after a

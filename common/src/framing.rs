@@ -143,13 +143,6 @@ impl LineBuffer {
     pub fn pending(&self) -> usize {
         self.buf.len() - self.start
     }
-
-    /// Bytes moved inside the buffer so far (by compaction). Only for tests that splitting
-    /// stays linear in the bytes read; not part of the API.
-    #[doc(hidden)]
-    pub fn bytes_moved(&self) -> u64 {
-        self.moved
-    }
 }
 
 #[cfg(test)]
@@ -225,7 +218,7 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, chunk.len());
-        let moved = buf.bytes_moved();
+        let moved = buf.moved;
         assert!(moved <= 2 * chunk.len() as u64, "moved {moved} bytes");
     }
 
@@ -247,7 +240,7 @@ mod tests {
         assert_eq!(got.len(), 20_000);
         assert_eq!(got[12_345], "line 12345");
         assert_eq!(buf.pending(), 0);
-        assert!(buf.bytes_moved() <= text.len() as u64);
+        assert!(buf.moved <= text.len() as u64);
     }
 
     /// `pending` counts only what has not been taken yet.

@@ -97,3 +97,34 @@ pub fn discard_waiting(stream: &TcpStream) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// With [`MAX_DRAINING`] connections already being drained, the next one is not waited
+    /// on: a flood of connections the server refuses, from peers that neither send nor close,
+    /// cannot hold a thread each for [`DRAIN_TIME`]. The places come back as drains end.
+    #[test]
+    fn past_the_bound_a_silent_peer_is_not_waited_for() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _silent = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (served, _) = listener.accept().unwrap();
+
+        let taken: Vec<Draining> = (0..MAX_DRAINING)
+            .map(|_| Draining::start().expect("a place"))
+            .collect();
+        assert!(
+            Draining::start().is_none(),
+            "more than {MAX_DRAINING} places"
+        );
+        let started = Instant::now();
+        drain(&served);
+        let took = started.elapsed();
+        assert!(took < DRAIN_TIME / 2, "waited {took:?} for a silent peer");
+
+        drop(taken);
+        assert!(Draining::start().is_some(), "the places came back");
+    }
+}

@@ -74,7 +74,8 @@ struct State {
     writing: bool,
     /// No more pushes: send what is queued, then shut the sending side down.
     closing: bool,
-    /// The client fell too far behind or was aborted: drop everything, the socket is down.
+    /// The client fell too far behind or was aborted: drop everything and shut the socket
+    /// down (at once, or by the flush after the push that decided it).
     cut_off: bool,
     /// The socket has been shut down.
     done: bool,
@@ -104,15 +105,18 @@ impl Outbox {
     }
 
     /// Queues `bytes` (whole lines) for the client; a [`flush`](Outbox::flush) sends them.
-    /// Dropped if the outbox is closing or closed. Never touches the socket, except to shut it
-    /// down when this push would take the client past the backlog limit.
+    /// Dropped if the outbox is closing or closed.
+    ///
+    /// Never touches the socket: it runs under the user-table lock. A push that would take the
+    /// client past the backlog limit only marks it cut off (its later pushes are dropped); the
+    /// flush that follows, after the lock is released, drops the queue and shuts the socket.
     pub fn push(&self, bytes: &[u8]) {
         let mut state = self.state.lock();
         if state.closing || state.cut_off {
             return;
         }
         if state.queued.len() + state.in_flight + bytes.len() > self.limit {
-            self.cut_off(&mut state);
+            state.cut_off = true;
             return;
         }
         state.queued.extend_from_slice(bytes);
@@ -128,10 +132,15 @@ impl Outbox {
     }
 
     /// Sends what is queued without blocking. If the socket cannot take it all, a writer
-    /// thread finishes the job. Call it after releasing the user-table lock.
+    /// thread finishes the job. Call it after releasing the user-table lock: it also carries
+    /// out a cut-off that a [`push`](Outbox::push) decided.
     pub fn flush(self: &Arc<Self>) {
         {
             let mut state = self.state.lock();
+            if state.cut_off {
+                self.cut_off(&mut state);
+                return;
+            }
             if state.writing || state.done {
                 return;
             }
@@ -314,4 +323,48 @@ fn send_now(socket: &TcpStream, bytes: &[u8]) -> Sent {
         }
     }
     Sent::All
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    /// A push past the backlog limit happens under the user-table lock, so it only decides:
+    /// the client is cut off at once (later pushes are dropped), but its socket is shut down
+    /// by the flush that follows, after the lock is released.
+    #[test]
+    fn a_push_past_the_limit_leaves_the_socket_to_the_flush() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (served, _) = listener.accept().unwrap();
+        let outbox = Arc::new(Outbox::new(Arc::new(served), 8));
+        outbox.push(b"hello\n");
+        outbox.push(b"world\n");
+        assert!(outbox.is_cut_off());
+
+        let mut buf = [0u8; 16];
+        client
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let before = (&client).read(&mut buf);
+        assert!(
+            before.as_ref().is_err_and(|e| matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            )),
+            "the push shut the socket: the client read {before:?}"
+        );
+
+        outbox.flush();
+        client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(
+            (&client).read(&mut buf).unwrap(),
+            0,
+            "after the flush: end of stream, and nothing of the dropped queue"
+        );
+    }
 }

@@ -10,11 +10,13 @@ use std::sync::Arc;
 
 /// One client's outgoing queue, as the user table uses it.
 pub trait Sink: Clone + Send + Sync + fmt::Debug {
-    /// Queues whole lines. Called under the table lock, so it must only copy memory.
+    /// Queues whole lines. Called under the table lock, so it must only copy memory: a queue
+    /// that decides here to cut its client off leaves the socket to [`flush`](Sink::flush).
     fn push(&self, bytes: &[u8]);
     /// No more lines will be queued: what is queued is sent, then the connection is closed.
     fn close(&self);
-    /// Sends what is queued. Called after the table lock is released.
+    /// Sends what is queued (or cuts the client off, if a push decided so). Called after the
+    /// table lock is released.
     fn flush(&self);
     /// Whether `self` and `other` are the same client's queue.
     fn same(&self, other: &Self) -> bool;

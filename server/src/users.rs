@@ -225,6 +225,38 @@ impl<S: Sink> Table<S> {
         self.send(id, &ServerLine::Notice(notice));
     }
 
+    /// Keeps `name` for `host` for `time` from now.
+    ///
+    /// At most [`MAX_KEPT_NAMES`] are kept. When that many are, expired ones are swept (only
+    /// then, so the lock never pays for more than one bounded sweep); if none has expired, the
+    /// oldest name of the address with the most kept names makes room. So a machine that loses
+    /// connection after connection on purpose, to use the room up before it takes someone's
+    /// name, only ever pushes out its own names.
+    fn keep(&mut self, name: Name, host: IpAddr, time: Duration) {
+        let now = Instant::now();
+        if self.kept.len() >= MAX_KEPT_NAMES {
+            self.kept.retain(|_, kept| kept.until > now);
+        }
+        if self.kept.len() >= MAX_KEPT_NAMES {
+            let mut per_host: HashMap<IpAddr, usize> = HashMap::new();
+            for kept in self.kept.values() {
+                *per_host.entry(kept.host).or_default() += 1;
+            }
+            let greediest = per_host.into_iter().max_by_key(|&(_, n)| n).map(|(h, _)| h);
+            let oldest = self
+                .kept
+                .iter()
+                .filter(|(_, kept)| Some(kept.host) == greediest)
+                .min_by_key(|(_, kept)| kept.until)
+                .map(|(name, _)| name.clone());
+            if let Some(oldest) = oldest {
+                self.kept.remove(&oldest);
+            }
+        }
+        let until = now + time;
+        self.kept.insert(name, Kept { host, until });
+    }
+
     /// Unpairs `id` from its partner, if any; returns the partner.
     fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
         let me = self.conns.get_mut(&id)?;
@@ -523,18 +555,7 @@ impl<S: Sink> Users<S> {
         if let Some(name) = &conn.name {
             table.by_name.remove(name);
             if parting == Parting::Lost && !self.name_kept.is_zero() {
-                let now = Instant::now();
-                // Bounded: expired entries are swept only when the map is full, and a churn of
-                // lost connections faster than that finds no room rather than costing a sweep
-                // of an ever larger map under the lock.
-                if table.kept.len() >= MAX_KEPT_NAMES {
-                    table.kept.retain(|_, kept| kept.until > now);
-                }
-                if table.kept.len() < MAX_KEPT_NAMES {
-                    let until = now + self.name_kept;
-                    let host = conn.host;
-                    table.kept.insert(name.clone(), Kept { host, until });
-                }
+                table.keep(name.clone(), conn.host, self.name_kept);
             }
         }
         conn.outbox.close();

@@ -331,3 +331,38 @@ fn a_lost_name_is_kept_for_its_owner() {
     let (_, ok, _) = register(&forgetful, AWAY, "victim");
     assert!(ok, "a name kept for no time is free at once");
 }
+
+/// The room for kept names is bounded, and one machine cannot use it up to steal a name: it
+/// loses more throwaway names than there is room for, then a victim on another machine loses
+/// its connection, and that name is still kept for the victim.
+#[test]
+fn a_machine_that_fills_the_kept_names_pushes_out_only_its_own() {
+    let users: Users<Recorder> = Users::new(10);
+    let lose = |host, who: &str| {
+        let id = users.join(Recorder::default(), host).unwrap();
+        assert!(users.register(id, &name(who)), "{who}");
+        users.leave(id, Parting::Lost);
+    };
+    for n in 0..=MAX_KEPT_NAMES {
+        lose(AWAY, &format!("throwaway{n:04}"));
+    }
+    assert_eq!(users.table.lock().kept.len(), MAX_KEPT_NAMES);
+    lose(HOME, "victim");
+    assert_eq!(users.table.lock().kept.len(), MAX_KEPT_NAMES);
+
+    let thief = users.join(Recorder::default(), AWAY).unwrap();
+    assert!(
+        !users.register(thief, &name("victim")),
+        "the victim's name was taken"
+    );
+    let third = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 3));
+    let someone = users.join(Recorder::default(), third).unwrap();
+    assert!(
+        !users.register(someone, &name("throwaway0002")),
+        "a name of the thief's that still had room is kept"
+    );
+    assert!(
+        users.register(someone, &name("throwaway0001")),
+        "the thief's oldest names made room"
+    );
+}

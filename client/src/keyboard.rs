@@ -348,21 +348,28 @@ impl<S: LineSource> Keyboard<S> {
         }
     }
 
+    /// Shows the chat's safety code, or why there is none. The lines are made under the lock
+    /// and shown after it: in piped mode showing is a write to stdout, which may block, and
+    /// the reader thread and the Ctrl+C handler need the state meanwhile.
     fn verify(&self) {
-        let state = self.state.lock();
-        match (state.keys.session(), &state.partner) {
-            (Some(session), Some(partner)) => {
-                self.screen.note(&format!(
-                    "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
-                    session.safety_code()
-                ));
-                if !session.code_is_sound() {
-                    self.screen.note(TOY_WARNING);
+        let lines = {
+            let state = self.state.lock();
+            match (state.keys.session(), &state.partner) {
+                (Some(session), Some(partner)) => {
+                    let mut lines = vec![format!(
+                        "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
+                        session.safety_code()
+                    )];
+                    if !session.code_is_sound() {
+                        lines.push(TOY_WARNING.to_string());
+                    }
+                    lines
                 }
+                _ => vec![state.keys.unavailable().unwrap_or_default()],
             }
-            _ => self
-                .screen
-                .note(&state.keys.unavailable().unwrap_or_default()),
+        };
+        for line in lines {
+            self.screen.note(&line);
         }
     }
 }

@@ -20,7 +20,7 @@
 
 use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret, Walk};
-use common::secure::{committed_safety_code, uncommitted_safety_code};
+use common::secure::{committed_safety_code, format_safety_code, uncommitted_safety_code};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -257,7 +257,7 @@ impl Search {
         }
         if digits > self.best {
             self.best = digits;
-            let mut codes = [code, format_code(other_number)];
+            let mut codes = [code, format_safety_code(other_number)];
             if i == 1 {
                 codes.swap(0, 1);
             }
@@ -466,16 +466,6 @@ fn code_number(code: &str) -> u64 {
         .fold(0, |n, d| n * 10 + u64::from(d - b'0'))
 }
 
-/// A number below 10^12 as a code, `dddd dddd dddd`.
-fn format_code(n: u64) -> String {
-    format!(
-        "{:04} {:04} {:04}",
-        n / 100_000_000,
-        n / 10_000 % 10_000,
-        n % 10_000
-    )
-}
-
 /// How many leading digits two 12-digit codes (as numbers) share.
 fn common_digits(a: u64, b: u64) -> usize {
     (0..=CODE_DIGITS)
@@ -504,7 +494,7 @@ mod tests {
             assert_eq!(common_digits(a, b), digits, "{a} {b}");
         }
         assert_eq!(code_number("0412 9981 2271"), 41_299_812_271);
-        assert_eq!(format_code(41_299_812_271), "0412 9981 2271");
+        assert_eq!(format_safety_code(41_299_812_271), "0412 9981 2271");
         assert_eq!(thousands(1_772_454), "1,772,454");
         assert_eq!(thousands(999), "999");
         assert_eq!(expected_candidates(12), 1_772_454);

@@ -42,7 +42,8 @@ pub struct Keyboard<S> {
     pub connect_sent: Cell<Option<u64>>,
 }
 
-/// How often piped mode looks whether the key has been agreed or an answer has come.
+/// How often a waiting typed line looks whether the key has been agreed, an answer has come or
+/// the name was taken back after a reconnect.
 const KEY_POLL: Duration = Duration::from_millis(10);
 
 /// How long piped mode waits for the server's answers before answering a line itself.
@@ -265,24 +266,17 @@ impl<S: LineSource> Keyboard<S> {
 
     /// After a reconnect the name is sent again, and until the server answers it takes any
     /// line for the next name proposal: a typed line waits (at most [`REJOIN_PATIENCE`]) for
-    /// that answer, looking every [`KEY_POLL`] as [`Self::wait_for_key`] does.
+    /// that answer.
     fn wait_for_rejoin(&self) -> Rejoin {
-        let deadline = Instant::now() + REJOIN_PATIENCE;
-        loop {
-            {
-                let state = self.state.lock();
-                match &state.rejoining {
-                    None => return Rejoin::Registered,
-                    // A refusal leaves `rejoining` set; the main thread, ending the client,
-                    // sets `closing`.
-                    Some(_) if state.closing => return Rejoin::Ending,
-                    Some(name) if Instant::now() >= deadline => {
-                        return Rejoin::Pending(name.clone())
-                    }
-                    Some(_) => {}
-                }
-            }
-            thread::sleep(KEY_POLL);
+        // A refusal leaves `rejoining` set; the main thread, ending the client, sets `closing`.
+        self.wait_until(REJOIN_PATIENCE, |state| {
+            state.rejoining.is_none() || state.closing
+        });
+        let state = self.state.lock();
+        match &state.rejoining {
+            None => Rejoin::Registered,
+            Some(_) if state.closing => Rejoin::Ending,
+            Some(name) => Rejoin::Pending(name.clone()),
         }
     }
 
@@ -290,8 +284,14 @@ impl<S: LineSource> Keyboard<S> {
     /// `secure:`), it waits (at most [`REPLY_PATIENCE`]) for the server's answers to the
     /// commands sent before it, so that a script's output follows its input's order.
     fn wait_for_replies(&self) {
-        let deadline = Instant::now() + REPLY_PATIENCE;
-        while self.state.lock().awaiting_replies > 0 && Instant::now() < deadline {
+        self.wait_until(REPLY_PATIENCE, |state| state.awaiting_replies == 0);
+    }
+
+    /// Looks at the shared state every [`KEY_POLL`] until `done` holds or `patience` has
+    /// passed. The lock is taken only for each look: the reader thread changes the state.
+    fn wait_until(&self, patience: Duration, done: impl Fn(&State) -> bool) {
+        let deadline = Instant::now() + patience;
+        while !done(&self.state.lock()) && Instant::now() < deadline {
             thread::sleep(KEY_POLL);
         }
     }
@@ -331,38 +331,38 @@ impl<S: LineSource> Keyboard<S> {
     /// [`KEY_EXCHANGE_PATIENCE`]) for the chat to start and its key to be agreed: a script
     /// cannot watch for the key note the way a person does, and was always refused.
     fn wait_for_key(&self) {
-        let deadline = Instant::now() + KEY_EXCHANGE_PATIENCE;
-        while Instant::now() < deadline {
-            {
-                let state = self.state.lock();
-                let connecting = self.connect_sent.get() == Some(state.chat_changes);
-                // In a chat whose key is not agreed yet: GEN_KEYS may still be on its way,
-                // or the exchange under way.
-                let agreeing =
-                    state.partner.is_some() && !state.keys.failed() && !state.keys.overdue();
-                if state.keys.session().is_some() || !(connecting || agreeing) {
-                    return;
-                }
-            }
-            thread::sleep(KEY_POLL);
-        }
+        let connect_sent = self.connect_sent.get();
+        self.wait_until(KEY_EXCHANGE_PATIENCE, |state| {
+            let connecting = connect_sent == Some(state.chat_changes);
+            // In a chat whose key is not agreed yet: GEN_KEYS may still be on its way, or the
+            // exchange under way.
+            let agreeing = state.partner.is_some() && !state.keys.failed() && !state.keys.overdue();
+            state.keys.session().is_some() || !(connecting || agreeing)
+        });
     }
 
+    /// Shows the chat's safety code, or why there is none. The lines are made under the lock
+    /// and shown after it: in piped mode showing is a write to stdout, which may block, and
+    /// the reader thread and the Ctrl+C handler need the state meanwhile.
     fn verify(&self) {
-        let state = self.state.lock();
-        match (state.keys.session(), &state.partner) {
-            (Some(session), Some(partner)) => {
-                self.screen.note(&format!(
-                    "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
-                    session.safety_code()
-                ));
-                if !session.code_is_sound() {
-                    self.screen.note(TOY_WARNING);
+        let lines = {
+            let state = self.state.lock();
+            match (state.keys.session(), &state.partner) {
+                (Some(session), Some(partner)) => {
+                    let mut lines = vec![format!(
+                        "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
+                        session.safety_code()
+                    )];
+                    if !session.code_is_sound() {
+                        lines.push(TOY_WARNING.to_string());
+                    }
+                    lines
                 }
+                _ => vec![state.keys.unavailable().unwrap_or_default()],
             }
-            _ => self
-                .screen
-                .note(&state.keys.unavailable().unwrap_or_default()),
+        };
+        for line in lines {
+            self.screen.note(&line);
         }
     }
 }

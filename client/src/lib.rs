@@ -388,7 +388,7 @@ fn attempt(
     let spawned = thread::Builder::new()
         .name("reconnect".into())
         .spawn(move || {
-            let _ = done.send(connect_before(&host, port, deadline));
+            let _ = done.send(connect(&host, port, RECONNECT_TIMEOUT, Some(deadline)).ok());
         });
     if spawned.is_err() {
         return Attempt::Failed;
@@ -415,18 +415,34 @@ fn attempt(
 }
 
 /// Connects to the first address of `host`:`port` that answers, giving each at most
-/// [`RECONNECT_TIMEOUT`] and none past `deadline`.
-fn connect_before(host: &str, port: u16, deadline: Instant) -> Option<TcpStream> {
-    for address in (host, port).to_socket_addrs().ok()? {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return None;
-        }
-        if let Ok(socket) = TcpStream::connect_timeout(&address, left.min(RECONNECT_TIMEOUT)) {
-            return Some(socket);
+/// `per_address` and, with a `deadline`, none past it: a server machine that is off or
+/// unplugged answers nothing, and a plain `connect` would wait about two minutes per address.
+/// Used by `client HOST PORT`, and to connect again after the connection was lost.
+///
+/// # Errors
+/// The name did not resolve, the last address's error, `NotFound` for a name with no address,
+/// or `TimedOut` once the deadline has passed.
+pub fn connect(
+    host: &str,
+    port: u16,
+    per_address: Duration,
+    deadline: Option<Instant>,
+) -> io::Result<TcpStream> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+    for address in (host, port).to_socket_addrs()? {
+        let timeout = match deadline {
+            Some(deadline) => match deadline.saturating_duration_since(Instant::now()) {
+                left if left.is_zero() => return Err(io::ErrorKind::TimedOut.into()),
+                left => left.min(per_address),
+            },
+            None => per_address,
+        };
+        match TcpStream::connect_timeout(&address, timeout) {
+            Ok(socket) => return Ok(socket),
+            Err(err) => last = err,
         }
     }
-    None
+    Err(last)
 }
 
 /// Ctrl+C: close, which also ends the chat, and tell the main thread. Shared by the SIGINT

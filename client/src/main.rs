@@ -5,7 +5,6 @@
 use clap::Parser;
 use client::Outcome;
 use common::discovery::DEFAULT_PORT;
-use std::net::{TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -76,7 +75,7 @@ fn try_main(args: Args) -> Result<Outcome, String> {
     let (socket, host, port) = match args.host.as_deref() {
         Some(host) => {
             let host = host.trim_start_matches('[').trim_end_matches(']');
-            let socket = connect(host, args.port)
+            let socket = client::connect(host, args.port, CONNECT_TIMEOUT, None)
                 .map_err(|err| unreachable(&shown_host(host), args.port, &err))?;
             (socket, host.to_string(), args.port)
         }
@@ -95,20 +94,6 @@ fn try_main(args: Args) -> Result<Outcome, String> {
         reconnect: args.reconnect,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
-}
-
-/// Connects to the first of `host`'s addresses that answers, each within [`CONNECT_TIMEOUT`]:
-/// a server machine that is off or unplugged answers nothing, and a plain connect would wait
-/// about two minutes.
-fn connect(host: &str, port: u16) -> std::io::Result<TcpStream> {
-    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address");
-    for address in (host, port).to_socket_addrs()? {
-        match TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
-            Ok(socket) => return Ok(socket),
-            Err(err) => last = err,
-        }
-    }
-    Err(last)
 }
 
 /// An IPv6 address is written in brackets before a port: [::1]:5000.

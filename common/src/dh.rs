@@ -283,19 +283,6 @@ impl PublicValue {
         Ok(PublicValue { group, bytes })
     }
 
-    /// A value from big-endian bytes (any length; leading zeros are ignored), as a relay or a
-    /// teaching tool computes it with its own arithmetic.
-    ///
-    /// # Errors
-    ///
-    /// [`DhError::OutOfRange`] unless the value lies in `2..=p-2`.
-    pub fn from_be_bytes(group: Group, bytes: &[u8]) -> Result<PublicValue, DhError> {
-        fixed_len(bytes, group.byte_len())
-            .filter(|bytes| group.in_exchange_range(bytes))
-            .map(|bytes| PublicValue { group, bytes })
-            .ok_or(DhError::OutOfRange { group })
-    }
-
     /// The group this value belongs to.
     pub fn group(&self) -> Group {
         self.group
@@ -426,13 +413,6 @@ pub struct SharedSecret {
 }
 
 impl SharedSecret {
-    /// A secret computed outside [`KeyPair::agree`] (by a relay in the middle or a teaching
-    /// tool that recovered an exponent), as big-endian bytes; `None` if it is longer than the
-    /// group's modulus.
-    pub fn from_be_bytes(group: Group, bytes: &[u8]) -> Option<SharedSecret> {
-        fixed_len(bytes, group.byte_len()).map(|bytes| SharedSecret { bytes })
-    }
-
     /// The secret as big-endian bytes, exactly [`Group::byte_len`] long.
     pub fn as_be_bytes(&self) -> &[u8] {
         &self.bytes

@@ -518,7 +518,12 @@ fn code_digits(digest: &[u8]) -> String {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     // 2^64 is not a multiple of 10^12; the resulting bias is below 10^-7, irrelevant here.
-    let code = u64::from_be_bytes(first) % 1_000_000_000_000;
+    format_safety_code(u64::from_be_bytes(first) % 1_000_000_000_000)
+}
+
+/// A safety code, a number below 10^12, as people read it: three groups of four digits,
+/// `0412 9981 2271` (also how a relay that searches for matching codes shows its candidates).
+pub fn format_safety_code(code: u64) -> String {
     format!(
         "{:04} {:04} {:04}",
         code / 100_000_000,

@@ -2,6 +2,7 @@
 
 use common::commitment::Commitment;
 use common::dh::{Group, PublicValue};
+use common::exchange::{Exchange, Step};
 use tests::{Client, RawClient, Server, WAIT};
 
 /// A real client `alice` chatting with a raw socket `mallory`.
@@ -213,6 +214,63 @@ fn escape_sequences_are_shown_escaped() {
     alice.expect_line(r"mallory: \u{202e}olleh\x07\x1b]0;title\x07");
     mallory.send_bytes(b"cr\roverwrite\n");
     alice.expect_line(r"mallory: cr\x0doverwrite");
+
+    let raw_controls: Vec<String> = alice
+        .stdout
+        .lines()
+        .into_iter()
+        .filter(|l| l.chars().any(|c| c.is_control() || c == '\u{202e}'))
+        .collect();
+    assert!(
+        raw_controls.is_empty(),
+        "raw control characters reached the terminal: {raw_controls:?}"
+    );
+}
+
+/// A partner who agrees a key honestly and then seals escape sequences and a bidi override
+/// gets them shown escaped too: an opened secure message is peer text like a plain one, and
+/// the key proves only who sent it, not that it is harmless.
+#[test]
+fn sealed_escape_sequences_are_shown_escaped() {
+    let server = Server::start();
+    let (alice, mut mallory) = pair(&server);
+    let lines = mallory.received.lines();
+    let gen_keys = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("GEN_KEYS "))
+        .expect("a GEN_KEYS line");
+    let mut words = gen_keys.split(' ').skip(1);
+    let (Some(group), Some(chat)) = (words.next(), words.next()) else {
+        panic!("GEN_KEYS <group> <chat>: {gen_keys}");
+    };
+    let chat: u64 = chat.parse().expect("a chat number");
+    let alices_commitment = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("key_commit "))
+        .expect("alice's commitment");
+
+    // mallory runs the key exchange as a client does, by hand.
+    let mut exchange = Exchange::new(false);
+    let Step::Send(commit) = exchange.on_gen_keys(group, Some(chat)) else {
+        panic!("mallory commits in {group}");
+    };
+    mallory.send(&commit.to_string());
+    let Step::Send(param) = exchange.on_commit(alices_commitment) else {
+        panic!("mallory reveals after alice's commitment");
+    };
+    mallory.send(&param.to_string());
+    let alices_value = mallory.expect("key_param ");
+    let alices_value = alices_value.strip_prefix("key_param ").expect("a value");
+    assert!(matches!(exchange.on_param(alices_value), Step::Agreed));
+    alice.expect("secure messages to mallory are ready");
+
+    let session = exchange.session_mut().expect("agreed");
+    let payload = session
+        .seal("\x1b[2J\x1b[H(server): fake \u{202e}olleh\x07")
+        .expect("a short text seals");
+    mallory.send(&format!("secure: {payload}"));
+    alice.expect_line(r"mallory (secure): \x1b[2J\x1b[H(server): fake \u{202e}olleh\x07");
 
     let raw_controls: Vec<String> = alice
         .stdout

@@ -234,6 +234,15 @@ impl Client {
             .unwrap_or_else(|e| panic!("typing {line:?} into {}: {e}\n{}", self.name, self.dump()));
     }
 
+    /// Types `status` and returns the user rows of the answer (`(server): - bob: FREE (you)`).
+    ///
+    /// # Panics
+    /// If the whole answer does not come within [`WAIT`].
+    pub fn status(&mut self) -> Vec<String> {
+        self.send("status");
+        crate::status_rows(&self.stdout, || self.dump())
+    }
+
     /// Closes stdin, as Ctrl+D would.
     pub fn close_stdin(&mut self) {
         self.stdin = None;

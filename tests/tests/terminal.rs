@@ -661,33 +661,6 @@ fn exit_codes_for_usage_errors_and_a_lost_server() {
     assert_eq!(alice.expect_exit(WAIT), 1);
 }
 
-/// Sends `status` from `client` and returns the user rows of the answer.
-fn users_seen_by(client: &mut tests::Client) -> Vec<String> {
-    client.send("status");
-    let header = client.expect(" online:");
-    let count: usize = header
-        .trim_start_matches("(server): ")
-        .split(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("a count in {header:?}"));
-    let start = client
-        .stdout
-        .lines()
-        .iter()
-        .rposition(|l| *l == header)
-        .expect("just seen");
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let all = client.stdout.lines();
-        if all.len() >= start + 1 + count {
-            return all[start + 1..start + 1 + count].to_vec();
-        }
-        assert!(Instant::now() < deadline, "{}", client.dump());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// At `name>`, command words are not taken as names: `help` and `status` are explained and the
 /// name is asked again; Ctrl+C then just hangs up, registering nobody (not even `close`).
 #[test]
@@ -705,10 +678,10 @@ fn command_words_and_ctrl_c_at_the_name_prompt_register_nobody() {
     pane.enter("status");
     pane.wait_row("(client): status is a command word, not a name; type the name you want");
     pane.wait_last_row("name>");
-    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
     pane.press(&["C-c"]);
     assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
-    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
     assert_nobody_joined_but(&server, &["bob"]);
 }
 
@@ -724,7 +697,7 @@ fn ctrl_d_at_the_name_prompt_registers_nobody() {
     pane.wait_last_row("name>");
     pane.press(&["C-d"]);
     assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
-    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
     assert_nobody_joined_but(&server, &["bob"]);
 }
 
@@ -769,6 +742,6 @@ fn command_words_are_not_names_in_a_pipe() {
     let mut closer = server.spawn_client();
     closer.send("close");
     assert_eq!(closer.expect_exit(WAIT), 0);
-    assert_eq!(users_seen_by(&mut bob), ["(server): - bob: FREE (you)"]);
+    assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
     assert_nobody_joined_but(&server, &["bob"]);
 }

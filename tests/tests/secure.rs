@@ -7,7 +7,7 @@ use common::protocol::ServerLine;
 use common::secure::Session;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tests::agreement::connect_until_keyed;
+use tests::agreement::{agreement, connect_until_keyed};
 use tests::relay::{Direction, Relay};
 use tests::{Client, Server};
 
@@ -19,18 +19,16 @@ fn client_at(port: u16, name: &str) -> Client {
 /// Connects alice to bob and returns the safety code each one printed.
 fn pair_and_codes(alice: &mut Client, bob: &Client) -> (String, String) {
     alice.send("connect bob");
-    let code = |c: &Client| {
-        let line = c.expect("secure messages to");
-        let code = line
-            .split("safety code ")
-            .nth(1)
-            .expect("a code in the line");
-        code.split(" (")
-            .next()
-            .expect("code then a note")
-            .to_string()
-    };
-    (code(alice), code(bob))
+    (safety_code(alice), safety_code(bob))
+}
+
+/// The safety code `client` prints once its key is agreed.
+///
+/// # Panics
+/// If the agreement fails.
+fn safety_code(client: &Client) -> String {
+    agreement(client)
+        .unwrap_or_else(|failure| panic!("key agreement failed: {failure}\n{}", client.dump()))
 }
 
 /// The plaintext of a secure message never crosses the server, while the partner reads it.
@@ -348,17 +346,7 @@ fn a_late_answer_to_an_earlier_chat_is_not_taken_for_this_one() {
     let mut alice = server.client("alice");
     let bob = server.client("bob");
     alice.send("connect bob\ngoodbye\nconnect bob");
-    let code = |c: &Client| {
-        let line = c.expect("secure messages to");
-        line.split("safety code ")
-            .nth(1)
-            .expect("a code")
-            .split(" (")
-            .next()
-            .expect("code")
-            .to_string()
-    };
-    let (a, b) = (code(&alice), code(&bob));
+    let (a, b) = (safety_code(&alice), safety_code(&bob));
     assert_eq!(a, b, "alice {}\nbob {}", alice.dump(), bob.dump());
     alice.send("secure: still ours");
     bob.expect_line("alice (secure): still ours");

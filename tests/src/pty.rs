@@ -164,15 +164,6 @@ impl FakeTerminal {
         rows
     }
 
-    /// The row the cursor is on, as text.
-    pub fn cursor_row(&self) -> String {
-        let (row, _) = self.seen.lock().parser.screen().cursor_position();
-        self.screen()
-            .get(usize::from(row))
-            .cloned()
-            .unwrap_or_default()
-    }
-
     /// Answers the next cursor-position query `delay` late, the ones after it at once again.
     pub fn answer_next_late(&self, delay: Duration) {
         self.seen.lock().late = Some(delay);

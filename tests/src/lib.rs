@@ -13,6 +13,7 @@ pub mod pty;
 mod raw;
 pub mod relay;
 mod running;
+pub mod screen;
 mod transcript;
 
 pub use binaries::binary;

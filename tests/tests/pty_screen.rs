@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 use tests::pty::{Answers, FakeTerminal};
+use tests::screen::Screen;
 use tests::{Client, Server};
 
 /// Runs the tests of this file one at a time: each times a terminal on a shared two-core box.
@@ -40,10 +41,7 @@ fn alice_with_bob(
     alice.wait_last_row("alice -> bob>");
     // The key note is the last thing printed on its own: wait for it, so that a late answer
     // the test arms next goes to a query about the messages.
-    alice.wait("the key agreed", |s| {
-        s.iter()
-            .any(|r| r.starts_with("(client): secure messages to bob are ready"))
-    });
+    alice.wait_row_prefix("(client): secure messages to bob are ready");
     Some((alice, bob))
 }
 
@@ -318,10 +316,7 @@ fn notices_stay_within_80_columns() {
         return;
     };
     alice.enter("verify");
-    alice.wait("the safety code again", |s| {
-        s.iter()
-            .any(|r| r.starts_with("(client): safety code of this chat with bob"))
-    });
+    alice.wait_row_prefix("(client): safety code of this chat with bob");
     alice.enter("help");
     let screen = alice.wait_steady("the help", |s| {
         s.iter()
@@ -391,9 +386,7 @@ fn a_pasted_escape_sequence_is_neither_obeyed_nor_sent() {
         return;
     };
     bob.send("keep me on screen");
-    alice.wait("bob's message", |s| {
-        s.iter().any(|r| r == "bob: keep me on screen")
-    });
+    alice.wait_row("bob: keep me on screen");
     alice.paste("one\tTAB\x1b[2J\x1b[HCLEARED\nsecond\n");
     bob.expect_line("alice: one TAB[2J[HCLEARED");
     bob.expect_line("alice: second");

@@ -13,7 +13,7 @@
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use tests::screen::Screen;
 use tests::{binary, run_to_exit, Server, WAIT};
 
 /// A client running in a tmux pane of its own tmux server.
@@ -126,11 +126,6 @@ exec sleep 600"#;
         self.press(&["Enter"]);
     }
 
-    /// The screen's rows, trailing spaces and empty rows at the bottom removed.
-    fn screen(&self) -> Vec<String> {
-        self.rows(&["capture-pane", "-p", "-t", "t"])
-    }
-
     /// The screen's rows with their colour escape codes (`capture-pane -e`).
     fn screen_with_escapes(&self) -> Vec<String> {
         self.rows(&["capture-pane", "-p", "-e", "-t", "t"])
@@ -148,46 +143,6 @@ exec sleep 600"#;
         rows
     }
 
-    /// Waits until the screen satisfies `pred`, and returns it.
-    ///
-    /// # Panics
-    /// After [`WAIT`], showing the screen and what was awaited.
-    fn wait(&self, what: &str, pred: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "the terminal never showed {what}; it shows:\n{}",
-                    screen.join("\n")
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Waits for a row that is exactly `row`.
-    fn wait_row(&self, row: &str) -> Vec<String> {
-        self.wait(&format!("the row {row:?}"), |s| s.iter().any(|r| r == row))
-    }
-
-    /// Waits for a row that starts with `prefix`.
-    fn wait_row_prefix(&self, prefix: &str) -> Vec<String> {
-        self.wait(&format!("a row starting {prefix:?}"), |s| {
-            s.iter().any(|r| r.starts_with(prefix))
-        })
-    }
-
-    /// Waits for the last row (where the cursor is) to be exactly `row`.
-    fn wait_last_row(&self, row: &str) -> Vec<String> {
-        self.wait(&format!("the last row {row:?}"), |s| {
-            s.last().is_some_and(|r| r == row)
-        })
-    }
-
     /// Waits for the client to exit and returns the `[exit N, terminal T]` report.
     fn wait_exit(&self) -> String {
         let screen = self.wait("the client exiting", |s| {
@@ -197,6 +152,12 @@ exec sleep 600"#;
             .into_iter()
             .find(|r| r.starts_with("[exit "))
             .expect("just seen")
+    }
+}
+
+impl Screen for Pane {
+    fn screen(&self) -> Vec<String> {
+        self.rows(&["capture-pane", "-p", "-t", "t"])
     }
 }
 

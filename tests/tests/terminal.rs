@@ -672,6 +672,16 @@ fn assert_nobody_joined_but(server: &Server, names: &[&str]) {
         .into_iter()
         .filter(|l| l.contains(" joined from "))
         .collect();
+    // Each of `names` did join: the log says joins the way this looks for them.
+    for name in names {
+        assert!(
+            joined
+                .iter()
+                .any(|l| l.contains(&format!(" {name} joined from "))),
+            "no join of {name} in the log: {:#?}",
+            server.log.lines()
+        );
+    }
     for line in &joined {
         assert!(
             names

@@ -255,6 +255,7 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
             .any(|r| r == "(client): not sent: typed before this chat; Enter sends it to carol")
             && s.last().map(String::as_str) == Some("bob -> carol> see you at six")
     });
+    // Proving a negative: 300 ms in which a client that sent the line anyway would show it.
     assert!(
         carol
             .maybe("see you at six", Duration::from_millis(300))
@@ -265,6 +266,7 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
     bob.type_bytes("\r");
     carol.expect_line("bob: see you at six");
     bob.wait_last_row("bob -> carol>");
+    // Nor did it go to alice, whose chat ended (100 ms for a stray copy to show).
     assert!(alice
         .maybe("see you at six", Duration::from_millis(100))
         .is_none());
@@ -285,6 +287,7 @@ fn quit_words_are_held_with_a_hint_about_close() {
             r == "(client): not sent: close leaves, goodbye ends the chat; Enter sends it to bob"
         }) && s.last().map(String::as_str) == Some("alice -> bob> quit")
     });
+    // Proving a negative: 300 ms in which a client that sent `quit` anyway would show it.
     assert!(
         bob.maybe("quit", Duration::from_millis(300)).is_none(),
         "{}",

@@ -10,6 +10,8 @@ use tests::{Client, Server, WAIT};
 /// A browse listens for at most 3 s, then the client connects and the server says hello.
 const FOUND_AND_CONNECTED: Duration = Duration::from_secs(20);
 
+/// `client` with no arguments, on another host, finds the only server on the LAN, says where
+/// it is, connects, and asks for the name as the original did.
 #[test]
 fn client_with_no_address_finds_the_only_server_and_connects() {
     let Some(lan) = Lan::for_test(
@@ -46,6 +48,8 @@ fn client_with_no_address_finds_the_only_server_and_connects() {
         .unwrap_or_else(|| panic!("server never logged {joined:?}: {:#?}", server.log.lines()));
 }
 
+/// Two servers on the LAN are listed with their names and addresses; a number out of range is
+/// explained, and the server picked is the one joined (the other never sees the person).
 #[test]
 fn several_servers_are_listed_and_the_person_picks_one() {
     let Some(lan) = Lan::for_test("several_servers_are_listed_and_the_person_picks_one", 3) else {
@@ -100,6 +104,8 @@ fn several_servers_are_listed_and_the_person_picks_one() {
     );
 }
 
+/// No server advertised on the LAN (the one there runs with `--no-advertise`): the client
+/// listens its 3 s, exits 1 and says how to give the address instead.
 #[test]
 fn no_server_found_says_so_and_shows_the_address_form() {
     let Some(lan) = Lan::for_test("no_server_found_says_so_and_shows_the_address_form", 2) else {
@@ -125,6 +131,7 @@ fn no_server_found_says_so_and_shows_the_address_form() {
     assert!(waited >= Duration::from_secs(3), "gave up after {waited:?}");
 }
 
+/// `server` with no port and `client HOST` with no port meet on the same default port.
 #[test]
 fn server_and_client_agree_on_the_default_port() {
     let Some(lan) = Lan::for_test("server_and_client_agree_on_the_default_port", 2) else {

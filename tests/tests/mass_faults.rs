@@ -4,8 +4,6 @@
 use std::time::{Duration, Instant};
 use tests::{Client, RawClient, Server, WAIT};
 
-/// kill -9 of 100 client processes, each in a chat, at the same moment: all 100 partners are
-/// told and freed, and the server keeps serving.
 /// These tests each load both cores; run one at a time so one's timing budget is not spent
 /// waiting for the other.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -15,6 +13,8 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// kill -9 of 100 client processes, each in a chat, at the same moment: all 100 partners are
+/// told and freed, and the server keeps serving.
 #[test]
 fn hundred_clients_killed_mid_chat() {
     let _serial = serial();

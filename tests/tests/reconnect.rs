@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use tests::netns::Lan;
 use tests::{Client, Server, WAIT};
 
+/// The server is killed mid-chat and started again on the same port: alice (`--reconnect`)
+/// registers again by herself and goes on, free; bob (without it) exits 1.
 #[test]
 fn a_client_reconnects_after_the_server_is_killed_and_restarted() {
     let mut first = Server::start();

@@ -123,9 +123,14 @@ fn lying_server_is_caught_by_the_safety_codes() {
     // alice shares with mallory, and says so without showing it.
     alice.send("secure: meet at noon");
     bob.expect("a secure message from alice failed verification");
+    // Whatever bob's client made of the message, it showed it before this next line.
+    alice.send("plain still works");
+    bob.expect_line("alice: plain still works");
     assert!(
-        bob.maybe("meet at noon", Duration::from_millis(200))
-            .is_none(),
+        !bob.stdout
+            .lines()
+            .iter()
+            .any(|l| l.contains("meet at noon")),
         "{}",
         bob.dump()
     );

@@ -13,6 +13,7 @@ pub mod pty;
 mod raw;
 pub mod relay;
 mod running;
+pub mod screen;
 mod transcript;
 
 pub use binaries::binary;
@@ -71,3 +72,39 @@ pub fn flood_without_newline(socket: &mut TcpStream, pid: u32, max_mib: usize) -
 
 /// How long a test waits for something that should happen at once.
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Runs the tests of one test file one at a time: each test that calls this first holds the
+/// file's only lock until it ends (one that fails does not block the rest). For tests that
+/// time something (a terminal's redraws, a thousand clients) on a machine with few cores.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Reads the answer to a `status` just sent from what `received` holds: the header
+/// `(server): N users online:`, then N rows `(server): - <name>: <state>`, which it returns.
+///
+/// # Panics
+/// If the header or a row does not come within [`WAIT`]; the message ends with `seen()`.
+fn status_rows(received: &Transcript, seen: impl Fn() -> String) -> Vec<String> {
+    let header = received
+        .wait_for(WAIT, |l| {
+            l.starts_with("(server): ") && l.ends_with(" online:")
+        })
+        .unwrap_or_else(|| panic!("no answer to status\n{}", seen()));
+    let count: usize = header
+        .trim_start_matches("(server): ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {header:?}\n{}", seen()));
+    (0..count)
+        .map(|n| {
+            received
+                .wait_for(WAIT, |l| l.starts_with("(server): - "))
+                .unwrap_or_else(|| panic!("{header:?} but only {n} rows\n{}", seen()))
+        })
+        .collect()
+}

@@ -100,6 +100,22 @@ impl Host {
         .join()
         .map_err(|_| "the advertising thread panicked".to_string())?
     }
+
+    /// [`Host::advertise`] for the test named `test`, or `None` after printing why the test is
+    /// skipped (`SKIPPED <test>: <reason>`).
+    pub fn advertise_for_test(
+        &self,
+        test: &str,
+        services: &[(&str, u16, &str)],
+    ) -> Option<Advertiser> {
+        match self.advertise(services) {
+            Ok(advertiser) => Some(advertiser),
+            Err(reason) => {
+                eprintln!("SKIPPED {test}: {reason}");
+                None
+            }
+        }
+    }
 }
 
 /// Services advertised by [`Host::advertise`]; withdrawn on drop.

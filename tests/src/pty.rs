@@ -9,6 +9,7 @@
 //! The client runs under `setsid -c`, so the pty is its controlling terminal: a resize
 //! ([`FakeTerminal::resize`]) reaches it as `SIGWINCH`, as from a real window.
 
+use crate::screen::Screen;
 use crate::{binary, WAIT};
 use parking_lot::Mutex;
 use rustix::fs::{Mode, OFlags};
@@ -148,31 +149,6 @@ impl FakeTerminal {
         rustix::termios::tcsetwinsize(&*self.master.lock(), size).expect("the pty can be resized");
     }
 
-    /// The screen's rows, trailing spaces and empty rows at the bottom removed.
-    pub fn screen(&self) -> Vec<String> {
-        let seen = self.seen.lock();
-        let (_, cols) = seen.parser.screen().size();
-        let mut rows: Vec<String> = seen
-            .parser
-            .screen()
-            .rows(0, cols.get())
-            .map(|r| r.trim_end().to_string())
-            .collect();
-        while rows.last().is_some_and(String::is_empty) {
-            rows.pop();
-        }
-        rows
-    }
-
-    /// The row the cursor is on, as text.
-    pub fn cursor_row(&self) -> String {
-        let (row, _) = self.seen.lock().parser.screen().cursor_position();
-        self.screen()
-            .get(usize::from(row))
-            .cloned()
-            .unwrap_or_default()
-    }
-
     /// Answers the next cursor-position query `delay` late, the ones after it at once again.
     pub fn answer_next_late(&self, delay: Duration) {
         self.seen.lock().late = Some(delay);
@@ -181,29 +157,6 @@ impl FakeTerminal {
     /// How many cursor-position queries the client sent.
     pub fn queries(&self) -> usize {
         self.seen.lock().queries
-    }
-
-    /// Waits until the screen satisfies `pred`, and returns it.
-    ///
-    /// # Panics
-    /// After [`WAIT`], showing the screen and what was awaited.
-    pub fn wait(&self, what: &str, pred: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "the terminal never showed {what}; after {} queries and {} bytes it shows:\n{}",
-                    self.queries(),
-                    self.seen.lock().bytes,
-                    screen.join("\n")
-                );
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
     }
 
     /// Waits until the screen satisfies `pred` and stays the same for [`STEADY`]: a screen
@@ -227,13 +180,6 @@ impl FakeTerminal {
         }
     }
 
-    /// Waits for the last row (where the prompt is) to be exactly `row`.
-    pub fn wait_last_row(&self, row: &str) -> Vec<String> {
-        self.wait(&format!("the last row {row:?}"), |s| {
-            s.last().is_some_and(|r| r == row)
-        })
-    }
-
     /// Waits for the client to exit.
     ///
     /// # Panics
@@ -251,6 +197,31 @@ impl FakeTerminal {
             );
             thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl Screen for FakeTerminal {
+    fn screen(&self) -> Vec<String> {
+        let seen = self.seen.lock();
+        let (_, cols) = seen.parser.screen().size();
+        let mut rows: Vec<String> = seen
+            .parser
+            .screen()
+            .rows(0, cols.get())
+            .map(|r| r.trim_end().to_string())
+            .collect();
+        while rows.last().is_some_and(String::is_empty) {
+            rows.pop();
+        }
+        rows
+    }
+
+    fn context(&self) -> String {
+        let seen = self.seen.lock();
+        format!(
+            "(the client sent {} cursor queries and {} bytes)",
+            seen.queries, seen.bytes
+        )
     }
 }
 

@@ -42,6 +42,17 @@ impl RawClient {
             .expect("the server is still reading");
     }
 
+    /// Sends `status` and returns the user rows of the answer (`(server): - bob: FREE`).
+    ///
+    /// # Panics
+    /// If the whole answer does not come within [`WAIT`].
+    pub fn status(&mut self) -> Vec<String> {
+        self.send("status");
+        crate::status_rows(&self.received, || {
+            format!("got {:#?}", self.received.lines())
+        })
+    }
+
     /// Waits for a new line containing `text` and returns it.
     ///
     /// # Panics

@@ -107,12 +107,7 @@ impl Server {
 
     /// Starts a client and registers `name`, waiting for the server's welcome.
     pub fn client(&self, name: &str) -> Client {
-        let mut client = self.spawn_client();
-        client.expect("Please enter your user name:");
-        client.send(name);
-        client.expect(&format!("(server): Hello {name}!"));
-        client.name = name.to_string();
-        client
+        self.spawn_client().register(name)
     }
 
     /// Starts `client <host> <port> <extra args>` against this server, not yet registered.
@@ -124,12 +119,7 @@ impl Server {
 
     /// Starts `client <host> <port>` (e.g. `::1` or `localhost`) and registers `name`.
     pub fn client_via(&self, host: &str, name: &str) -> Client {
-        let mut client = self.spawn_client_with(host, &[]);
-        client.expect("Please enter your user name:");
-        client.send(name);
-        client.expect(&format!("(server): Hello {name}!"));
-        client.name = name.to_string();
-        client
+        self.spawn_client_with(host, &[]).register(name)
     }
 
     /// Opens a raw socket to the server, as `nc` would.
@@ -217,12 +207,19 @@ impl Client {
     pub fn registered_at(port: u16, name: &str, extra: &[&str]) -> Client {
         let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
         args.extend(extra.iter().map(|a| a.to_string()));
-        let mut client = Client::spawn(&args);
-        client.expect("Please enter your user name:");
-        client.send(name);
-        client.expect(&format!("(server): Hello {name}!"));
-        client.name = name.to_string();
-        client
+        Client::spawn(&args).register(name)
+    }
+
+    /// Answers the server's question for a name with `name` and waits for its welcome.
+    ///
+    /// # Panics
+    /// If the question or the welcome does not come within [`WAIT`].
+    fn register(mut self, name: &str) -> Client {
+        self.expect("Please enter your user name:");
+        self.send(name);
+        self.expect(&format!("(server): Hello {name}!"));
+        self.name = name.to_string();
+        self
     }
 
     /// Types one line.
@@ -232,6 +229,15 @@ impl Client {
             .write_all(format!("{line}\n").as_bytes())
             .and_then(|()| stdin.flush())
             .unwrap_or_else(|e| panic!("typing {line:?} into {}: {e}\n{}", self.name, self.dump()));
+    }
+
+    /// Types `status` and returns the user rows of the answer (`(server): - bob: FREE (you)`).
+    ///
+    /// # Panics
+    /// If the whole answer does not come within [`WAIT`].
+    pub fn status(&mut self) -> Vec<String> {
+        self.send("status");
+        crate::status_rows(&self.stdout, || self.dump())
     }
 
     /// Closes stdin, as Ctrl+D would.

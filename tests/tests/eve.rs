@@ -45,6 +45,13 @@ impl Eve {
             .expect("eve says which port it listens on");
         Eve { child, port, out }
     }
+
+    /// Waits until eve prints a line for which `pred` holds, or fails with all she printed.
+    fn says(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.out
+            .wait_for(WAIT, pred)
+            .unwrap_or_else(|| panic!("eve never said {what}: {:#?}", self.out.lines()))
+    }
 }
 
 impl Drop for Eve {
@@ -65,16 +72,12 @@ fn eve_reads_a_toy_group_chat() {
     connect_until_keyed(&mut alice, &bob);
     bob.send("secure: the password is swordfish");
     alice.expect("bob (secure): the password is swordfish");
-    eve.out
-        .wait_for(WAIT, |l| {
-            l.contains("tried exponents until") && l.contains("x = ")
-        })
-        .unwrap_or_else(|| panic!("eve never recovered the key: {:#?}", eve.out.lines()));
-    eve.out
-        .wait_for(WAIT, |l| {
-            l == "  eve: bob wrote, decrypted: \"the password is swordfish\""
-        })
-        .unwrap_or_else(|| panic!("eve never read the message: {:#?}", eve.out.lines()));
+    eve.says("the key she recovered", |l| {
+        l.contains("tried exponents until") && l.contains("x = ")
+    });
+    eve.says("the message, decrypted", |l| {
+        l == "  eve: bob wrote, decrypted: \"the password is swordfish\""
+    });
 }
 
 /// In ffdhe2048 eve sees the values and the sealed token, says why it cannot read them, and
@@ -90,17 +93,15 @@ fn eve_cannot_read_an_ffdhe2048_chat() {
     bob.expect("alice (secure): the password is swordfish");
     bob.send("plain words");
     alice.expect_line("bob: plain words");
-    eve.out
-        .wait_for(WAIT, |l| l.contains("ffdhe2048: a 2048-bit prime"))
-        .unwrap_or_else(|| panic!("eve did not explain the group: {:#?}", eve.out.lines()));
-    eve.out
-        .wait_for(WAIT, |l| l.contains("unreadable without the key"))
-        .unwrap_or_else(|| panic!("eve did not show the token: {:#?}", eve.out.lines()));
-    eve.out
-        .wait_for(WAIT, |l| {
-            l == "  eve: bob wrote, in plain text: \"plain words\""
-        })
-        .unwrap_or_else(|| panic!("eve did not see the plain line: {:#?}", eve.out.lines()));
+    eve.says("what the group is", |l| {
+        l.contains("ffdhe2048: a 2048-bit prime")
+    });
+    eve.says("the sealed token", |l| {
+        l.contains("unreadable without the key")
+    });
+    eve.says("the plain line", |l| {
+        l == "  eve: bob wrote, in plain text: \"plain words\""
+    });
     assert!(
         !eve.out.lines().iter().any(|l| l.contains("swordfish")),
         "{:#?}",
@@ -123,11 +124,9 @@ fn eve_in_the_middle_makes_the_codes_differ() {
     bob.expect_line("alice (secure): meet me at the back door");
     bob.send("secure: ok");
     alice.expect_line("bob (secure): ok");
-    eve.out
-        .wait_for(WAIT, |l| {
-            l.contains("alice wrote \"meet me at the back door\"")
-        })
-        .unwrap_or_else(|| panic!("eve did not read it: {:#?}", eve.out.lines()));
+    eve.says("the secure message she read", |l| {
+        l.contains("alice wrote \"meet me at the back door\"")
+    });
     for (who, code) in [("alice", &a), ("bob", &b)] {
         assert!(
             eve.out
@@ -138,13 +137,6 @@ fn eve_in_the_middle_makes_the_codes_differ() {
             eve.out.lines()
         );
     }
-}
-
-/// Waits until eve prints a line for which `pred` holds, or fails with all it printed.
-fn eve_says(eve: &Eve, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    eve.out
-        .wait_for(WAIT, pred)
-        .unwrap_or_else(|| panic!("eve never said {what}: {:#?}", eve.out.lines()))
 }
 
 /// The safety codes (`dddd dddd dddd`) in a line, in order.
@@ -180,21 +172,21 @@ fn eve_grinding_is_refused_by_committing_clients() {
             who.dump()
         );
     }
-    eve_says(&eve, "that she holds a value", |l| {
+    eve.says("that she holds a value", |l| {
         l.starts_with("  eve (grind): holding ") && l.contains("'s value back")
     });
-    eve_says(&eve, "what she searches", |l| {
+    eve.says("what she searches", |l| {
         l.contains("codes agree in the first 4 digits")
     });
-    let found = eve_says(&eve, "a match", |l| l.contains("eve (grind): found after"));
+    let found = eve.says("a match", |l| l.contains("eve (grind): found after"));
     let codes = codes_in(&found);
     assert_eq!(codes.len(), 2, "{found}");
     assert_eq!(codes[0][..4], codes[1][..4], "{found}");
     eprintln!("{}", eve.out.lines().join("\n"));
-    eve_says(&eve, "the rate and the 12-digit estimate", |l| {
+    eve.says("the rate and the 12-digit estimate", |l| {
         l.contains("candidates a second: the whole 12-digit code needs about 1,772,454")
     });
-    eve_says(&eve, "why the commitment beat her", |l| {
+    eve.says("why the commitment beat her", |l| {
         l.contains("the commitments beat the search")
     });
     // Said before the line above, in the order of the search's sides.
@@ -274,7 +266,7 @@ fn eve_grinding_fools_clients_that_do_not_commit() {
             eve.out.lines()
         );
     }
-    eve_says(&eve, "what the commitment step stops", |l| {
+    eve.says("what the commitment step stops", |l| {
         l.contains("no client committed first")
             && l.contains("the attack the commitment step stops")
     });
@@ -283,7 +275,7 @@ fn eve_grinding_fools_clients_that_do_not_commit() {
     let relayed = bob.expect("alice (secure): ");
     let payload = relayed.rsplit(' ').next().unwrap_or_default();
     assert_eq!(sessions[1].open(payload).as_deref(), Ok("meet at noon"));
-    eve_says(&eve, "that she read it", |l| {
+    eve.says("that she read it", |l| {
         l.contains("alice wrote \"meet at noon\"; sealing it again")
     });
 }
@@ -325,11 +317,9 @@ fn eve_cuts_off_a_line_without_end() {
     socket.write_all(b"flood\n").expect("sends a name");
     let flood = tests::flood_without_newline(&mut socket, eve.child.id(), 256);
     eprintln!("flood through eve: {flood:?}");
-    eve.out
-        .wait_for(WAIT, |l| {
-            l.contains("[connection 0 -> server] over 1 MiB without a line break; cut off")
-        })
-        .unwrap_or_else(|| panic!("eve did not cut the flood off: {:#?}", eve.out.lines()));
+    eve.says("that she cut the flood off", |l| {
+        l.contains("[connection 0 -> server] over 1 MiB without a line break; cut off")
+    });
     assert!(flood.sent_mib < 64, "eve took one line of {flood:?}");
     assert!(
         flood.rss_peak < flood.rss_before + 8 * 1024,

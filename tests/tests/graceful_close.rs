@@ -44,6 +44,14 @@ fn read_to_end(reader: &mut BufReader<TcpStream>) -> (Vec<String>, Option<ErrorK
     panic!("the server never closed; got {} lines", lines.len());
 }
 
+/// `kib` lines of 1 KiB each (1,023 copies of `byte` and a line break): input the server
+/// will not read once it has decided to close.
+fn unread_lines(kib: usize, byte: u8) -> Vec<u8> {
+    let mut line = vec![byte; 1023];
+    line.push(b'\n');
+    line.repeat(kib)
+}
+
 /// Reads lines until one contains `text`.
 fn read_until(reader: &mut BufReader<TcpStream>, text: &str) {
     let mut line = String::new();
@@ -71,10 +79,7 @@ fn goodbye_arrives_after_close_with_unread_input() {
 
     let mut burst = b"help\n".repeat(300);
     burst.extend_from_slice(b"close\n");
-    for _ in 0..32 {
-        burst.extend_from_slice(&[b'x'; 1023]);
-        burst.push(b'\n');
-    }
+    burst.extend(unread_lines(32, b'x'));
     (&stream).write_all(&burst).expect("the burst is sent");
     server
         .log
@@ -107,15 +112,13 @@ fn server_full_notice_arrives_despite_unread_input() {
 
     let refused = small_window_client(server.port());
     let mut burst = b"bob\n".to_vec();
-    for _ in 0..16 {
-        burst.extend_from_slice(&[b'y'; 1023]);
-        burst.push(b'\n');
-    }
+    burst.extend(unread_lines(16, b'y'));
     (&refused).write_all(&burst).expect("the burst is sent");
     server
         .log
         .wait_for(WAIT, |l| l.contains("refused"))
         .expect("the server refuses the second connection");
+    // As above: time for a server that closes at once to do it while the notice still waits.
     thread::sleep(Duration::from_millis(300));
     let mut reader = BufReader::new(refused);
     let (lines, ended_by) = read_to_end(&mut reader);
@@ -143,6 +146,9 @@ fn shutdown_notice_arrives_while_the_client_keeps_sending() {
     (&stream)
         .write_all(&b"help\n".repeat(300))
         .expect("the helps are sent");
+    // Time for the server to read them and pile up the answers this client does not read, so
+    // that a server that drops them at shutdown is caught (one that has not read them yet by
+    // then is tested too, just less hard).
     thread::sleep(Duration::from_millis(300));
 
     server.signal("TERM");
@@ -150,14 +156,11 @@ fn shutdown_notice_arrives_while_the_client_keeps_sending() {
         .log
         .wait_for(WAIT, |l| l.contains("shutting down: telling"))
         .expect("the server starts shutting down");
+    // Give a server that shuts the connection down both ways time to do it before what follows
+    // arrives: data after such a shutdown resets the connection.
     thread::sleep(Duration::from_millis(100));
-    let mut more = Vec::new();
-    for _ in 0..16 {
-        more.extend_from_slice(&[b'z'; 1023]);
-        more.push(b'\n');
-    }
     // The server may be gone already if it failed; then the test fails below, not here.
-    let _ = (&stream).write_all(&more);
+    let _ = (&stream).write_all(&unread_lines(16, b'z'));
 
     let (lines, ended_by) = read_to_end(&mut reader);
     assert_eq!(

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::net::TcpListener;
+use std::sync::mpsc;
 use std::time::Duration;
 use tests::Client;
 
@@ -12,12 +13,15 @@ use tests::Client;
 fn a_reset_connection_is_named_as_such() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
     let port = listener.local_addr().expect("bound").port();
+    let (greeted, reset_now) = mpsc::channel::<()>();
     let server = std::thread::spawn(move || {
         let (mut socket, _) = listener.accept().expect("the client connects");
         socket
             .write_all(b"(server): Welcome to labchat! Please enter your user name:\n")
             .expect("greet");
-        std::thread::sleep(Duration::from_millis(200));
+        // A reset throws away what the client has not read yet: reset only once it has shown
+        // the greeting.
+        reset_now.recv().expect("the test says when");
         socket2::SockRef::from(&socket)
             .set_linger(Some(Duration::ZERO))
             .expect("SO_LINGER 0");
@@ -25,6 +29,7 @@ fn a_reset_connection_is_named_as_such() {
     });
     let mut client = Client::spawn(&["127.0.0.1".into(), port.to_string()]);
     client.expect("Please enter your user name:");
+    greeted.send(()).expect("the fake server waits");
     server.join().expect("the fake server ran");
     let last = client.expect("lost the connection to the server");
     assert!(last.contains("reset"), "{last}");

@@ -1,23 +1,17 @@
 //! Faults at scale: many clients killed mid-chat at once, and a server shutdown with a
 //! thousand clients connected.
+//!
+//! These tests each load both cores; they run one at a time so one's timing budget is not spent
+//! waiting for the other.
 
 use std::time::{Duration, Instant};
-use tests::{Client, RawClient, Server, WAIT};
+use tests::{one_at_a_time, Client, RawClient, Server, WAIT};
 
 /// kill -9 of 100 client processes, each in a chat, at the same moment: all 100 partners are
 /// told and freed, and the server keeps serving.
-/// These tests each load both cores; run one at a time so one's timing budget is not spent
-/// waiting for the other.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 #[test]
 fn hundred_clients_killed_mid_chat() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start_with(&["--max-per-host", "10000"]);
     let victims: Vec<Client> = (0..100).map(|i| server.client(&format!("v{i}"))).collect();
     let partners: Vec<RawClient> = (0..100)
@@ -53,7 +47,7 @@ fn hundred_clients_killed_mid_chat() {
 /// is closed within 2 seconds, and the server exits 0.
 #[test]
 fn shutdown_with_a_thousand_clients() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let mut server = Server::start_with(&["--max-per-host", "10000"]);
     let mut clients: Vec<RawClient> = (0..1000)
         .map(|i| RawClient::register(server.port(), &format!("n{i}")))

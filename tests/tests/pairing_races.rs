@@ -33,17 +33,10 @@ fn collect_answers(clients: &[RawClient], total: usize) -> Vec<Vec<String>> {
 
 /// Reads one whole `status` answer: the rows, as (name, partner) pairs.
 fn status(client: &mut RawClient) -> Vec<(String, Option<String>)> {
-    client.send("status");
-    let header = client.expect(" online:");
-    let count: usize = header
-        .trim_start_matches("(server): ")
-        .split(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("bad header {header:?}"));
-    (0..count)
-        .map(|_| {
-            let row = client.expect("(server): - ");
+    client
+        .status()
+        .into_iter()
+        .map(|row| {
             let row = row
                 .trim_start_matches("(server): - ")
                 .trim_end_matches(" (you)");

@@ -4,19 +4,12 @@
 //!
 //! Every test asserts on the rendered screen (a vt100 emulator) that each incoming message is
 //! visible and the half-typed line intact under it, and that what was typed reaches the partner
-//! exactly.
+//! exactly. The tests run one at a time: each times a terminal on a shared two-core box.
 
 use std::time::Duration;
 use tests::pty::{Answers, FakeTerminal};
-use tests::{Client, Server};
-
-/// Runs the tests of this file one at a time: each times a terminal on a shared two-core box.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use tests::screen::Screen;
+use tests::{one_at_a_time, Client, Server};
 
 /// alice on a `rows` x `cols` fake terminal answering as `answers` says, in a chat with bob
 /// (piped).
@@ -40,10 +33,7 @@ fn alice_with_bob(
     alice.wait_last_row("alice -> bob>");
     // The key note is the last thing printed on its own: wait for it, so that a late answer
     // the test arms next goes to a query about the messages.
-    alice.wait("the key agreed", |s| {
-        s.iter()
-            .any(|r| r.starts_with("(client): secure messages to bob are ready"))
-    });
+    alice.wait_row_prefix("(client): secure messages to bob are ready");
     Some((alice, bob))
 }
 
@@ -69,7 +59,7 @@ fn messages_arrive_while_typing(alice: &FakeTerminal, bob: &mut Client, typed: &
 /// was typed reaches bob exactly.
 /// `late`: the first query once the messages start is answered that late.
 fn every_message_stays_visible(answers: Answers, late: Option<Duration>) {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, answers, 24, 80) else {
         return;
@@ -132,7 +122,7 @@ fn from_prompt(screen: &[String]) -> Option<String> {
 /// at 160 to 170): messages arriving leave no stale copy of it, and it stays intact under them.
 #[test]
 fn a_line_that_just_wraps_leaves_no_stale_copies() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     for len in [70, 75, 150, 155] {
         let server = Server::start();
         let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
@@ -170,7 +160,7 @@ fn a_line_that_just_wraps_leaves_no_stale_copies() {
 /// once, and the message that arrives next is shown under a fresh prompt.
 #[test]
 fn enter_sends_a_long_pasted_line_at_once() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -194,7 +184,7 @@ fn enter_sends_a_long_pasted_line_at_once() {
 /// above the line, with no stale copy of the prompt left behind.
 #[test]
 fn resizing_keeps_the_line_and_the_messages() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -228,7 +218,7 @@ fn resizing_keeps_the_line_and_the_messages() {
 /// send the line to carol but holds it with a note; Enter again sends it to carol.
 #[test]
 fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let mut alice = server.client("alice");
     let mut carol = server.client("carol");
@@ -257,6 +247,7 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
             .any(|r| r == "(client): not sent: typed before this chat; Enter sends it to carol")
             && s.last().map(String::as_str) == Some("bob -> carol> see you at six")
     });
+    // Proving a negative: 300 ms in which a client that sent the line anyway would show it.
     assert!(
         carol
             .maybe("see you at six", Duration::from_millis(300))
@@ -267,6 +258,7 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
     bob.type_bytes("\r");
     carol.expect_line("bob: see you at six");
     bob.wait_last_row("bob -> carol>");
+    // Nor did it go to alice, whose chat ended (100 ms for a stray copy to show).
     assert!(alice
         .maybe("see you at six", Duration::from_millis(100))
         .is_none());
@@ -276,7 +268,7 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
 /// sends it; outside a chat `exit` gets the hint too; `close` then leaves.
 #[test]
 fn quit_words_are_held_with_a_hint_about_close() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let Some((mut alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -287,6 +279,7 @@ fn quit_words_are_held_with_a_hint_about_close() {
             r == "(client): not sent: close leaves, goodbye ends the chat; Enter sends it to bob"
         }) && s.last().map(String::as_str) == Some("alice -> bob> quit")
     });
+    // Proving a negative: 300 ms in which a client that sent `quit` anyway would show it.
     assert!(
         bob.maybe("quit", Duration::from_millis(300)).is_none(),
         "{}",
@@ -312,16 +305,13 @@ fn quit_words_are_held_with_a_hint_about_close() {
 /// key note, `verify`, `help`) stay within 80 columns, broken between words.
 #[test]
 fn notices_stay_within_80_columns() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let Some((alice, _bob)) = alice_with_bob(&server, Answers::AtOnce, 30, 100) else {
         return;
     };
     alice.enter("verify");
-    alice.wait("the safety code again", |s| {
-        s.iter()
-            .any(|r| r.starts_with("(client): safety code of this chat with bob"))
-    });
+    alice.wait_row_prefix("(client): safety code of this chat with bob");
     alice.enter("help");
     let screen = alice.wait_steady("the help", |s| {
         s.iter()
@@ -354,7 +344,7 @@ fn notices_stay_within_80_columns() {
 /// what it found.
 #[test]
 fn ctrl_r_searches_the_history() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let Some((alice, bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -385,15 +375,13 @@ fn ctrl_r_searches_the_history() {
 /// sequence is neither obeyed by the terminal (the screen is not cleared) nor sent.
 #[test]
 fn a_pasted_escape_sequence_is_neither_obeyed_nor_sent() {
-    let _serial = serial();
+    let _serial = one_at_a_time();
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
     };
     bob.send("keep me on screen");
-    alice.wait("bob's message", |s| {
-        s.iter().any(|r| r == "bob: keep me on screen")
-    });
+    alice.wait_row("bob: keep me on screen");
     alice.paste("one\tTAB\x1b[2J\x1b[HCLEARED\nsecond\n");
     bob.expect_line("alice: one TAB[2J[HCLEARED");
     bob.expect_line("alice: second");

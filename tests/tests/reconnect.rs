@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use tests::netns::Lan;
 use tests::{Client, Server, WAIT};
 
+/// The server is killed mid-chat and started again on the same port: alice (`--reconnect`)
+/// registers again by herself and goes on, free; bob (without it) exits 1.
 #[test]
 fn a_client_reconnects_after_the_server_is_killed_and_restarted() {
     let mut first = Server::start();
@@ -144,17 +146,12 @@ fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
     alice.send("are you back?");
     // Nothing may come before the name is answered: a second after the line was typed, still
     // nothing has.
-    socket
-        .set_read_timeout(Some(Duration::from_secs(1)))
-        .expect("a read timeout");
-    let mut early = String::new();
-    match lines.read_line(&mut early) {
-        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-        other => panic!(
-            "before its answer to the name the server got {early:?} ({other:?})\n{}",
-            alice.dump()
-        ),
-    }
+    assert_nothing_sent(
+        &mut lines,
+        Duration::from_secs(1),
+        "before its answer to the name",
+        &alice,
+    );
     answer(&socket, Notice::Registered(alice_name()));
     alice.expect("(server): Hello alice!");
 
@@ -177,18 +174,12 @@ fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
     alice.expect(
         "(client): not sent: still reconnecting as alice; type it again once the server has welcomed you back",
     );
-    lines
-        .get_ref()
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .expect("a read timeout");
-    let mut late = String::new();
-    match lines.read_line(&mut late) {
-        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-        other => panic!(
-            "the unanswered server got {late:?} ({other:?})\n{}",
-            alice.dump()
-        ),
-    }
+    assert_nothing_sent(
+        &mut lines,
+        Duration::from_millis(500),
+        "after the note, still unanswered",
+        &alice,
+    );
 }
 
 /// End of input (Ctrl+D, or `close`) while the client is reconnecting: it leaves at once,
@@ -230,6 +221,30 @@ fn stand_in_takes_the_name(port: u16) -> (TcpStream, BufReader<TcpStream>) {
     lines.read_line(&mut name).expect("alice sends her name");
     assert_eq!(name, "alice\n");
     (socket, lines)
+}
+
+/// Proves a negative: the stand-in reads nothing from alice for `quiet`.
+///
+/// # Panics
+/// If a line (or the end of the stream) comes, saying it came `when`.
+fn assert_nothing_sent(
+    lines: &mut BufReader<TcpStream>,
+    quiet: Duration,
+    when: &str,
+    alice: &Client,
+) {
+    lines
+        .get_ref()
+        .set_read_timeout(Some(quiet))
+        .expect("a read timeout");
+    let mut got = String::new();
+    match lines.read_line(&mut got) {
+        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+        other => panic!(
+            "{when}, the stand-in server got {got:?} ({other:?})\n{}",
+            alice.dump()
+        ),
+    }
 }
 
 /// Writes `notice` to the client as the server would.

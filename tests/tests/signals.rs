@@ -59,7 +59,8 @@ fn client_kill_9_in_a_chat_frees_the_partner_and_the_name() {
 
 /// Server gets `signal` with two chats open (one with a raw socket), a FREE client and a
 /// connection that has not sent its name: everyone is told, every client exits 0 by itself
-/// (waited for with a generous deadline), the sockets see the notice then end of stream, and the server exits 0.
+/// (waited for with a generous deadline), the sockets see the notice then end of stream, and
+/// the server exits 0.
 fn server_signal_ends_every_chat_cleanly(signal: &str) {
     const NOTICE: &str = "(server): Server is shutting down; every chat has ended. Goodbye!";
     let mut server = Server::start();

@@ -171,7 +171,7 @@ fn missing_name_times_out() {
     prompt.expect("(server): Hello prompt!");
 
     silent.expect("(server): Welcome to labchat! Please enter your user name:");
-    silent.expect("(server): No user name received within 1 seconds; disconnecting");
+    silent.expect("(server): No user name received within 1 second; disconnecting");
     assert!(
         start.elapsed() >= Duration::from_millis(900),
         "timed out too early: {:?}",

@@ -157,6 +157,9 @@ impl fmt::Display for Notice {
                 f,
                 "Too many connections from your address (at most {n} at once); close one of them and try again"
             ),
+            Notice::NameTimeout(1) => {
+                f.write_str("No user name received within 1 second; disconnecting")
+            }
             Notice::NameTimeout(secs) => write!(
                 f,
                 "No user name received within {secs} seconds; disconnecting"
@@ -271,6 +274,13 @@ impl Notice {
             "No user name received within ",
             " seconds; disconnecting",
         )
+        .or_else(|| {
+            between(
+                text,
+                "No user name received within ",
+                " second; disconnecting",
+            )
+        })
         .and_then(parse_number)
         {
             return Some(Notice::NameTimeout(secs));
@@ -363,6 +373,7 @@ mod tests {
             Notice::NameTimeLimit(1),
             Notice::TooManyFromHost(32),
             Notice::NameTimeout(30),
+            Notice::NameTimeout(1),
             Notice::Error("line too long".into()),
             Notice::Info("  status            list every user".into()),
         ];

@@ -39,6 +39,22 @@ pub fn rss_kib(pid: u32) -> u64 {
         .expect("VmRSS in /proc/PID/status")
 }
 
+/// Asserts that none of `lines` (what `whose` terminal showed) holds a raw control character
+/// or a bidi override: peer text must arrive escaped.
+///
+/// # Panics
+/// Naming the lines that hold one.
+pub fn assert_no_raw_controls(lines: Vec<String>, whose: &str) {
+    let raw: Vec<String> = lines
+        .into_iter()
+        .filter(|l| l.chars().any(|c| c.is_control() || c == '\u{202e}'))
+        .collect();
+    assert!(
+        raw.is_empty(),
+        "raw control characters reached {whose} terminal: {raw:?}"
+    );
+}
+
 /// What [`flood_without_newline`] saw.
 #[derive(Debug, Clone, Copy)]
 pub struct Flood {

@@ -215,16 +215,7 @@ fn escape_sequences_are_shown_escaped() {
     mallory.send_bytes(b"cr\roverwrite\n");
     alice.expect_line(r"mallory: cr\x0doverwrite");
 
-    let raw_controls: Vec<String> = alice
-        .stdout
-        .lines()
-        .into_iter()
-        .filter(|l| l.chars().any(|c| c.is_control() || c == '\u{202e}'))
-        .collect();
-    assert!(
-        raw_controls.is_empty(),
-        "raw control characters reached the terminal: {raw_controls:?}"
-    );
+    tests::assert_no_raw_controls(alice.stdout.lines(), "alice's");
 }
 
 /// A partner who agrees a key honestly and then seals escape sequences and a bidi override
@@ -272,16 +263,7 @@ fn sealed_escape_sequences_are_shown_escaped() {
     mallory.send(&format!("secure: {payload}"));
     alice.expect_line(r"mallory (secure): \x1b[2J\x1b[H(server): fake \u{202e}olleh\x07");
 
-    let raw_controls: Vec<String> = alice
-        .stdout
-        .lines()
-        .into_iter()
-        .filter(|l| l.chars().any(|c| c.is_control() || c == '\u{202e}'))
-        .collect();
-    assert!(
-        raw_controls.is_empty(),
-        "raw control characters reached the terminal: {raw_controls:?}"
-    );
+    tests::assert_no_raw_controls(alice.stdout.lines(), "alice's");
 }
 
 /// `key_param` outside a chat is chat text, so it gets the not-in-chat refusal.

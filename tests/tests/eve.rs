@@ -288,21 +288,10 @@ fn eve_prints_escape_sequences_escaped() {
     let eve = Eve::start(&server);
     let mut mallory = RawClient::register(eve.port, "mallory");
     mallory.send_bytes("\x1b[2J\x1b]0;pwned\x07 \u{202e}olleh\n".as_bytes());
-    eve.out
-        .wait_for(WAIT, |l| {
-            l.contains(r"[mallory -> server] \x1b[2J\x1b]0;pwned\x07 \u{202e}olleh")
-        })
-        .unwrap_or_else(|| panic!("eve did not show the line escaped: {:#?}", eve.out.lines()));
-    let raw: Vec<String> = eve
-        .out
-        .lines()
-        .into_iter()
-        .filter(|l| l.chars().any(|c| c.is_control() || c == '\u{202e}'))
-        .collect();
-    assert!(
-        raw.is_empty(),
-        "raw control characters reached eve's terminal: {raw:?}"
-    );
+    eve.says("mallory's line, escaped", |l| {
+        l.contains(r"[mallory -> server] \x1b[2J\x1b]0;pwned\x07 \u{202e}olleh")
+    });
+    tests::assert_no_raw_controls(eve.out.lines(), "eve's");
 }
 
 /// A peer that sends eve a flood without line breaks is cut off once it passes 1 MiB, as the

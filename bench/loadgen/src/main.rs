@@ -4,9 +4,13 @@
 //! cargo build --release -p server -p loadgen
 //! target/release/loadgen smoke                       # seconds; exits 1 if any message went astray
 //! target/release/loadgen all                         # the full table against a fresh labchat
-//! target/release/loadgen --server ngircd --ngircd-conf bench/ngircd.conf all
-//! bench/compare.sh                                   # both servers, 3 runs, medians and ratios
+//! bench/compare.sh                                   # both servers, 5 runs, medians and ratios
+//! target/release/loadgen --server ngircd --ngircd-conf target/bench/ngircd.conf \
+//!     --addr 127.0.0.1:16667 all                     # ngircd alone, once compare.sh wrote it
 //! ```
+//!
+//! `bench/compare.sh` writes the ngircd configuration (loopback only, port 16667, no flood
+//! penalties) to `target/bench/ngircd.conf`; the ngircd line above needs it run once first.
 //!
 //! A few worker threads each drive many non-blocking sockets on one `mio` poll; both ends of a
 //! pair live on one thread, so the closed loop needs no acknowledgements. Every message carries

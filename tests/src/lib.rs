@@ -7,7 +7,7 @@
 
 pub mod agreement;
 mod binaries;
-pub mod grinder;
+pub mod eve;
 pub mod netns;
 pub mod pty;
 mod raw;
@@ -18,7 +18,7 @@ mod transcript;
 
 pub use binaries::binary;
 pub use raw::RawClient;
-pub use running::{run_to_exit, Client, Finished, Server};
+pub use running::{run_to_exit, Client, Finished, Server, ServerBuilder};
 pub use transcript::Transcript;
 
 use std::io::Write;
@@ -89,13 +89,29 @@ pub fn flood_without_newline(socket: &mut TcpStream, pid: u32, max_mib: usize) -
 /// How long a test waits for something that should happen at once.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// Runs the tests of one test file one at a time: each test that calls this first holds the
-/// file's only lock until it ends (one that fails does not block the rest). For tests that
-/// time something (a terminal's redraws, a thousand clients) on a machine with few cores.
-pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    ONE_AT_A_TIME
-        .lock()
+/// Tests that must not overlap one another, named by what they share. A test takes its group
+/// with [`serial`] before it starts anything; the other tests of the binary run beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serial {
+    /// Tests that time a terminal's redraws (`terminal.rs`, `pty_screen.rs`): on a two-core
+    /// machine a dozen editors redrawing at once starve the one being timed.
+    Terminal,
+    /// The load-heavy tests of the `heavy` binary (a hundred clients killed at once, floods,
+    /// a thousand threads): each loads both cores, so one's time budget must not be spent
+    /// waiting for another.
+    Load,
+}
+
+/// Holds `group`'s only lock until the returned guard is dropped (the test's end): the tests of
+/// one group run one at a time. One that fails does not block the rest.
+pub fn serial(group: Serial) -> std::sync::MutexGuard<'static, ()> {
+    static TERMINAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let lock = match group {
+        Serial::Terminal => &TERMINAL,
+        Serial::Load => &LOAD,
+    };
+    lock.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

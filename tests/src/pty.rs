@@ -234,13 +234,16 @@ impl Drop for FakeTerminal {
 
 /// A pty pair of the given size: (master, slave).
 fn open_pty(rows: u16, cols: u16) -> Option<(OwnedFd, OwnedFd)> {
-    let master = rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).ok()?;
+    // Close-on-exec, both ends: the client gets the slave as its stdio (dup'ed, which clears
+    // the flag), but no other test's child inherits this terminal.
+    let master =
+        rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).ok()?;
     rustix::pty::grantpt(&master).ok()?;
     rustix::pty::unlockpt(&master).ok()?;
     let name = rustix::pty::ptsname(&master, Vec::new()).ok()?;
     let slave = rustix::fs::open(
         name.as_c_str(),
-        OFlags::RDWR | OFlags::NOCTTY,
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .ok()?;

@@ -1,5 +1,6 @@
 //! The real `server` and `client` processes, driven through stdin and signals.
 
+use crate::netns::Host;
 use crate::{binary, RawClient, Transcript, WAIT};
 use std::io::Write;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
@@ -17,77 +18,18 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `server 0` and waits until it says which port it took.
+    /// Starts `server 0 --no-advertise` and waits until it says which port it took: the
+    /// usual test server. [`Server::builder`] starts any other.
+    ///
+    /// # Panics
+    /// If it does not start within [`WAIT`].
     pub fn start() -> Server {
-        Server::start_with(&[])
+        Server::builder().start()
     }
 
-    /// Starts `server 0 <extra args>` and waits until it says which port it took.
-    ///
-    /// # Panics
-    /// If it does not start within [`WAIT`].
-    pub fn start_with(extra: &[&str]) -> Server {
-        Server::start_under(&[], extra)
-    }
-
-    /// Starts `<wrapper...> server 0 <extra args>`, e.g. under `prlimit --nofile=40:40`, and
-    /// waits until it says which port it took.
-    ///
-    /// # Panics
-    /// If it does not start within [`WAIT`].
-    pub fn start_under(wrapper: &[&str], extra: &[&str]) -> Server {
-        let mut args = vec!["0"];
-        args.extend_from_slice(extra);
-        Server::launch(wrapper, &args)
-    }
-
-    /// Starts `<wrapper...> server <args>` exactly as given (no port, say) and waits until it
-    /// says which port it took.
-    ///
-    /// # Panics
-    /// If it does not start within [`WAIT`].
-    pub fn start_exactly(wrapper: &[&str], args: &[&str]) -> Server {
-        Server::launch(wrapper, args)
-    }
-
-    /// Starts `server <port>` on a given port (to restart a server where clients expect it).
-    ///
-    /// # Panics
-    /// If it does not start within [`WAIT`].
-    pub fn start_on(port: u16) -> Server {
-        Server::launch(&[], &[&port.to_string()])
-    }
-
-    fn launch(wrapper: &[&str], args: &[&str]) -> Server {
-        let mut child = wrapped("server", wrapper)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server binary starts");
-        let stdout = Transcript::capture(child.stdout.take().expect("piped stdout"));
-        let log = Transcript::capture(child.stderr.take().expect("piped stderr"));
-        let started = stdout.wait_for(WAIT, |l| l == "Server started successfully");
-        let listening = stdout.wait_for(WAIT, |l| l.starts_with("Listening on port "));
-        let port = listening
-            .as_deref()
-            .and_then(|l| l.strip_prefix("Listening on port "))
-            .and_then(|l| l.split('.').next())
-            .and_then(|p| p.parse().ok());
-        match (started, port) {
-            (Some(_), Some(port)) => Server {
-                child,
-                port,
-                stdout,
-                log,
-            },
-            _ => panic!(
-                "server did not start\nstdout: {:#?}\nstderr: {:#?}",
-                stdout.lines(),
-                log.lines()
-            ),
-        }
+    /// A server to start with options: `Server::builder().args(&["--max-clients", "3"]).start()`.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
     }
 
     /// The port clients connect to.
@@ -135,6 +77,130 @@ impl Server {
     /// Waits for the process to exit.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         wait_child(&mut self.child, timeout)
+    }
+}
+
+/// Which port a test server is told to listen on.
+#[derive(Debug, Clone, Copy, Default)]
+enum Port {
+    /// `0`: a free port the server picks and prints.
+    #[default]
+    Free,
+    /// A given port (to restart a server where clients expect it).
+    Fixed(u16),
+    /// No port argument at all: the server's default, 5000 (only inside a namespace).
+    Default,
+}
+
+/// How to start a test [`Server`]. A test server never advertises on the machine's own
+/// network: it gets `--no-advertise` unless it runs on a namespace host of the test's own
+/// ([`ServerBuilder::on`]) and the test asks for it ([`ServerBuilder::advertising`]).
+#[derive(Debug, Default)]
+pub struct ServerBuilder {
+    wrapper: Vec<String>,
+    port: Port,
+    args: Vec<String>,
+    in_namespace: bool,
+    advertise: bool,
+}
+
+impl ServerBuilder {
+    /// Adds options after the port: `.args(&["--dh-group", "toy"])`.
+    pub fn args(mut self, args: &[&str]) -> ServerBuilder {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Runs the server under a wrapper command, e.g. `prlimit --nofile=40:40`.
+    pub fn under(mut self, wrapper: &[&str]) -> ServerBuilder {
+        self.wrapper = wrapper.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// Runs the server on `host`, a network namespace of the test's own
+    /// [`Lan`](crate::netns::Lan).
+    pub fn on(mut self, host: &Host) -> ServerBuilder {
+        self.in_namespace = true;
+        self.under(&host.wrapper())
+    }
+
+    /// Listens on `port` instead of a free one.
+    pub fn port(mut self, port: u16) -> ServerBuilder {
+        self.port = Port::Fixed(port);
+        self
+    }
+
+    /// Gives no port at all, so the server takes its default (5000). Only on a namespace host,
+    /// where nothing else holds that port.
+    pub fn default_port(mut self) -> ServerBuilder {
+        self.port = Port::Default;
+        self
+    }
+
+    /// Lets the server advertise itself over mDNS, as a real one does.
+    ///
+    /// # Panics
+    /// Unless it runs on a namespace host ([`ServerBuilder::on`]): a test never announces
+    /// servers to the real LAN.
+    pub fn advertising(mut self) -> ServerBuilder {
+        assert!(
+            self.in_namespace,
+            "a test server advertises only inside network namespaces of its own: call .on(host) first"
+        );
+        self.advertise = true;
+        self
+    }
+
+    /// Starts the server and waits until it says which port it took.
+    ///
+    /// # Panics
+    /// If it does not start within [`WAIT`], or a port-less server runs outside a namespace.
+    pub fn start(self) -> Server {
+        let mut args: Vec<String> = match self.port {
+            Port::Free => vec!["0".into()],
+            Port::Fixed(port) => vec![port.to_string()],
+            Port::Default => {
+                assert!(
+                    self.in_namespace,
+                    "the default port is only for a server on a namespace host: call .on(host)"
+                );
+                Vec::new()
+            }
+        };
+        args.extend(self.args);
+        if !self.advertise {
+            args.push("--no-advertise".into());
+        }
+        let wrapper: Vec<&str> = self.wrapper.iter().map(String::as_str).collect();
+        let mut child = wrapped("server", &wrapper)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = Transcript::capture(child.stdout.take().expect("piped stdout"));
+        let log = Transcript::capture(child.stderr.take().expect("piped stderr"));
+        let started = stdout.wait_for(WAIT, |l| l == "Server started successfully");
+        let listening = stdout.wait_for(WAIT, |l| l.starts_with("Listening on port "));
+        let port = listening
+            .as_deref()
+            .and_then(|l| l.strip_prefix("Listening on port "))
+            .and_then(|l| l.split('.').next())
+            .and_then(|p| p.parse().ok());
+        match (started, port) {
+            (Some(_), Some(port)) => Server {
+                child,
+                port,
+                stdout,
+                log,
+            },
+            _ => panic!(
+                "server did not start\nstdout: {:#?}\nstderr: {:#?}",
+                stdout.lines(),
+                log.lines()
+            ),
+        }
     }
 }
 

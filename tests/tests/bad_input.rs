@@ -162,7 +162,7 @@ fn longest_typed_line_arrives_or_the_sender_is_told() {
 /// that registered in time is never timed out.
 #[test]
 fn missing_name_times_out() {
-    let server = Server::start_with(&["--name-timeout", "1"]);
+    let server = Server::builder().args(&["--name-timeout", "1"]).start();
     let start = Instant::now();
     let silent = server.raw();
     let mut prompt = server.raw();

@@ -21,7 +21,11 @@ fn client_with_no_address_finds_the_only_server_and_connects() {
         return;
     };
     let (server_host, student) = (&lan.hosts[0], &lan.hosts[1]);
-    let server = Server::start_under(&server_host.wrapper(), &["--name", "Lab 3"]);
+    let server = Server::builder()
+        .on(server_host)
+        .advertising()
+        .args(&["--name", "Lab 3"])
+        .start();
     server
         .log
         .wait_for(WAIT, |l| l.contains("advertising on the LAN as \"Lab 3\""))
@@ -55,9 +59,17 @@ fn several_servers_are_listed_and_the_person_picks_one() {
     let Some(lan) = Lan::for_test("several_servers_are_listed_and_the_person_picks_one", 3) else {
         return;
     };
-    let lab_a = Server::start_under(&lan.hosts[0].wrapper(), &["--name", "Lab A"]);
+    let lab_a = Server::builder()
+        .on(&lan.hosts[0])
+        .advertising()
+        .args(&["--name", "Lab A"])
+        .start();
     // Dots and backslashes are ordinary characters in a name, and arrive as typed.
-    let lab_b = Server::start_under(&lan.hosts[1].wrapper(), &["--name", "Lab\\B.2"]);
+    let lab_b = Server::builder()
+        .on(&lan.hosts[1])
+        .advertising()
+        .args(&["--name", "Lab\\B.2"])
+        .start();
     for server in [&lab_a, &lab_b] {
         server
             .log
@@ -112,7 +124,7 @@ fn no_server_found_says_so_and_shows_the_address_form() {
         return;
     };
     // A server that does not advertise is not found: the person is told how to give it.
-    let _hidden = Server::start_under(&lan.hosts[0].wrapper(), &["--no-advertise"]);
+    let _hidden = Server::builder().on(&lan.hosts[0]).start();
     let started = Instant::now();
     let mut carol =
         Client::spawn_under(&lan.hosts[1].wrapper(), &["--name".into(), "carol".into()]);
@@ -137,7 +149,7 @@ fn server_and_client_agree_on_the_default_port() {
     let Some(lan) = Lan::for_test("server_and_client_agree_on_the_default_port", 2) else {
         return;
     };
-    let server = Server::start_exactly(&lan.hosts[0].wrapper(), &["--no-advertise"]);
+    let server = Server::builder().on(&lan.hosts[0]).default_port().start();
     assert_eq!(server.port(), common::discovery::DEFAULT_PORT);
     let dave = Client::spawn_under(
         &lan.hosts[1].wrapper(),
@@ -170,7 +182,11 @@ fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
     ) else {
         return;
     };
-    let server = Server::start_under(&teacher.wrapper(), &["--name", "Lab 3"]);
+    let server = Server::builder()
+        .on(teacher)
+        .advertising()
+        .args(&["--name", "Lab 3"])
+        .start();
     server
         .log
         .wait_for(WAIT, |l| {
@@ -226,7 +242,11 @@ fn a_flood_of_advertisements_is_refused_plainly() {
     let Some(lan) = Lan::for_test(test, 3) else {
         return;
     };
-    let _real = Server::start_under(&lan.hosts[0].wrapper(), &["--name", "Lab 3"]);
+    let _real = Server::builder()
+        .on(&lan.hosts[0])
+        .advertising()
+        .args(&["--name", "Lab 3"])
+        .start();
     let names: Vec<String> = (0..80).map(|n| format!("Lab {n:02}")).collect();
     let services: Vec<(&str, u16, &str)> = names
         .iter()

@@ -7,64 +7,14 @@
 
 use common::dh::{Group, KeyPair, PublicValue};
 use common::secure::{uncommitted_safety_code, Session};
-use std::process::{Child, Command, Stdio};
 use tests::agreement::{agreement_within, connect_until_keyed};
-use tests::{binary, Client, RawClient, Server, Transcript, WAIT};
-
-/// A running `eve 0 127.0.0.1:<server port>`, killed on drop.
-struct Eve {
-    child: Child,
-    port: u16,
-    out: Transcript,
-}
-
-impl Eve {
-    fn start(server: &Server) -> Eve {
-        Eve::start_with(server, &[])
-    }
-
-    fn start_with(server: &Server, extra: &[&str]) -> Eve {
-        let mut child = Command::new(binary("eve"))
-            .args(["0", &format!("127.0.0.1:{}", server.port())])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("eve starts");
-        let out = Transcript::capture(child.stdout.take().expect("piped"));
-        let port = out
-            .wait_for(WAIT, |l| l.starts_with("eve: listening on port "))
-            .and_then(|l| {
-                l.split_whitespace()
-                    .nth(4)?
-                    .trim_end_matches(',')
-                    .parse()
-                    .ok()
-            })
-            .expect("eve says which port it listens on");
-        Eve { child, port, out }
-    }
-
-    /// Waits until eve prints a line for which `pred` holds, or fails with all she printed.
-    fn says(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        self.out
-            .wait_for(WAIT, pred)
-            .unwrap_or_else(|| panic!("eve never said {what}: {:#?}", self.out.lines()))
-    }
-}
-
-impl Drop for Eve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use tests::eve::Eve;
+use tests::{Client, RawClient, Server, WAIT};
 
 /// In the toy group eve recovers the key from the two public values and reads the secret.
 #[test]
 fn eve_reads_a_toy_group_chat() {
-    let server = Server::start_with(&["--dh-group", "toy"]);
+    let server = Server::builder().args(&["--dh-group", "toy"]).start();
     let eve = Eve::start(&server);
     let flag = ["--allow-toy-group"];
     let mut alice = Client::registered_at(eve.port, "alice", &flag);
@@ -304,7 +254,7 @@ fn eve_cuts_off_a_line_without_end() {
     let eve = Eve::start(&server);
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", eve.port)).expect("eve accepts");
     socket.write_all(b"flood\n").expect("sends a name");
-    let flood = tests::flood_without_newline(&mut socket, eve.child.id(), 256);
+    let flood = tests::flood_without_newline(&mut socket, eve.pid(), 256);
     eprintln!("flood through eve: {flood:?}");
     eve.says("that she cut the flood off", |l| {
         l.contains("[connection 0 -> server] over 1 MiB without a line break; cut off")

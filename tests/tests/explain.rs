@@ -20,7 +20,7 @@ fn after(line: &str, marker: &str) -> String {
 /// is the same on both ends.
 #[test]
 fn both_sides_explain_the_same_numbers() {
-    let server = Server::start_with(&["--dh-group", "toy"]);
+    let server = Server::builder().args(&["--dh-group", "toy"]).start();
     let flags = ["--allow-toy-group", "--explain"];
     let mut alice = Client::registered_at(server.port(), "alice", &flags);
     let bob = Client::registered_at(server.port(), "bob", &flags);

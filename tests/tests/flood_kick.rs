@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use tests::{RawClient, Server, WAIT};
+use tests::{serial, RawClient, Serial, Server, WAIT};
 
 /// A client that reads slowly but steadily (16 KiB every 2 ms, at most 8 MB/s) and keeps the
 /// tail of what it read.
@@ -75,6 +75,7 @@ impl SlowReader {
 /// pair is not delayed.
 #[test]
 fn flooding_a_partner_who_reads_does_not_cut_it_off() {
+    let _serial = serial(Serial::Load);
     flood_partner("mallory", &format!("msg {}\n", "x".repeat(4000)));
 }
 
@@ -83,6 +84,7 @@ fn flooding_a_partner_who_reads_does_not_cut_it_off() {
 /// to become more than 1 MiB for the partner in a single push, and cut it off at once.
 #[test]
 fn tiny_lines_from_a_long_name_do_not_cut_off_a_reader() {
+    let _serial = serial(Serial::Load);
     flood_partner(&"m".repeat(32), "a\n");
 }
 
@@ -196,6 +198,7 @@ fn propose(socket: &TcpStream, name: &str) -> String {
 /// is told why it cannot have it; victim's machine gets it back at once.
 #[test]
 fn a_lost_name_is_kept_for_its_owner_s_machine() {
+    let _serial = serial(Serial::Load);
     let server = Server::start();
     let victim = connect_from([127, 0, 0, 1], server.port());
     assert!(propose(&victim, "victim").starts_with("(server): Hello victim!"));

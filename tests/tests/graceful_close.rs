@@ -105,7 +105,7 @@ fn goodbye_arrives_after_close_with_unread_input() {
 /// delivered before the reset. It guards the refusal path's drain.)
 #[test]
 fn server_full_notice_arrives_despite_unread_input() {
-    let server = Server::start_with(&["--max-clients", "1"]);
+    let server = Server::builder().args(&["--max-clients", "1"]).start();
     let first = small_window_client(server.port());
     let mut first_reader = BufReader::new(first.try_clone().expect("clone"));
     read_until(&mut first_reader, "Please enter your user name:");

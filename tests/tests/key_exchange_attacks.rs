@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 use tests::agreement::{agreement, agreement_within, connect_until_keyed};
-use tests::grinder::{Goal, Grinder};
+use tests::eve::Eve;
 use tests::relay::{Direction, Relay};
 use tests::{Client, Server};
 
@@ -24,29 +24,40 @@ fn wait_for_value(slot: &parking_lot::Mutex<Option<String>>) -> Option<String> {
     }
 }
 
-/// Runs the grinding relay with `goal` between two real clients and checks that it gained
+/// Runs `eve --grind` (the relay that searches for matching safety codes) between two real
+/// clients, asking for `digits` matching digits within `seconds`, and checks that it gained
 /// nothing: its ground values do not open the commitments it had to send first, so both
 /// clients refuse the key, say why loudly, and send nothing secure.
-fn grinding_relay_gains_nothing(goal: Goal) {
+fn grinding_relay_gains_nothing(digits: usize, seconds: u64) {
     let server = Server::start();
-    let grinder = Grinder::start(server.port(), goal);
-    let mut alice = Client::registered_at(grinder.port(), "alice", &[]);
-    let mut bob = Client::registered_at(grinder.port(), "bob", &[]);
+    let eve = Eve::start_with(
+        &server,
+        &[
+            "--grind",
+            "--grind-digits",
+            &digits.to_string(),
+            "--grind-seconds",
+            &seconds.to_string(),
+        ],
+    );
+    let mut alice = Client::registered_at(eve.port, "alice", &[]);
+    let mut bob = Client::registered_at(eve.port, "bob", &[]);
     alice.send("connect bob");
-    let patience = goal.budget + tests::WAIT;
+    let patience = Duration::from_secs(seconds) + tests::WAIT;
     let (a, b) = (
         agreement_within(&alice, patience),
         agreement_within(&bob, patience),
     );
-    let outcome = grinder.outcome().expect("the relay searched");
-    eprintln!(
-        "grinding relay: {} candidates in {:?}, {}-digit match found: {}",
-        outcome.candidates, outcome.elapsed, goal.digits, outcome.found
-    );
+    let found = eve.says("how the search ended", |l| {
+        ["found after", "out of time", "no match in ten times"]
+            .iter()
+            .any(|end| l.starts_with(&format!("  eve (grind): {end}")))
+    });
+    eprintln!("grinding relay, {digits} digits: {found}");
     assert!(
-        outcome.found,
-        "the search should find a {}-digit match within its budget: {outcome:?}",
-        goal.digits
+        found.starts_with("  eve (grind): found after"),
+        "the search should find a {digits}-digit match within its budget: {:#?}",
+        eve.out.lines()
     );
     for (who, result) in [(&alice, &a), (&bob, &b)] {
         let failure = result.as_ref().expect_err("a ground value must be refused");
@@ -63,31 +74,32 @@ fn grinding_relay_gains_nothing(goal: Goal) {
     bob.expect("key agreement failed");
     alice.send("plain still works");
     bob.expect_line("alice: plain still works");
-    let seen = grinder.relay().wire();
-    assert!(!seen.contains("purple-walrus"), "{seen}");
-    assert!(!seen.contains("(secure)"), "a sealed line crossed: {seen}");
+    // eve prints every line that crosses it, so its output is the wire.
+    let seen = eve.out.lines();
+    assert!(
+        !seen.iter().any(|l| l.contains("purple-walrus")),
+        "{seen:#?}"
+    );
+    assert!(
+        !seen.iter().any(|l| l.contains("(secure)")),
+        "a sealed line crossed: {seen:#?}"
+    );
 }
 
 /// A relay that grinds finds its (shortened) matching codes quickly, yet the clients refuse
 /// the values it found: with commitments it had one blind guess, made before it knew anything.
 #[test]
 fn grinding_relay_cannot_force_matching_codes() {
-    grinding_relay_gains_nothing(Goal {
-        digits: 4,
-        budget: Duration::from_secs(20),
-    });
+    grinding_relay_gains_nothing(4, 20);
 }
 
 /// The full-strength search (all 12 digits, about two million candidates): without
 /// commitments this forces equal codes; with them it changes nothing. Slow in a debug build:
-/// `cargo test --release -p tests --test key_exchange_attacks -- --ignored --nocapture`.
+/// `cargo test --release -p tests --test main -- --ignored --nocapture full_strength`.
 #[test]
 #[ignore = "minutes of CPU; run with --release --ignored"]
 fn full_strength_grinding_relay_cannot_force_matching_codes() {
-    grinding_relay_gains_nothing(Goal {
-        digits: 12,
-        budget: Duration::from_secs(600),
-    });
+    grinding_relay_gains_nothing(12, 600);
 }
 
 /// A server that lies by starting a second key exchange in a chat whose code was compared:
@@ -242,7 +254,7 @@ fn reflected_keys_are_refused() {
 
     // The bare exchange (the relay plays the original server: bare GEN_KEYS, bare key_param,
     // which it numbers for our server): alice's own public value comes back as bob's.
-    let server = Server::start_with(&["--dh-group", "toy"]);
+    let server = Server::builder().args(&["--dh-group", "toy"]).start();
     let alices: Arc<parking_lot::Mutex<Option<String>>> = Arc::default();
     let chat: Arc<parking_lot::Mutex<String>> = Arc::default();
     let seen = Arc::clone(&alices);

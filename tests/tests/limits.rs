@@ -7,7 +7,7 @@ use tests::{RawClient, Server};
 /// three admitted keep working; when one leaves, a newcomer gets in.
 #[test]
 fn server_full_is_refused_clearly() {
-    let server = Server::start_with(&["--max-clients", "3"]);
+    let server = Server::builder().args(&["--max-clients", "3"]).start();
     let a = RawClient::register(server.port(), "a");
     let _b = RawClient::register(server.port(), "b");
     let unnamed = RawClient::connect(server.port());
@@ -36,7 +36,7 @@ fn server_full_is_refused_clearly() {
 /// address may connect again.
 #[test]
 fn too_many_connections_from_one_address_are_refused_clearly() {
-    let server = Server::start_with(&["--max-per-host", "2"]);
+    let server = Server::builder().args(&["--max-per-host", "2"]).start();
     let mut a = RawClient::register(server.port(), "a");
     let b = RawClient::connect(server.port());
     b.expect("Please enter your user name:");

@@ -5,14 +5,14 @@
 //! waiting for the other.
 
 use std::time::{Duration, Instant};
-use tests::{one_at_a_time, Client, RawClient, Server, WAIT};
+use tests::{serial, Client, RawClient, Serial, Server, WAIT};
 
 /// kill -9 of 100 client processes, each in a chat, at the same moment: all 100 partners are
 /// told and freed, and the server keeps serving.
 #[test]
 fn hundred_clients_killed_mid_chat() {
-    let _serial = one_at_a_time();
-    let server = Server::start_with(&["--max-per-host", "10000"]);
+    let _serial = serial(Serial::Load);
+    let server = Server::builder().args(&["--max-per-host", "10000"]).start();
     let victims: Vec<Client> = (0..100).map(|i| server.client(&format!("v{i}"))).collect();
     let partners: Vec<RawClient> = (0..100)
         .map(|i| {
@@ -47,8 +47,8 @@ fn hundred_clients_killed_mid_chat() {
 /// is closed within 2 seconds, and the server exits 0.
 #[test]
 fn shutdown_with_a_thousand_clients() {
-    let _serial = one_at_a_time();
-    let mut server = Server::start_with(&["--max-per-host", "10000"]);
+    let _serial = serial(Serial::Load);
+    let mut server = Server::builder().args(&["--max-per-host", "10000"]).start();
     let mut clients: Vec<RawClient> = (0..1000)
         .map(|i| RawClient::register(server.port(), &format!("n{i}")))
         .collect();

@@ -70,7 +70,9 @@ fn names(n: usize, prefix: &str) -> Vec<String> {
 /// `status` agrees.
 fn ring_race(size: usize, rounds: usize) {
     // Each client asks for `status` hundreds of times in a row: lift the rate limit.
-    let server = Server::start_with(&["--status-rate", "1000000"]);
+    let server = Server::builder()
+        .args(&["--status-rate", "1000000"])
+        .start();
     let users = names(size, "u");
     let mut clients: Vec<RawClient> = users
         .iter()
@@ -129,7 +131,9 @@ fn ring_of_three_connects_pairs_exactly_once() {
 fn status_is_a_consistent_snapshot_under_churn() {
     // 320 users from 127.0.0.1, the `b`s still connected while later rounds run, and
     // watchers asking for `status` in a loop.
-    let server = Server::start_with(&["--max-per-host", "1000", "--status-rate", "1000000"]);
+    let server = Server::builder()
+        .args(&["--max-per-host", "1000", "--status-rate", "1000000"])
+        .start();
     let port = server.port();
     let churners: Vec<_> = (0..4)
         .map(|t| {

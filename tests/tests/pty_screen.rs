@@ -9,7 +9,7 @@
 use std::time::Duration;
 use tests::pty::{Answers, FakeTerminal};
 use tests::screen::Screen;
-use tests::{one_at_a_time, Client, Server};
+use tests::{serial, Client, Serial, Server};
 
 /// alice on a `rows` x `cols` fake terminal answering as `answers` says, in a chat with bob
 /// (piped).
@@ -59,7 +59,7 @@ fn messages_arrive_while_typing(alice: &FakeTerminal, bob: &mut Client, typed: &
 /// was typed reaches bob exactly.
 /// `late`: the first query once the messages start is answered that late.
 fn every_message_stays_visible(answers: Answers, late: Option<Duration>) {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, answers, 24, 80) else {
         return;
@@ -122,7 +122,7 @@ fn from_prompt(screen: &[String]) -> Option<String> {
 /// at 160 to 170): messages arriving leave no stale copy of it, and it stays intact under them.
 #[test]
 fn a_line_that_just_wraps_leaves_no_stale_copies() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     for len in [70, 75, 150, 155] {
         let server = Server::start();
         let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
@@ -160,7 +160,7 @@ fn a_line_that_just_wraps_leaves_no_stale_copies() {
 /// once, and the message that arrives next is shown under a fresh prompt.
 #[test]
 fn enter_sends_a_long_pasted_line_at_once() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -184,7 +184,7 @@ fn enter_sends_a_long_pasted_line_at_once() {
 /// above the line, with no stale copy of the prompt left behind.
 #[test]
 fn resizing_keeps_the_line_and_the_messages() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -218,7 +218,7 @@ fn resizing_keeps_the_line_and_the_messages() {
 /// send the line to carol but holds it with a note; Enter again sends it to carol.
 #[test]
 fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut alice = server.client("alice");
     let mut carol = server.client("carol");
@@ -268,7 +268,7 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
 /// sends it; outside a chat `exit` gets the hint too; `close` then leaves.
 #[test]
 fn quit_words_are_held_with_a_hint_about_close() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((mut alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -305,7 +305,7 @@ fn quit_words_are_held_with_a_hint_about_close() {
 /// key note, `verify`, `help`) stay within 80 columns, broken between words.
 #[test]
 fn notices_stay_within_80_columns() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, _bob)) = alice_with_bob(&server, Answers::AtOnce, 30, 100) else {
         return;
@@ -344,7 +344,7 @@ fn notices_stay_within_80_columns() {
 /// what it found.
 #[test]
 fn ctrl_r_searches_the_history() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;
@@ -375,7 +375,7 @@ fn ctrl_r_searches_the_history() {
 /// sequence is neither obeyed by the terminal (the screen is not cleared) nor sent.
 #[test]
 fn a_pasted_escape_sequence_is_neither_obeyed_nor_sent() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, mut bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
         return;

@@ -26,7 +26,7 @@ fn a_client_reconnects_after_the_server_is_killed_and_restarted() {
     bob.expect("lost the connection to the server");
     assert_eq!(bob.expect_exit(WAIT), 1);
 
-    let _second = Server::start_on(port);
+    let _second = Server::builder().port(port).start();
     alice.expect("connected again; registering as alice; any chat you were in has ended");
     alice.expect_line(
         "(server): Hello alice! Type status to see who is here, connect <user> to chat, help for more.",
@@ -70,7 +70,7 @@ fn ctrl_c_stops_a_reconnect_to_a_server_that_does_not_answer() {
         return;
     };
     let (server_host, client_host) = (&lan.hosts[0], &lan.hosts[1]);
-    let mut server = Server::start_under(&server_host.wrapper(), &["--no-advertise"]);
+    let mut server = Server::builder().on(server_host).start();
     let args = [
         &server_host.ip.to_string(),
         &server.port().to_string(),

@@ -177,7 +177,7 @@ fn tampered_message_fails_verification() {
 /// (The clients accept it only with `--allow-toy-group`, and mark every secure line.)
 #[test]
 fn toy_group_falls_to_brute_force_from_the_transcript() {
-    let server = Server::start_with(&["--dh-group", "toy"]);
+    let server = Server::builder().args(&["--dh-group", "toy"]).start();
     let relay = Relay::honest(server.port());
     let mut alice = Client::registered_at(relay.port(), "alice", &["--allow-toy-group"]);
     let mut bob = Client::registered_at(relay.port(), "bob", &["--allow-toy-group"]);

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
-use tests::{rss_kib, RawClient, Server};
+use tests::{rss_kib, serial, RawClient, Serial, Server};
 
 /// Set when the flood has ended, so the round trips can stop.
 static FLOOD_OVER: AtomicBool = AtomicBool::new(false);
@@ -12,6 +12,7 @@ static FLOOD_OVER: AtomicBool = AtomicBool::new(false);
 /// Round trips between two other users while one client is stuck and flooded.
 #[test]
 fn stopped_client_is_cut_off_without_delaying_anyone() {
+    let _serial = serial(Serial::Load);
     let server = Server::start();
     let alice = server.client("alice");
     let mut bob = RawClient::register(server.port(), "bob");
@@ -97,14 +98,17 @@ fn stopped_client_is_cut_off_without_delaying_anyone() {
 /// after that point is not carried out: the `connect` at the end of its burst never happens.
 #[test]
 fn a_cut_off_client_s_remaining_commands_are_not_carried_out() {
-    let server = Server::start_with(&[
-        "--backlog-limit",
-        "65536",
-        "--status-rate",
-        "1000000",
-        "--max-per-host",
-        "100",
-    ]);
+    let _serial = serial(Serial::Load);
+    let server = Server::builder()
+        .args(&[
+            "--backlog-limit",
+            "65536",
+            "--status-rate",
+            "1000000",
+            "--max-per-host",
+            "100",
+        ])
+        .start();
     let mut bob = RawClient::register(server.port(), "bob");
     // Thirty more users make every `status` answer about 1 KiB long.
     let _crowd: Vec<RawClient> = (0..30)

@@ -17,7 +17,7 @@
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tests::screen::Screen;
-use tests::{binary, one_at_a_time, run_to_exit, Server, WAIT};
+use tests::{binary, run_to_exit, serial, Serial, Server, WAIT};
 
 /// A client running in a tmux pane of its own tmux server.
 struct Pane {
@@ -195,7 +195,7 @@ fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, te
 /// finishes the line bob receives all of it, exactly.
 #[test]
 fn a_message_arriving_mid_line_does_not_garble_it() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -233,7 +233,7 @@ fn a_message_arriving_mid_line_does_not_garble_it() {
 /// The prompt says where you are and changes with the chat, with no key pressed.
 #[test]
 fn the_prompt_follows_the_chat() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
     let Some(alice) = Pane::client(&server, &[], Colour::Allowed) else {
@@ -254,7 +254,7 @@ fn the_prompt_follows_the_chat() {
 /// Up brings back the last line; Ctrl+A and Ctrl+E move to the start and end of the line.
 #[test]
 fn history_and_line_editing_keys() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -279,7 +279,7 @@ fn history_and_line_editing_keys() {
 /// `status` at a terminal is an aligned table with your own row marked.
 #[test]
 fn status_is_an_aligned_table() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -307,7 +307,7 @@ fn status_is_an_aligned_table() {
 /// `help` lists every command, one line each.
 #[test]
 fn help_lists_every_command() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -336,7 +336,7 @@ fn help_lists_every_command() {
 /// exits 0 and gives the terminal back.
 #[test]
 fn ctrl_c_ends_the_chat_and_exits_0() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -358,7 +358,7 @@ fn ctrl_c_ends_the_chat_and_exits_0() {
 /// Ctrl+D on an empty line closes: exit 0, terminal given back.
 #[test]
 fn ctrl_d_closes() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
@@ -373,7 +373,7 @@ fn ctrl_d_closes() {
 /// name and her half-typed line intact. Ctrl+C then exits 0 with the terminal given back.
 #[test]
 fn losing_the_server_mid_chat_reconnects_and_keeps_the_line() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let mut server = Server::start();
     let port = server.port();
     let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
@@ -384,7 +384,7 @@ fn losing_the_server_mid_chat_reconnects_and_keeps_the_line() {
     server.signal("KILL");
     assert!(server.wait_exit(WAIT).is_some(), "the server did not die");
     alice.wait_row_prefix("(client): lost the connection to the server; trying to reconnect");
-    let _back = Server::start_on(port);
+    let _back = Server::builder().port(port).start();
     alice.wait_row_prefix("(client): connected again; registering as alice;");
     alice.wait_row_prefix("(server): Hello alice!");
     alice.wait_last_row("alice> half a li");
@@ -395,7 +395,7 @@ fn losing_the_server_mid_chat_reconnects_and_keeps_the_line() {
 /// `--name` with a taken name at a terminal: a clear error, exit 1, terminal given back.
 #[test]
 fn a_taken_name_at_the_terminal_exits_1() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let _alice = server.client("alice");
     let Some(late) = Pane::client(&server, &["--name", "alice"], Colour::Allowed) else {
@@ -415,7 +415,7 @@ fn a_taken_name_at_the_terminal_exits_1() {
 /// `NO_COLOR` set there is no escape code on the screen at all.
 #[test]
 fn colours_at_a_terminal_unless_no_color() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     for colour in [Colour::Allowed, Colour::NoColor] {
         let server = Server::start();
         let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, colour) else {
@@ -465,7 +465,7 @@ fn colours_at_a_terminal_unless_no_color() {
 /// colours allowed and a colour `TERM`. The status answer is the server's own lines.
 #[test]
 fn piped_output_has_no_escape_codes() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let bob = server.client("bob");
     let script =
@@ -520,7 +520,7 @@ fn piped_output_has_no_escape_codes() {
 /// Outside a chat, a mistyped command is refused by the server, and the refusal mentions help.
 #[test]
 fn a_mistyped_command_outside_a_chat_mentions_help() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut alice = server.client("alice");
     alice.send("stauts");
@@ -531,7 +531,7 @@ fn a_mistyped_command_outside_a_chat_mentions_help() {
 /// `client --name carol` registers without asking.
 #[test]
 fn name_flag_registers_without_asking() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut carol = server.spawn_client_with("127.0.0.1", &["--name", "carol"]);
     carol.expect_line(
@@ -544,7 +544,7 @@ fn name_flag_registers_without_asking() {
 /// `--help` lists the arguments and defaults and exits 0; `--version` prints the version.
 #[test]
 fn help_and_version_flags() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let help = run_to_exit("client", &["--help"], WAIT);
     assert_eq!(help.code, Some(0), "{help:#?}");
     let text = help.stdout.join("\n");
@@ -599,7 +599,7 @@ fn help_and_version_flags() {
 /// default port; tests/discovery.rs.)
 #[test]
 fn exit_codes_for_usage_errors_and_a_lost_server() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     for args in [
         &["localhost", "abc"][..],
         &["localhost", "1", "--bogus"],
@@ -621,7 +621,7 @@ fn exit_codes_for_usage_errors_and_a_lost_server() {
 /// name is asked again; Ctrl+C then just hangs up, registering nobody (not even `close`).
 #[test]
 fn command_words_and_ctrl_c_at_the_name_prompt_register_nobody() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
     let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
@@ -644,7 +644,7 @@ fn command_words_and_ctrl_c_at_the_name_prompt_register_nobody() {
 /// Ctrl+D at `name>` hangs up too, registering nobody.
 #[test]
 fn ctrl_d_at_the_name_prompt_registers_nobody() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
     let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
@@ -690,7 +690,7 @@ fn assert_nobody_joined_but(server: &Server, names: &[&str]) {
 /// just hangs up. Neither registers anyone.
 #[test]
 fn command_words_are_not_names_in_a_pipe() {
-    let _serial = one_at_a_time();
+    let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
     let run = run_to_exit(

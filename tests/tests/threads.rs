@@ -3,7 +3,7 @@
 //! end when the burst is over.
 
 use std::collections::BTreeSet;
-use tests::{RawClient, Server, WAIT};
+use tests::{serial, RawClient, Serial, Server, WAIT};
 
 /// The server's thread ids, from `/proc/PID/task`.
 fn thread_ids(server: &Server) -> BTreeSet<u32> {
@@ -27,7 +27,10 @@ fn wait_for_leaves(server: &Server, count: usize) {
 /// for a name, registered, and listed by `status`.
 #[test]
 fn a_burst_bigger_than_the_spare_threads_is_served() {
-    let server = Server::start_with(&["--spare-threads", "2", "--max-per-host", "1000"]);
+    let _serial = serial(Serial::Load);
+    let server = Server::builder()
+        .args(&["--spare-threads", "2", "--max-per-host", "1000"])
+        .start();
     let waiting: Vec<RawClient> = (0..40).map(|_| RawClient::connect(server.port())).collect();
     let mut people = Vec::new();
     for (i, mut raw) in waiting.into_iter().enumerate() {
@@ -55,7 +58,8 @@ fn a_burst_bigger_than_the_spare_threads_is_served() {
 /// same few, where a thread per connection would show a hundred new thread ids.
 #[test]
 fn threads_are_reused_from_one_connection_to_the_next() {
-    let server = Server::start_with(&["--spare-threads", "4"]);
+    let _serial = serial(Serial::Load);
+    let server = Server::builder().args(&["--spare-threads", "4"]).start();
     let before = thread_ids(&server);
     let mut seen = before.clone();
     for i in 0..100 {
@@ -77,7 +81,8 @@ fn threads_are_reused_from_one_connection_to_the_next() {
 /// made for the burst end once their connections do; at most twice the spare count stay.
 #[test]
 fn threads_made_for_a_burst_end_after_it() {
-    let server = Server::start_with(&["--spare-threads", "2"]);
+    let _serial = serial(Serial::Load);
+    let server = Server::builder().args(&["--spare-threads", "2"]).start();
     let burst: Vec<RawClient> = (0..30)
         .map(|i| RawClient::register(server.port(), &format!("b{i}")))
         .collect();
@@ -103,10 +108,11 @@ fn threads_made_for_a_burst_end_after_it() {
 /// waiting connections as soon as clients leave.
 #[test]
 fn running_out_of_descriptors_is_waited_out() {
-    let server = Server::start_under(
-        &["prlimit", "--nofile=40:40"],
-        &["--spare-threads", "4", "--max-per-host", "1000"],
-    );
+    let _serial = serial(Serial::Load);
+    let server = Server::builder()
+        .under(&["prlimit", "--nofile=40:40"])
+        .args(&["--spare-threads", "4", "--max-per-host", "1000"])
+        .start();
     let started = std::time::Instant::now();
     let clients: Vec<RawClient> = (0..45).map(|_| RawClient::connect(server.port())).collect();
     let prompt = "Please enter your user name:";

@@ -6,7 +6,7 @@ use tests::{RawClient, Server, WAIT};
 /// With `--max-clients 1` taken, a client is told `Server full` and exits 1.
 #[test]
 fn server_full_exits_1() {
-    let server = Server::start_with(&["--max-clients", "1"]);
+    let server = Server::builder().args(&["--max-clients", "1"]).start();
     let _a = RawClient::register(server.port(), "a");
     let mut refused = server.spawn_client();
     refused.expect("(server): Server full");
@@ -16,7 +16,7 @@ fn server_full_exits_1() {
 /// A client that gives no name within `--name-timeout` is told so and exits 1.
 #[test]
 fn no_name_in_time_exits_1() {
-    let server = Server::start_with(&["--name-timeout", "1"]);
+    let server = Server::builder().args(&["--name-timeout", "1"]).start();
     let mut slow = server.spawn_client();
     slow.expect("(server): No user name received within");
     assert_eq!(slow.expect_exit(WAIT), 1, "{}", slow.dump());

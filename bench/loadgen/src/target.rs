@@ -119,8 +119,9 @@ fn start_labchat(bin: &PathBuf, log: Option<&PathBuf>, args: &[String]) -> Resul
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
         None => Stdio::null(),
     };
+    // A benchmark's server is for this machine alone: it never announces itself on the LAN.
     let mut child = Command::new(bin)
-        .arg("0")
+        .args(["0", "--no-advertise"])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -30,7 +30,7 @@ fn vanished_client_host_is_detected_by_keepalive() {
         return;
     };
     let (server_host, client_host) = (lan.hosts[0].wrapper(), lan.hosts[1].wrapper());
-    let server = Server::start_under(&server_host, &["--no-advertise"]);
+    let server = Server::builder().on(&lan.hosts[0]).start();
     let (port, lan_ip) = (server.port(), lan.hosts[0].ip.to_string());
 
     let mut bob = registered(&server_host, "127.0.0.1", port, "bob");
@@ -88,7 +88,9 @@ fn server_stops_on_a_machine_without_ipv6_loopback() {
         eprintln!("SKIPPED {test}: cannot turn IPv6 off on loopback");
         return;
     }
-    let mut server = Server::start_under(&host, &[]);
+    // It advertises (on the namespace's LAN only): withdrawing the advertisement is part of
+    // stopping.
+    let mut server = Server::builder().on(&lan.hosts[0]).advertising().start();
     server.signal("INT");
     let status = server
         .wait_exit(Duration::from_secs(5))

@@ -1,0 +1,9 @@
+//! The load-heavy integration tests, in a program of their own that `cargo test` runs on its
+//! own, before `main.rs`: each loads both cores (a hundred clients killed at once, floods into
+//! a partner, a client stopped mid-flood, a thousand threads), so they run one at a time
+//! ([`tests::Serial::Load`]) and never beside the timing-sensitive tests of the main program.
+
+mod flood_kick;
+mod mass_faults;
+mod stuck;
+mod threads;

@@ -14,6 +14,7 @@ mod raw;
 pub mod relay;
 mod running;
 pub mod screen;
+pub mod slot;
 mod transcript;
 
 pub use binaries::binary;

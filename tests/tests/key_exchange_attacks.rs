@@ -8,21 +8,8 @@ use std::time::Duration;
 use tests::agreement::{agreement, agreement_within, connect_until_keyed};
 use tests::eve::Eve;
 use tests::relay::{Direction, Relay};
+use tests::slot::Slot;
 use tests::{Client, Server};
-
-/// What `slot` holds once another relay thread has filled it (`None` after [`tests::WAIT`]).
-fn wait_for_value(slot: &parking_lot::Mutex<Option<String>>) -> Option<String> {
-    let deadline = std::time::Instant::now() + tests::WAIT;
-    loop {
-        if let Some(value) = slot.lock().clone() {
-            return Some(value);
-        }
-        if std::time::Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 /// Runs `eve --grind` (the relay that searches for matching safety codes) between two real
 /// clients, asking for `digits` matching digits within `seconds`, and checks that it gained
@@ -221,7 +208,7 @@ fn toy_group_with_the_flag_is_marked_everywhere() {
 fn reflected_keys_are_refused() {
     // The committed exchange: alice's own commitment comes back as bob's.
     let server = Server::start();
-    let alices: Arc<parking_lot::Mutex<Option<String>>> = Arc::default();
+    let alices: Arc<Slot> = Arc::default();
     let seen = Arc::clone(&alices);
     let relay = Relay::start(
         server.port(),
@@ -229,12 +216,12 @@ fn reflected_keys_are_refused() {
             match (conn, direction) {
                 (0, Direction::ToServer) => {
                     if let Some(rest) = line.strip_prefix("key_commit ") {
-                        *seen.lock() = rest.split_once(' ').map(|(_, hex)| hex.to_string());
+                        seen.set(rest.split_once(' ').map(|(_, hex)| hex.to_string()));
                     }
                 }
                 (0, Direction::ToClient) if line.starts_with("key_commit ") => {
                     // bob's commitment can overtake alice's on its way through the relay.
-                    if let Some(own) = wait_for_value(&seen) {
+                    if let Some(own) = seen.wait() {
                         return format!("key_commit {own}");
                     }
                 }
@@ -255,7 +242,7 @@ fn reflected_keys_are_refused() {
     // The bare exchange (the relay plays the original server: bare GEN_KEYS, bare key_param,
     // which it numbers for our server): alice's own public value comes back as bob's.
     let server = Server::builder().args(&["--dh-group", "toy"]).start();
-    let alices: Arc<parking_lot::Mutex<Option<String>>> = Arc::default();
+    let alices: Arc<Slot> = Arc::default();
     let chat: Arc<parking_lot::Mutex<String>> = Arc::default();
     let seen = Arc::clone(&alices);
     let relay = Relay::start(
@@ -269,12 +256,12 @@ fn reflected_keys_are_refused() {
                 (_, Direction::ToServer) if line.starts_with("key_param ") => {
                     let value = line.strip_prefix("key_param ").unwrap_or_default();
                     if conn == 0 {
-                        *seen.lock() = Some(value.to_string());
+                        seen.set(Some(value.to_string()));
                     }
                     return format!("key_param {} {value}", chat.lock());
                 }
                 (0, Direction::ToClient) if line.starts_with("key_param ") => {
-                    if let Some(own) = wait_for_value(&seen) {
+                    if let Some(own) = seen.wait() {
                         return format!("key_param {own}");
                     }
                 }

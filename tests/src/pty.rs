@@ -8,13 +8,17 @@
 //!
 //! The client runs under `setsid -c`, so the pty is its controlling terminal: a resize
 //! ([`FakeTerminal::resize`]) reaches it as `SIGWINCH`, as from a real window.
+//!
+//! What a tmux test reads from a real terminal it reads here too: the screen with its colours
+//! ([`FakeTerminal::screen_with_escapes`]), and after the client exits its exit code and
+//! whether it gave the terminal back in cooked mode ([`FakeTerminal::wait_exit_report`]).
 
 use crate::screen::Screen;
 use crate::{binary, WAIT};
 use parking_lot::Mutex;
 use rustix::fs::{Mode, OFlags};
 use rustix::pty::OpenptFlags;
-use rustix::termios::Winsize;
+use rustix::termios::{LocalModes, Winsize};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
@@ -31,6 +35,31 @@ pub enum Answers {
     AtOnce,
     /// Never (some serial consoles and odd emulators).
     Never,
+}
+
+/// Whether the client may colour its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    /// `NO_COLOR` unset, `TERM=xterm-256color`: the client colours what it prints.
+    Allowed,
+    /// `NO_COLOR=1`, which asks the client for no colour at all.
+    NoColor,
+}
+
+/// Keys as the terminal sends them, for [`FakeTerminal::type_bytes`].
+pub mod keys {
+    /// Enter.
+    pub const ENTER: &str = "\r";
+    /// Ctrl+A: the start of the line.
+    pub const CTRL_A: &str = "\x01";
+    /// Ctrl+C: interrupt (the client has the terminal raw, so it reads this, not `SIGINT`).
+    pub const CTRL_C: &str = "\x03";
+    /// Ctrl+D: end of input on an empty line.
+    pub const CTRL_D: &str = "\x04";
+    /// Ctrl+E: the end of the line.
+    pub const CTRL_E: &str = "\x05";
+    /// The up arrow: the previous line in the history.
+    pub const UP: &str = "\x1b[A";
 }
 
 /// How long a screen must stay unchanged to count as settled.
@@ -50,6 +79,9 @@ struct Seen {
     tail: Vec<u8>,
     /// How many bytes the client wrote, for failure messages.
     bytes: usize,
+    /// The client's side of the pty is closed (every process on it gone): all it wrote is on
+    /// the screen.
+    closed: bool,
 }
 
 /// The client running on a pseudo-terminal that the test plays the terminal for.
@@ -59,21 +91,63 @@ pub struct FakeTerminal {
     seen: Arc<Mutex<Seen>>,
 }
 
-impl FakeTerminal {
-    /// Starts `client <args>` on a `rows` x `cols` terminal that answers cursor queries as
-    /// `answers` says, or `None` (with a note on stderr) where no pty or `setsid` is available.
-    pub fn start(args: &[&str], rows: u16, cols: u16, answers: Answers) -> Option<FakeTerminal> {
+/// How to start a [`FakeTerminal`]: by default 24 x 80, answering cursor queries at once, with
+/// colour allowed.
+#[derive(Debug, Clone)]
+pub struct FakeTerminalBuilder {
+    args: Vec<String>,
+    rows: u16,
+    cols: u16,
+    answers: Answers,
+    colour: Colour,
+}
+
+impl FakeTerminalBuilder {
+    /// The terminal's size.
+    pub fn size(mut self, rows: u16, cols: u16) -> FakeTerminalBuilder {
+        self.rows = rows;
+        self.cols = cols;
+        self
+    }
+
+    /// How the terminal answers cursor-position queries.
+    pub fn answers(mut self, answers: Answers) -> FakeTerminalBuilder {
+        self.answers = answers;
+        self
+    }
+
+    /// Whether the client may colour its output (`NO_COLOR` unset or set).
+    pub fn colour(mut self, colour: Colour) -> FakeTerminalBuilder {
+        self.colour = colour;
+        self
+    }
+
+    /// Starts the client, or returns `None` (with a note on stderr) where no pty or `setsid`
+    /// is available.
+    pub fn start(self) -> Option<FakeTerminal> {
+        let FakeTerminalBuilder {
+            args,
+            rows,
+            cols,
+            answers,
+            colour,
+        } = self;
         let Some((master, slave)) = open_pty(rows, cols) else {
             eprintln!("skipped: no pseudo-terminal can be opened here");
             return None;
         };
         let stdio = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("a pty fd can be cloned"));
-        let child = Command::new("setsid")
+        let mut command = Command::new("setsid");
+        command
             .arg("-c")
             .arg(binary("client"))
             .args(args)
-            .env("TERM", "xterm-256color")
-            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color");
+        match colour {
+            Colour::Allowed => command.env_remove("NO_COLOR"),
+            Colour::NoColor => command.env("NO_COLOR", "1"),
+        };
+        let child = command
             .stdin(stdio(&slave))
             .stdout(stdio(&slave))
             .stderr(stdio(&slave))
@@ -95,6 +169,7 @@ impl FakeTerminal {
             late: None,
             tail: Vec::new(),
             bytes: 0,
+            closed: false,
         }));
         {
             let (seen, master) = (Arc::clone(&seen), Arc::clone(&master));
@@ -105,6 +180,28 @@ impl FakeTerminal {
             master,
             seen,
         })
+    }
+}
+
+impl FakeTerminal {
+    /// How to start `client <args>` on a fake terminal.
+    pub fn builder(args: &[&str]) -> FakeTerminalBuilder {
+        FakeTerminalBuilder {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            rows: 24,
+            cols: 80,
+            answers: Answers::AtOnce,
+            colour: Colour::Allowed,
+        }
+    }
+
+    /// Starts `client <args>` on a `rows` x `cols` terminal that answers cursor queries as
+    /// `answers` says, or `None` (with a note on stderr) where no pty or `setsid` is available.
+    pub fn start(args: &[&str], rows: u16, cols: u16, answers: Answers) -> Option<FakeTerminal> {
+        FakeTerminal::builder(args)
+            .size(rows, cols)
+            .answers(answers)
+            .start()
     }
 
     /// Types `text` (as the terminal sends keys: Enter is `\r`, Ctrl+C is `\x03`).
@@ -180,7 +277,7 @@ impl FakeTerminal {
         }
     }
 
-    /// Waits for the client to exit.
+    /// Waits for the client to exit and for all it wrote to be on the screen.
     ///
     /// # Panics
     /// If it does not exit within [`WAIT`].
@@ -188,15 +285,149 @@ impl FakeTerminal {
         let deadline = Instant::now() + WAIT;
         loop {
             if let Some(status) = self.child.try_wait().expect("the client can be waited for") {
-                return status;
+                if self.seen.lock().closed {
+                    return status;
+                }
             }
             assert!(
                 Instant::now() < deadline,
-                "the client did not exit; the screen:\n{}",
+                "the client did not exit (or something else still holds its terminal); the \
+                 screen:\n{}",
                 self.screen().join("\n")
             );
             thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Waits for the client to exit, and reports as a shell would after it, in the words of the
+    /// tmux tests (`tests/terminal.rs`): `[exit N, terminal T]`, where N is the exit code and T
+    /// is `cooked` if the client gave the terminal back (canonical mode and echo on) or `raw`
+    /// if it did not.
+    ///
+    /// # Panics
+    /// If it does not exit within [`WAIT`].
+    pub fn wait_exit_report(&mut self) -> String {
+        let status = self.wait_exit();
+        let code = status
+            .code()
+            .map_or_else(|| status.to_string(), |c| c.to_string());
+        let terminal = if self.cooked() { "cooked" } else { "raw" };
+        format!("[exit {code}, terminal {terminal}]")
+    }
+
+    /// Whether the terminal is in cooked mode now: canonical mode (line editing by the kernel)
+    /// and echo on, as a shell expects it. The master reports the line discipline's settings,
+    /// which the client changes through its side.
+    pub fn cooked(&self) -> bool {
+        let termios =
+            rustix::termios::tcgetattr(&*self.master.lock()).expect("the pty's modes can be read");
+        termios
+            .local_modes
+            .contains(LocalModes::ICANON | LocalModes::ECHO)
+    }
+
+    /// The screen's rows as `tmux capture-pane -e` shows them: where the colour or style
+    /// (bold, underline, ...) changes along a row, an SGR escape code (`ESC [ ... m`) setting
+    /// the new one; a row that ends styled ends with a reset. Plain text has no escape code.
+    pub fn screen_with_escapes(&self) -> Vec<String> {
+        let seen = self.seen.lock();
+        let screen = seen.parser.screen();
+        let (rows, cols) = screen.size();
+        let mut out: Vec<String> = (0..rows.get())
+            .map(|row| {
+                let mut text = String::new();
+                let mut style = Style::default();
+                let mut blanks = 0;
+                for col in 0..cols.get() {
+                    let Some(cell) = screen.cell(row, col) else {
+                        continue;
+                    };
+                    if cell.is_wide_continuation() {
+                        continue;
+                    }
+                    let cell_style = Style::of(cell);
+                    if matches!(cell.contents(), "" | " ") && cell_style == Style::default() {
+                        // Trailing blanks are dropped; inner ones are written when text follows.
+                        blanks += 1;
+                        continue;
+                    }
+                    if blanks > 0 && style != Style::default() {
+                        text.push_str("\x1b[0m");
+                        style = Style::default();
+                    }
+                    text.push_str(&" ".repeat(blanks));
+                    blanks = 0;
+                    if cell_style != style {
+                        text.push_str(&cell_style.sgr());
+                        style = cell_style;
+                    }
+                    text.push_str(if cell.has_contents() {
+                        cell.contents()
+                    } else {
+                        " "
+                    });
+                }
+                if style != Style::default() {
+                    text.push_str("\x1b[0m");
+                }
+                text
+            })
+            .collect();
+        while out.last().is_some_and(String::is_empty) {
+            out.pop();
+        }
+        out
+    }
+}
+
+/// A cell's colours and style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Style {
+    fg: vt100::Color,
+    bg: vt100::Color,
+    bold: bool,
+    dim: bool,
+    italic: bool,
+    underline: bool,
+    inverse: bool,
+}
+
+impl Style {
+    fn of(cell: &vt100::Cell) -> Style {
+        Style {
+            fg: cell.fgcolor(),
+            bg: cell.bgcolor(),
+            bold: cell.bold(),
+            dim: cell.dim(),
+            italic: cell.italic(),
+            underline: cell.underline(),
+            inverse: cell.inverse(),
+        }
+    }
+
+    /// The SGR escape code that sets this style from scratch.
+    fn sgr(self) -> String {
+        let mut codes = vec!["0".to_string()];
+        for (on, code) in [
+            (self.bold, "1"),
+            (self.dim, "2"),
+            (self.italic, "3"),
+            (self.underline, "4"),
+            (self.inverse, "7"),
+        ] {
+            if on {
+                codes.push(code.to_string());
+            }
+        }
+        for (color, base) in [(self.fg, 30), (self.bg, 40)] {
+            match color {
+                vt100::Color::Default => {}
+                vt100::Color::Idx(i) if i < 8 => codes.push((base + u16::from(i)).to_string()),
+                vt100::Color::Idx(i) => codes.push(format!("{};5;{i}", base + 8)),
+                vt100::Color::Rgb(r, g, b) => codes.push(format!("{};2;{r};{g};{b}", base + 8)),
+            }
+        }
+        format!("\x1b[{}m", codes.join(";"))
     }
 }
 
@@ -267,7 +498,11 @@ fn play_terminal(
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         let n = match reader.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
+            // EIO once the last process holding the client's side has closed it.
+            Ok(0) | Err(_) => {
+                seen.lock().closed = true;
+                return;
+            }
             Ok(n) => n,
         };
         let mut seen = seen.lock();

@@ -1,11 +1,12 @@
 //! The test harness itself, where a mistake would make other tests lie or leak: a test server
-//! stays off the real network, and one test's terminals and pipes do not leak into another
-//! test's children.
+//! stays off the real network, one test's terminals and pipes do not leak into another
+//! test's children, and the fake terminal tells a raw terminal from a cooked one.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use tests::pty::{Answers, FakeTerminal};
-use tests::{Server, WAIT};
+use tests::pty::{keys, Answers, FakeTerminal};
+use tests::screen::Screen;
+use tests::{serial, Serial, Server, WAIT};
 
 /// A test server never advertises on the machine's own network: its log says it was not
 /// asked to, and the one log line an advertising server prints never comes.
@@ -94,4 +95,29 @@ fn children_inherit_no_other_test_s_descriptors() {
         .filter(|f| !from_outside(f))
         .collect();
     assert!(extra.is_empty(), "the child inherited {extra:?}");
+}
+
+/// The fake terminal's `[exit N, terminal T]` report reads the pty's real modes: raw while the
+/// client edits a line, cooked once it has exited and given the terminal back. (Were it always
+/// `cooked`, the terminal tests that expect it would prove nothing.)
+#[test]
+fn the_fake_terminal_tells_a_raw_terminal_from_a_cooked_one() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let port = server.port().to_string();
+    let Some(mut alice) = FakeTerminal::start(
+        &["127.0.0.1", &port, "--name", "alice"],
+        24,
+        80,
+        Answers::AtOnce,
+    ) else {
+        return;
+    };
+    alice.wait_last_row("alice>");
+    assert!(
+        !alice.cooked(),
+        "the terminal is cooked while the client edits a line"
+    );
+    alice.type_bytes(keys::CTRL_D);
+    assert_eq!(alice.wait_exit_report(), "[exit 0, terminal cooked]");
 }

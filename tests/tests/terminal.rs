@@ -1,21 +1,31 @@
-//! The client at a real terminal, and the same client in a pipe.
+//! The client at a terminal, and the same client in a pipe.
 //!
-//! Terminal tests run the client in a pseudo-terminal made by tmux (`new-session -d`), type
-//! into it with `send-keys` and read the screen with `capture-pane`, as a person would see it.
-//! Each test has its own tmux server (`-L`), killed at the end. Without tmux they are skipped,
-//! saying so. The partner is a piped client from [`Server::client`].
+//! Most terminal tests run the client on the test's own pseudo-terminal ([`FakeTerminal`], a
+//! 100x30 screen kept by a vt100 emulator): keys are written to it and the screen is read in
+//! process, with no tmux command per look. After the client exits, the fake terminal reports
+//! `[exit N, terminal T]`: N is the client's exit code and T is `cooked` if the client gave
+//! the terminal back (canonical mode and echo on), `raw` if it did not.
 //!
-//! Inside the pane the client runs under `sh`, which then prints `[exit N, terminal T]`: N is
-//! the client's exit code and T is `cooked` if the client gave the terminal back (canonical
-//! mode and echo on), `raw` if it did not.
+//! Two tests stay on a real terminal emulator, tmux, because a real terminal is their point:
+//! - `a_message_arriving_mid_line_does_not_garble_it`: the README's session transcript is
+//!   copied from what tmux shows in this scenario, so tmux's rendering is the one to check.
+//! - `ctrl_c_ends_the_chat_and_exits_0`: Ctrl+C typed through a real terminal, and the
+//!   terminal mode reported by a real shell (`stty` under `sh`) rather than by the test.
 //!
-//! Pipe tests check what scripts rely on: plain lines, no prompt, no escape codes.
+//! There the client runs in a pane made by tmux (`new-session -d`), typed into with
+//! `send-keys` and read with `capture-pane`. Each pane has its own tmux server (`-L`), killed
+//! at the end. Without tmux they are skipped, saying so. Inside the pane the client runs under
+//! `sh`, which then prints the same `[exit N, terminal T]`.
+//!
+//! The partner is a piped client from [`Server::client`]. Pipe tests check what scripts rely
+//! on: plain lines, no prompt, no escape codes.
 //!
 //! The tests run one at a time: on a two-core machine fifteen terminals at once starve the
 //! editors they are timing.
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tests::pty::{keys, Colour, FakeTerminal};
 use tests::screen::Screen;
 use tests::{binary, run_to_exit, serial, Serial, Server, WAIT};
 
@@ -26,17 +36,10 @@ struct Pane {
     socket_path: Option<String>,
 }
 
-/// Whether to set `NO_COLOR` for the client.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Colour {
-    Allowed,
-    NoColor,
-}
-
 impl Pane {
-    /// Starts `client 127.0.0.1 <port> <args>` in an 100x30 pane, or `None` (with a note on
-    /// stderr) if tmux cannot be run here.
-    fn client(server: &Server, args: &[&str], colour: Colour) -> Option<Pane> {
+    /// Starts `client 127.0.0.1 <port> <args>` in an 100x30 pane, with `NO_COLOR` unset, or
+    /// `None` (with a note on stderr) if tmux cannot be run here.
+    fn client(server: &Server, args: &[&str]) -> Option<Pane> {
         if Command::new("tmux")
             .arg("-V")
             .output()
@@ -61,12 +64,10 @@ echo "[exit $code, terminal $t]"
 exec sleep 600"#;
         let client = binary("client");
         let port = server.port().to_string();
-        let mut command = vec!["env"];
-        match colour {
-            Colour::Allowed => command.extend(["-u", "NO_COLOR"]),
-            Colour::NoColor => command.push("NO_COLOR=1"),
-        }
-        command.extend([
+        let mut command = vec![
+            "env",
+            "-u",
+            "NO_COLOR",
             "sh",
             "-c",
             report,
@@ -74,7 +75,7 @@ exec sleep 600"#;
             client.to_str().expect("a UTF-8 path"),
             "127.0.0.1",
             &port,
-        ]);
+        ];
         command.extend(args);
         pane.tmux(
             &[
@@ -129,11 +130,6 @@ exec sleep 600"#;
         self.press(&["Enter"]);
     }
 
-    /// The screen's rows with their colour escape codes (`capture-pane -e`).
-    fn screen_with_escapes(&self) -> Vec<String> {
-        self.rows(&["capture-pane", "-p", "-e", "-t", "t"])
-    }
-
     fn rows(&self, args: &[&str]) -> Vec<String> {
         let mut rows: Vec<String> = self
             .tmux(args)
@@ -176,18 +172,45 @@ impl Drop for Pane {
     }
 }
 
-/// alice at a terminal, registered with `--name` and in a chat with bob (piped).
-fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, tests::Client)> {
+/// alice in a tmux pane, registered with `--name` and in a chat with bob (piped).
+fn alice_in_a_pane_with_bob(server: &Server) -> Option<(Pane, tests::Client)> {
     let bob = server.client("bob");
-    let alice = Pane::client(server, &["--name", "alice"], colour)?;
+    let alice = Pane::client(server, &["--name", "alice"])?;
+    wait_for_the_chat(&alice, &bob, |line| alice.enter(line));
+    Some((alice, bob))
+}
+
+/// `client 127.0.0.1 <port> <args>` on a 100x30 fake terminal, or `None` (with a note on
+/// stderr) where no pseudo-terminal can be had.
+fn terminal(server: &Server, args: &[&str], colour: Colour) -> Option<FakeTerminal> {
+    let port = server.port().to_string();
+    FakeTerminal::builder(&[&["127.0.0.1", &port], args].concat())
+        .size(30, 100)
+        .colour(colour)
+        .start()
+}
+
+/// alice on a fake terminal, registered with `--name` and in a chat with bob (piped).
+fn alice_in_a_chat_with_bob(
+    server: &Server,
+    colour: Colour,
+) -> Option<(FakeTerminal, tests::Client)> {
+    let bob = server.client("bob");
+    let alice = terminal(server, &["--name", "alice"], colour)?;
+    wait_for_the_chat(&alice, &bob, |line| alice.enter(line));
+    Some((alice, bob))
+}
+
+/// alice (at the prompt, `enter` typing a line) connects to bob; waits until both are in the
+/// chat and alice's key note is shown.
+fn wait_for_the_chat(alice: &impl Screen, bob: &tests::Client, enter: impl Fn(&str)) {
     alice.wait_last_row("alice>");
-    alice.enter("connect bob");
+    enter("connect bob");
     bob.expect_line("(server): You are now connected to alice");
     alice.wait_last_row("alice -> bob>");
     // The key note comes a round trip later: wait for it, so that it is not printed between
     // what a test sends next and the line it expects under that.
     alice.wait_row_prefix("(client): secure messages to bob are ready");
-    Some((alice, bob))
 }
 
 /// The issue's scenario: alice has half a line typed when bob's message arrives. The message
@@ -197,7 +220,7 @@ fn alice_in_a_chat_with_bob(server: &Server, colour: Colour) -> Option<(Pane, te
 fn a_message_arriving_mid_line_does_not_garble_it() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+    let Some((alice, mut bob)) = alice_in_a_pane_with_bob(&server) else {
         return;
     };
     alice.type_text("hello bob, how a");
@@ -236,7 +259,7 @@ fn the_prompt_follows_the_chat() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
-    let Some(alice) = Pane::client(&server, &[], Colour::Allowed) else {
+    let Some(alice) = terminal(&server, &[], Colour::Allowed) else {
         return;
     };
     alice.wait_row("(server): Welcome to labchat! Please enter your user name:");
@@ -262,17 +285,17 @@ fn history_and_line_editing_keys() {
     alice.enter("first line");
     bob.expect_line("alice: first line");
     alice.wait_last_row("alice -> bob>");
-    alice.press(&["Up"]);
+    alice.type_bytes(keys::UP);
     alice.wait_last_row("alice -> bob> first line");
-    alice.press(&["Enter"]);
+    alice.type_bytes(keys::ENTER);
     bob.expect_line("alice: first line");
 
-    alice.type_text("middle");
-    alice.press(&["C-a"]);
-    alice.type_text("start ");
-    alice.press(&["C-e"]);
-    alice.type_text(" end");
-    alice.press(&["Enter"]);
+    alice.type_bytes("middle");
+    alice.type_bytes(keys::CTRL_A);
+    alice.type_bytes("start ");
+    alice.type_bytes(keys::CTRL_E);
+    alice.type_bytes(" end");
+    alice.type_bytes(keys::ENTER);
     bob.expect_line("alice: start middle end");
 }
 
@@ -338,7 +361,7 @@ fn help_lists_every_command() {
 fn ctrl_c_ends_the_chat_and_exits_0() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+    let Some((alice, bob)) = alice_in_a_pane_with_bob(&server) else {
         return;
     };
     alice.type_text("never sent");
@@ -360,12 +383,12 @@ fn ctrl_c_ends_the_chat_and_exits_0() {
 fn ctrl_d_closes() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let Some((alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+    let Some((mut alice, bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
     };
-    alice.press(&["C-d"]);
+    alice.type_bytes(keys::CTRL_D);
     bob.expect_line("(server): alice disconnected; the chat is over");
-    assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
+    assert_eq!(alice.wait_exit_report(), "[exit 0, terminal cooked]");
 }
 
 /// The server dies (kill -9) while alice has half a line typed: she is told, the client keeps
@@ -376,10 +399,10 @@ fn losing_the_server_mid_chat_reconnects_and_keeps_the_line() {
     let _serial = serial(Serial::Terminal);
     let mut server = Server::start();
     let port = server.port();
-    let Some((alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
+    let Some((mut alice, _bob)) = alice_in_a_chat_with_bob(&server, Colour::Allowed) else {
         return;
     };
-    alice.type_text("half a li");
+    alice.type_bytes("half a li");
     alice.wait_last_row("alice -> bob> half a li");
     server.signal("KILL");
     assert!(server.wait_exit(WAIT).is_some(), "the server did not die");
@@ -388,8 +411,8 @@ fn losing_the_server_mid_chat_reconnects_and_keeps_the_line() {
     alice.wait_row_prefix("(client): connected again; registering as alice;");
     alice.wait_row_prefix("(server): Hello alice!");
     alice.wait_last_row("alice> half a li");
-    alice.press(&["C-c"]);
-    assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
+    alice.type_bytes(keys::CTRL_C);
+    assert_eq!(alice.wait_exit_report(), "[exit 0, terminal cooked]");
 }
 
 /// `--name` with a taken name at a terminal: a clear error, exit 1, terminal given back.
@@ -398,10 +421,10 @@ fn a_taken_name_at_the_terminal_exits_1() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let _alice = server.client("alice");
-    let Some(late) = Pane::client(&server, &["--name", "alice"], Colour::Allowed) else {
+    let Some(mut late) = terminal(&server, &["--name", "alice"], Colour::Allowed) else {
         return;
     };
-    assert_eq!(late.wait_exit(), "[exit 1, terminal cooked]");
+    assert_eq!(late.wait_exit_report(), "[exit 1, terminal cooked]");
     let screen =
         late.wait_row("(client): the name 'alice' is already taken; try again with another --name");
     assert!(
@@ -418,7 +441,7 @@ fn colours_at_a_terminal_unless_no_color() {
     let _serial = serial(Serial::Terminal);
     for colour in [Colour::Allowed, Colour::NoColor] {
         let server = Server::start();
-        let Some((alice, mut bob)) = alice_in_a_chat_with_bob(&server, colour) else {
+        let Some((mut alice, mut bob)) = alice_in_a_chat_with_bob(&server, colour) else {
             return;
         };
         alice.wait_row_prefix("(client): secure messages to bob are ready; safety code ");
@@ -456,8 +479,8 @@ fn colours_at_a_terminal_unless_no_color() {
                 );
             }
         }
-        alice.press(&["C-d"]);
-        assert_eq!(alice.wait_exit(), "[exit 0, terminal cooked]");
+        alice.type_bytes(keys::CTRL_D);
+        assert_eq!(alice.wait_exit_report(), "[exit 0, terminal cooked]");
     }
 }
 
@@ -624,19 +647,19 @@ fn command_words_and_ctrl_c_at_the_name_prompt_register_nobody() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
-    let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
+    let Some(mut newcomer) = terminal(&server, &[], Colour::NoColor) else {
         return;
     };
-    pane.wait_last_row("name>");
-    pane.enter("help");
-    pane.wait_row("(client): help is a command word, not a name; type the name you want");
-    pane.wait_last_row("name>");
-    pane.enter("status");
-    pane.wait_row("(client): status is a command word, not a name; type the name you want");
-    pane.wait_last_row("name>");
+    newcomer.wait_last_row("name>");
+    newcomer.enter("help");
+    newcomer.wait_row("(client): help is a command word, not a name; type the name you want");
+    newcomer.wait_last_row("name>");
+    newcomer.enter("status");
+    newcomer.wait_row("(client): status is a command word, not a name; type the name you want");
+    newcomer.wait_last_row("name>");
     assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
-    pane.press(&["C-c"]);
-    assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
+    newcomer.type_bytes(keys::CTRL_C);
+    assert_eq!(newcomer.wait_exit_report(), "[exit 0, terminal cooked]");
     assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
     assert_nobody_joined_but(&server, &["bob"]);
 }
@@ -647,12 +670,12 @@ fn ctrl_d_at_the_name_prompt_registers_nobody() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
-    let Some(pane) = Pane::client(&server, &[], Colour::NoColor) else {
+    let Some(mut newcomer) = terminal(&server, &[], Colour::NoColor) else {
         return;
     };
-    pane.wait_last_row("name>");
-    pane.press(&["C-d"]);
-    assert_eq!(pane.wait_exit(), "[exit 0, terminal cooked]");
+    newcomer.wait_last_row("name>");
+    newcomer.type_bytes(keys::CTRL_D);
+    assert_eq!(newcomer.wait_exit_report(), "[exit 0, terminal cooked]");
     assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
     assert_nobody_joined_but(&server, &["bob"]);
 }

@@ -3,18 +3,20 @@
 //!
 //! [`fold`] brings text to a key; two texts look alike when their keys are equal:
 //!
-//! 1. NFKC: full-width `ｓ` is `s`, `ﬁ` is `fi`, a decomposed `e` + accent is `é`;
-//! 2. default-ignorable characters, which print as nothing, are dropped ([`is_ignorable`]:
+//! 1. default-ignorable characters, which print as nothing, are dropped ([`is_ignorable`]:
 //!    zero-width space and joiners, word joiner, bidi marks, soft hyphen, byte-order mark ...);
-//! 3. the UTS #39 confusable skeleton of the text *as typed*, before any lowercasing, so a
-//!    capital `I` among lowercase letters counts as the `l` it looks like (`aIice` is `alice`),
-//!    and Cyrillic or Greek capitals as the Latin ones they look like (`Тom` is `Tom`);
+//! 2. the UTS #39 confusable skeleton of the text *as typed*, before any lowercasing or NFKC, so
+//!    a capital `I` among lowercase letters counts as the `l` it looks like (`aIice` is `alice`),
+//!    Cyrillic or Greek letters as the Latin ones they look like (`Тom` is `Tom`, the lunate
+//!    sigma `ϲ` is `c`, which NFKC would have made a `ς`), full-width `ｓ` as `s`;
+//! 3. NFKC, for the compatibility forms the confusable data leaves alone (`ﬁ` is `fi`), and
+//!    the skeleton of that;
 //! 4. lowercase, then the skeleton again and lowercase again (case is ignored: `ALICE` is
 //!    `alice`, and `MAX`, whose lowercase `m` looks like `rn`, is `max`);
 //! 5. accents are ignored: the skeleton is decomposed (NFD), and every combining mark that sits
 //!    on a letter (canonical combining class not 0: acute, grave, diaeresis, cedilla, tilde,
 //!    ogonek, stroke, nukta, Hebrew and Arabic points ...) is dropped, so `José` is `jose`;
-//! 6. `i` and `l` are one letter. Step 3 makes a capital `I` an `l`, and case makes it an `i`;
+//! 6. `i` and `l` are one letter. Step 2 makes a capital `I` an `l`, and case makes it an `i`;
 //!    `ALICE`, `aIice` and `alice` must all be one name, so the key cannot tell `i` from `l`
 //!    (`li` and `ll` are one name too, which only ever refuses a name, never merges people).
 //!
@@ -36,11 +38,13 @@ use unicode_security::skeleton;
 /// assert_eq!(fold("ALICE"), fold("alice"));
 /// assert_eq!(fold("José"), fold("jose"));
 /// assert_eq!(fold("ｓｅ\u{200b}сurе"), fold("secure")); // full-width, ZWSP, Cyrillic с and е
+/// assert_eq!(fold("seϲure"), fold("secure")); // Greek lunate sigma
 /// assert_ne!(fold("alicia"), fold("alice"));
 /// ```
 pub fn fold(text: &str) -> String {
-    let visible: String = text.nfkc().filter(|&c| !is_ignorable(c)).collect();
-    let looks: String = skeleton(&visible).collect::<String>().to_lowercase();
+    let visible: String = text.chars().filter(|&c| !is_ignorable(c)).collect();
+    let compatible: String = skeleton(&visible).nfkc().collect();
+    let looks = skeleton(&compatible).collect::<String>().to_lowercase();
     skeleton(&looks)
         .collect::<String>()
         .to_lowercase()

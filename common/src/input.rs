@@ -18,8 +18,9 @@
 //! - `connect <user>`: the word, white space, the user (`connect` alone is
 //!   [`Incomplete::Connect`]);
 //! - `secure: <message>`: the word `secure`, then (after any spaces) a character that reads as
-//!   a colon ([`is_colon`]: `:` `：` `﹕` `∶` `꞉` `˸` `׃` `︓` ...), then the message. Nothing
-//!   but white space after the colon is [`Incomplete::Secure`], never an empty secure message.
+//!   a colon ([`is_colon`]: `:` `：` `﹕` `∶` `꞉` `˸` `׃` `︓` ...), then the message (without
+//!   the invisible characters and the one space right after the colon). Nothing but white
+//!   space after the colon is [`Incomplete::Secure`], never an empty secure message.
 //!   A secret must never go out as plain chat because of how it was typed, so anything a person
 //!   would read as `secure:` is the command. Without its colon the word is chat text, as in the
 //!   original (`secure x`, `securely: x`, `insecure: x` are chat).
@@ -94,6 +95,8 @@ impl Input {
             if text.chars().all(|c| c.is_whitespace() || is_ignorable(c)) {
                 return Input::Incomplete(Incomplete::Secure);
             }
+            // Invisible characters and one space after the colon are part of the command word.
+            let text = text.trim_start_matches(is_ignorable);
             let mut chars = text.chars();
             let after_space = match chars.next() {
                 Some(c) if c.is_whitespace() => chars.as_str(),
@@ -186,6 +189,8 @@ mod tests {
             ("Secure: pin 1234", Input::Secure("pin 1234".into())),
             ("SECURE : x", Input::Secure("x".into())),
             ("secure:  two", Input::Secure(" two".into())),
+            ("secure:\u{200b}\u{200e} x", Input::Secure("x".into())),
+            ("secure: \u{200b}x", Input::Secure("\u{200b}x".into())),
             ("securely done", Input::Message("securely done".into())),
             ("secure：x", Input::Secure("x".into())),
             ("\u{feff}secure: x", Input::Secure("x".into())),

@@ -33,6 +33,7 @@ mod raw_socket;
 mod reconnect;
 mod refusals;
 mod secure;
+mod secure_spellings;
 mod session;
 mod signals;
 mod startup;

@@ -24,6 +24,7 @@ mod harness;
 mod key_exchange_attacks;
 mod key_patience;
 mod limits;
+mod look_alike_names;
 mod lost_connection;
 mod pairing_races;
 mod piped_secure;

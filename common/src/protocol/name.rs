@@ -138,7 +138,8 @@ impl PartialOrd for Name {
     }
 }
 
-/// By how names look, so `status` lists `alice` and `Bob` alphabetically.
+/// By how names look (their [`fold`]), so that the order agrees with equality; `status` sorts
+/// its rows by spelling itself.
 impl Ord for Name {
     fn cmp(&self, other: &Name) -> Ordering {
         self.key.cmp(&other.key)

@@ -18,7 +18,7 @@
 //!    ogonek, stroke, nukta, Hebrew and Arabic points ...) is dropped, so `José` is `jose`;
 //! 6. `i` and `l` are one letter. Step 2 makes a capital `I` an `l`, and case makes it an `i`;
 //!    `ALICE`, `aIice` and `alice` must all be one name, so the key cannot tell `i` from `l`
-//!    (`li` and `ll` are one name too, which only ever refuses a name, never merges people).
+//!    (so `li` and `ll` are one name too: the cost is that the second of them is refused).
 //!
 //! What it does not do: a capital that looks like one Latin letter while its lowercase looks
 //! like another (Greek `Η` is `H`, `η` is `n`; the eth `Ð` is `Đ`, `ð` is `∂`) is compared by

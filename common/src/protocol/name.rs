@@ -16,7 +16,7 @@
 //!
 //! The name keeps the spelling its owner chose for display.
 
-use crate::fold::fold;
+use crate::fold::{fold, is_ignorable};
 use crate::limits::MAX_NAME_LEN;
 use std::cmp::Ordering;
 use std::fmt;
@@ -68,16 +68,11 @@ fn describe(c: char) -> String {
             "U+{:04X}, an accent typed on its own (type the accented letter itself)",
             u32::from(c)
         )
-    } else if c.is_control() || c.is_whitespace() || is_invisible(c) {
+    } else if c.is_control() || c.is_whitespace() || is_ignorable(c) {
         format!("U+{:04X}, an invisible character", u32::from(c))
     } else {
         format!("'{c}'")
     }
-}
-
-/// Format characters that print as nothing (zero-width joiners, direction marks, ...).
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
 }
 
 /// Names that would read like the server or like a control word on the wire.
@@ -258,6 +253,13 @@ mod tests {
             zero_width.contains("U+200B, an invisible character"),
             "{zero_width}"
         );
+        for hidden in ['\u{ad}', '\u{2066}', '\u{180e}', '\u{e0041}'] {
+            let refusal = Name::parse(&format!("al{hidden}ice"))
+                .unwrap_err()
+                .to_string();
+            let code = format!("U+{:04X}, an invisible character", u32::from(hidden));
+            assert!(refusal.contains(&code), "{refusal}");
+        }
         let space = Name::parse("a b").unwrap_err().to_string();
         assert!(space.contains("' ' (a space)"), "{space}");
     }

@@ -3,12 +3,15 @@
 //! letters, every kind of colon and random mixes of them, typed into the real client in a
 //! chat. The partner sees each one sealed (`alice (secure): ...`) and the wire never carries
 //! the text; with a partner that cannot agree a key (a raw socket), the sender is refused and
-//! the partner's socket never shows the text either.
+//! the partner's socket never shows the text either. The same spellings typed and pasted at
+//! a terminal (the line editor, not a pipe) reach the partner sealed too.
 
 use std::time::Duration;
 use tests::agreement::connect_until_keyed;
+use tests::pty::{Answers, FakeTerminal};
 use tests::relay::Relay;
-use tests::Server;
+use tests::screen::Screen;
+use tests::{serial, Serial, Server};
 
 /// Invisible characters a paste or an input method can bring (issue 18's list).
 const IGNORABLES: [char; 18] = [
@@ -193,6 +196,42 @@ fn a_raw_partner_never_sees_the_text() {
             refused.is_some(),
             "{spelling:?} was not refused\n{}",
             alice.dump()
+        );
+    }
+}
+
+/// At a terminal (the line editor), each spelling typed, and pasted, reaches bob sealed.
+#[test]
+fn every_spelling_typed_at_a_terminal_is_sealed() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let bob = server.client("bob");
+    let port = server.port().to_string();
+    let Some(alice) = FakeTerminal::start(
+        &["127.0.0.1", &port, "--name", "alice"],
+        30,
+        100,
+        Answers::AtOnce,
+    ) else {
+        return;
+    };
+    alice.wait_last_row("alice>");
+    alice.enter("connect bob");
+    alice.wait_row_prefix("(client): secure messages to bob are ready");
+    for (n, spelling) in spellings().iter().enumerate() {
+        let line = format!("{spelling} {}", secret(n));
+        if n % 2 == 0 {
+            alice.enter(&line);
+        } else {
+            alice.paste(&line);
+            alice.type_bytes("\r");
+        }
+        let seen = bob.expect(&secret(n));
+        assert_eq!(
+            seen,
+            format!("alice (secure): {}", secret(n)),
+            "typed {spelling:?}\n{}",
+            bob.dump()
         );
     }
 }

@@ -2,7 +2,7 @@
 //! terminal ([`LineEditor`](crate::line_editor::LineEditor)); and what both share: the prompt's
 //! words and how a pasted multi-line entry becomes lines.
 
-use common::input::{Incomplete, Input};
+use common::input::Input;
 use common::protocol::Name;
 use std::io::BufRead;
 
@@ -76,10 +76,7 @@ pub fn split_entry(entry: &str) -> Vec<String> {
         .split(['\n', '\r'])
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
-            let sealed = matches!(
-                Input::parse(line),
-                Input::Secure(_) | Input::Incomplete(Incomplete::Secure)
-            );
+            let sealed = Input::parse(line).is_secure();
             let typed = if secret && !sealed {
                 format!("secure: {line}")
             } else {

@@ -125,6 +125,15 @@ impl Input {
             _ => Input::Message(line.to_string()),
         }
     }
+
+    /// True for a `secure:` command, with its message or without ([`Incomplete::Secure`]):
+    /// what the person meant to seal. A pasted entry that starts with one is secret to its end.
+    pub fn is_secure(&self) -> bool {
+        matches!(
+            self,
+            Input::Secure(_) | Input::Incomplete(Incomplete::Secure)
+        )
+    }
 }
 
 /// `text` without white space or invisible characters at either end.
@@ -205,6 +214,13 @@ mod tests {
         ];
         for (line, want) in cases {
             assert_eq!(Input::parse(line), want, "line {line:?}");
+        }
+        for (line, secure) in [
+            ("secure: x", true),
+            ("ｓｅｃｕｒｅ： ", true),
+            ("secure x", false),
+        ] {
+            assert_eq!(Input::parse(line).is_secure(), secure, "{line:?}");
         }
     }
 

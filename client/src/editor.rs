@@ -76,7 +76,7 @@ pub fn split_entry(entry: &str) -> Vec<String> {
         .split(['\n', '\r'])
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
-            let sealed = matches!(Input::parse(line), Input::Secure(_));
+            let sealed = Input::parse(line).is_secure();
             let typed = if secret && !sealed {
                 format!("secure: {line}")
             } else {

@@ -64,7 +64,7 @@ enum Rejoin {
 }
 
 /// The local answer to `help`.
-pub const HELP: [&str; 9] = [
+pub const HELP: [&str; 10] = [
     "Commands:",
     "  status            list every user, BUSY or FREE",
     "  connect <user>    start a chat with a FREE user",
@@ -74,6 +74,7 @@ pub const HELP: [&str; 9] = [
     "  goodbye           end the current chat",
     "  close             disconnect and quit (also Ctrl+D or Ctrl+C)",
     "  help              this list",
+    "Commands work in any case (STATUS, Goodbye, Secure:).",
 ];
 
 /// Why the keyboard stopped reading.
@@ -185,18 +186,17 @@ impl<S: LineSource> Keyboard<S> {
         let input = Input::parse(line);
         let local = matches!(
             input,
-            Input::Help | Input::Verify | Input::Secure(_) | Input::Connect(_)
+            Input::Help
+                | Input::Verify
+                | Input::Secure(_)
+                | Input::Connect(_)
+                | Input::Incomplete(_)
         );
         if local && !self.screen.interactive() {
             self.wait_for_replies();
         }
         let command = match input {
             Input::Status => Command::Status,
-            Input::Connect(user) if user.is_empty() => {
-                self.screen
-                    .note("usage: connect <user> (type status to see who is FREE)");
-                return true;
-            }
             Input::Connect(user) => Command::Connect(user),
             Input::Goodbye => Command::Goodbye,
             Input::Close => return false,
@@ -213,8 +213,8 @@ impl<S: LineSource> Keyboard<S> {
                 self.verify();
                 return true;
             }
-            Input::Secure(text) if text.is_empty() => {
-                self.screen.note("usage: secure: <message>");
+            Input::Incomplete(usage) => {
+                self.screen.note(&usage.to_string());
                 return true;
             }
             Input::Secure(text) => match self.seal(&text) {
@@ -379,6 +379,7 @@ fn command_word(name: &str) -> Option<&'static str> {
         Input::Help => "help",
         Input::Verify => "verify",
         Input::Secure(_) => "secure:",
+        Input::Incomplete(usage) => usage.word(),
     })
 }
 

@@ -261,8 +261,8 @@ pub fn rivals(list: &[Found]) -> Vec<&str> {
 }
 
 /// What a server name looks like, for telling rival claims apart: without characters that
-/// print as nothing, without an mDNS ` (N)` suffix, NFKC, and as its UTS #39 confusable
-/// skeleton in lower case (as user names are compared).
+/// print as nothing, without an mDNS ` (N)` suffix, folded as user names are compared
+/// ([`crate::fold`]: NFKC, confusable skeleton, case and accents ignored).
 pub fn claim_key(instance: &str) -> String {
     let visible: String = instance
         .chars()
@@ -271,7 +271,7 @@ pub fn claim_key(instance: &str) -> String {
                 && !matches!(c, '\u{200c}' | '\u{200d}' | '\u{fe00}'..='\u{fe0f}')
         })
         .collect();
-    crate::protocol::name::look(base_name(visible.trim()).trim())
+    crate::fold::fold(base_name(visible.trim()).trim())
 }
 
 /// `Lab 3` for `Lab 3 (2)`: the name before an mDNS conflict suffix.

@@ -7,6 +7,7 @@
 //! - [`input`]: what a person typed into the client, as a typed value.
 //! - [`limits`]: the numbers both sides agree on (line length, name length).
 //! - [`escape`]: makes peer-supplied text safe to print on a terminal.
+//! - [`fold`]: how typed text looks: the one folding rule names and command words share.
 //! - [`rc4`]: the RC4 stream cipher, checked against RFC 6229.
 //! - [`dh`]: Diffie-Hellman over named groups (the original's toy group and RFC 7919 groups).
 //! - [`commitment`]: hash commitments to a public value, sent before the value itself.
@@ -22,6 +23,7 @@ pub mod dh;
 pub mod discovery;
 pub mod escape;
 pub mod exchange;
+pub mod fold;
 pub mod framing;
 pub mod input;
 pub mod limits;

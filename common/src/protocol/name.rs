@@ -6,13 +6,17 @@
 //!
 //! - a name is stored in Unicode NFKC form (a decomposed `e` + accent becomes `é`, a fullwidth
 //!   `ａ` becomes `a`), so every way of typing it gives the same name;
-//! - two names are equal (and sort together) when their UTS #39 confusable skeletons of the
-//!   lowercase form agree: `alice`, `Alice`, `ALICE`, `аlice` and `a1ice` are one name, and only
-//!   one of them can be online at a time;
+//! - two names are equal (and sort together) when they look alike by [`crate::fold`]: the UTS
+//!   #39 confusable skeleton of the name as typed, then case and accents ignored, `i` and `l`
+//!   one letter. `alice`, `Alice`, `ALICE`, `аlice` (Cyrillic `а`), `a1ice` and `aIice` (capital
+//!   `I`) are one name, and so are `José` and `jose`: only one of them can be online at a time,
+//!   and `connect jose` reaches `José`. The client's command words are compared by the same
+//!   rule;
 //! - a name needs at least one letter or digit (`-` or `..` are not names).
 //!
 //! The name keeps the spelling its owner chose for display.
 
+use crate::fold::{fold, is_ignorable};
 use crate::limits::MAX_NAME_LEN;
 use std::cmp::Ordering;
 use std::fmt;
@@ -20,7 +24,6 @@ use std::hash::{Hash, Hasher};
 use thiserror::Error;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
-use unicode_security::skeleton;
 
 /// A registered user's name: 1 to [`MAX_NAME_LEN`] letters, digits, `_`, `-` or `.` with at
 /// least one letter or digit, in NFKC form.
@@ -31,7 +34,7 @@ use unicode_security::skeleton;
 pub struct Name {
     /// As its owner spelled it (after NFKC).
     text: String,
-    /// The confusable skeleton of the lowercase form: what equality compares.
+    /// How the name looks ([`fold`]): what equality compares.
     key: String,
 }
 
@@ -65,28 +68,15 @@ fn describe(c: char) -> String {
             "U+{:04X}, an accent typed on its own (type the accented letter itself)",
             u32::from(c)
         )
-    } else if c.is_control() || c.is_whitespace() || is_invisible(c) {
+    } else if c.is_control() || c.is_whitespace() || is_ignorable(c) {
         format!("U+{:04X}, an invisible character", u32::from(c))
     } else {
         format!("'{c}'")
     }
 }
 
-/// Format characters that print as nothing (zero-width joiners, direction marks, ...).
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
-}
-
 /// Names that would read like the server or like a control word on the wire.
 const RESERVED_NAMES: [&str; 4] = ["server", "gen_keys", "key_commit", "key_param"];
-
-/// How a (normalised) name looks: the UTS #39 skeleton of its lowercase form, lowercased again
-/// (the skeleton maps some characters to capitals, e.g. `l` and `I` meet at `l`).
-pub(crate) fn look(text: &str) -> String {
-    skeleton(&text.nfkc().collect::<String>().to_lowercase())
-        .collect::<String>()
-        .to_lowercase()
-}
 
 impl Name {
     /// Checks a proposed name and brings it to NFKC form.
@@ -110,8 +100,8 @@ impl Name {
         if !text.chars().any(char::is_alphanumeric) {
             return Err(NameError::NoLetterOrDigit);
         }
-        let key = look(&text);
-        if RESERVED_NAMES.iter().any(|r| look(r) == key) {
+        let key = fold(&text);
+        if RESERVED_NAMES.iter().any(|r| fold(r) == key) {
             return Err(NameError::Reserved(text));
         }
         Ok(Name { text, key })
@@ -143,7 +133,8 @@ impl PartialOrd for Name {
     }
 }
 
-/// By how names look, so `status` lists `alice` and `Bob` alphabetically.
+/// By how names look (their [`fold`]), so that the order agrees with equality; `status` sorts
+/// its rows by spelling itself.
 impl Ord for Name {
     fn cmp(&self, other: &Name) -> Ordering {
         self.key.cmp(&other.key)
@@ -225,6 +216,30 @@ mod tests {
         );
     }
 
+    /// Issue 20: the skeleton is taken before lowercasing, so a capital `I` that reads as `l`
+    /// is caught; and accents and case fold alike, so `jose` and `José` are one name.
+    #[test]
+    fn capital_i_and_accents_are_caught() {
+        for (typed, online) in [
+            ("aIice", "alice"),
+            ("AIice", "alice"),
+            ("wiII", "will"),
+            ("IiIy", "lily"),
+            ("oIga", "olga"),
+            ("Тom", "tom"),
+            ("jose", "José"),
+            ("JOSE", "José"),
+            ("Jose\u{301}", "jose"),
+            ("zoe", "Zoë"),
+        ] {
+            assert_eq!(
+                Name::parse(typed).unwrap(),
+                Name::parse(online).unwrap(),
+                "{typed:?} next to {online:?}"
+            );
+        }
+    }
+
     /// A refused invisible or combining character is named by its code point.
     #[test]
     fn refusals_are_readable() {
@@ -238,6 +253,13 @@ mod tests {
             zero_width.contains("U+200B, an invisible character"),
             "{zero_width}"
         );
+        for hidden in ['\u{ad}', '\u{2066}', '\u{180e}', '\u{e0041}'] {
+            let refusal = Name::parse(&format!("al{hidden}ice"))
+                .unwrap_err()
+                .to_string();
+            let code = format!("U+{:04X}, an invisible character", u32::from(hidden));
+            assert!(refusal.contains(&code), "{refusal}");
+        }
         let space = Name::parse("a b").unwrap_err().to_string();
         assert!(space.contains("' ' (a space)"), "{space}");
     }

@@ -14,6 +14,9 @@ pub struct Config {
     pub name_timeout: Duration,
     /// Bytes that may wait for one client that is not reading; past this it is disconnected.
     pub backlog_limit: usize,
+    /// Bytes of queued output the whole server may hold for its clients; one address may hold
+    /// a thirty-second of it (see [`crate::budget`]).
+    pub output_budget: usize,
     /// The Diffie-Hellman group named in `GEN_KEYS` at each new chat; `None` sends no
     /// `GEN_KEYS`.
     pub dh_group: Option<String>,
@@ -32,6 +35,7 @@ impl Default for Config {
             max_per_host: 32,
             name_timeout: Duration::from_secs(30),
             backlog_limit: 1024 * 1024,
+            output_budget: crate::budget::DEFAULT_BUDGET,
             dh_group: None,
             spare_threads: 64,
             status_per_second: 2,

@@ -8,6 +8,7 @@
 //! - [`threads`]: the session threads, started ahead of need and reused.
 //! - [`sink`]: what the user table needs of a client's queue (so it holds no socket).
 //! - [`outbox`]: each client's queued output and the thread that writes it.
+//! - [`budget`]: the memory all queued output may take, and each address's share of it.
 //! - [`linger`]: ending a connection so that its last notice arrives (no reset).
 //! - [`hosts`]: connections open per client address, for `--max-per-host`.
 //! - [`rate`]: how often one connection may ask for `status`.
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod advertise;
+pub mod budget;
 pub mod config;
 pub mod hosts;
 pub mod linger;
@@ -28,6 +30,7 @@ pub mod sink;
 pub mod threads;
 pub mod users;
 
+use crate::budget::Budget;
 use crate::config::Config;
 use crate::hosts::Hosts;
 use crate::threads::Threads;
@@ -60,6 +63,7 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
     }
     let users = Arc::new(<Users>::new(config.max_clients));
     let hosts = Arc::new(Hosts::new(config.max_per_host));
+    let budget = Arc::new(Budget::new(config.output_budget));
     let spare = config.spare_threads;
     let config = Arc::new(config);
     let serve = {
@@ -69,6 +73,7 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
                 stream,
                 peer,
                 &hosts,
+                &budget,
                 Arc::clone(&users),
                 Arc::clone(&config),
             );

@@ -47,6 +47,11 @@ struct Args {
     /// or more: a whole line must fit, twice).
     #[arg(long, default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(16384..))]
     backlog_limit: u64,
+    /// Bytes of queued output the whole server may hold for clients that do not read (262144
+    /// or more); one address may hold a thirty-second. Past either, the connection holding
+    /// the most is cut off, those not reading first.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(262_144..))]
+    output_budget: u64,
     /// How many `status` requests a second one connection may make, after a burst of 10 (or
     /// this many, if more); more are refused with a notice.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
@@ -100,6 +105,7 @@ fn try_main(args: Args) -> Result<(), String> {
         max_per_host: args.max_per_host as usize,
         name_timeout: Duration::from_secs(args.name_timeout),
         backlog_limit: usize::try_from(args.backlog_limit).unwrap_or(usize::MAX),
+        output_budget: usize::try_from(args.output_budget).unwrap_or(usize::MAX),
         dh_group: Some(args.dh_group.to_string()),
         spare_threads: args.spare_threads as usize,
         status_per_second: args.status_rate,

@@ -5,6 +5,7 @@
 //! gathered per chunk and queued in one piece, so a burst of messages becomes one write on the
 //! partner's socket.
 
+use crate::budget::Budget;
 use crate::config::Config;
 use crate::hosts::{Hosts, TooManyFromHost};
 use crate::linger;
@@ -34,6 +35,7 @@ pub fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     hosts: &Arc<Hosts>,
+    budget: &Arc<Budget>,
     users: Arc<Users>,
     config: Arc<Config>,
 ) {
@@ -42,7 +44,7 @@ pub fn serve(
     // One socket, one file descriptor: the reader and the outbox share it (`&TcpStream` reads
     // and writes), so a server with N clients needs N descriptors, not 2N.
     let stream = Arc::new(stream);
-    let outbox = Arc::new(Outbox::new(Arc::clone(&stream), config.backlog_limit));
+    let outbox = Outbox::budgeted(Arc::clone(&stream), config.backlog_limit, budget, peer);
     // Held until the socket is closed, drain included.
     let _slot = match hosts.admit(peer.ip()) {
         Ok(slot) => slot,

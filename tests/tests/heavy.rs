@@ -5,5 +5,6 @@
 
 mod flood_kick;
 mod mass_faults;
+mod output_budget;
 mod stuck;
 mod threads;

@@ -23,6 +23,11 @@ pub struct Config {
     /// `status` requests one connection may make a second once its burst is spent (the burst
     /// is 10, or this many if more); beyond that they are refused with a notice.
     pub status_per_second: u32,
+    /// Commands that make the server work (all but chat and `close`) one connection may make
+    /// a second, after a burst of four times that; one address may make four times the rate
+    /// and burst of one connection, all its connections together. Beyond that a command is
+    /// refused with a notice and ignored.
+    pub command_per_second: u32,
     /// Session threads kept waiting for new connections, so that a burst of logins does not
     /// wait for threads to be created.
     pub spare_threads: usize,
@@ -39,6 +44,7 @@ impl Default for Config {
             dh_group: None,
             spare_threads: 64,
             status_per_second: 2,
+            command_per_second: 5,
         }
     }
 }

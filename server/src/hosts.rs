@@ -8,6 +8,7 @@
 //! counted as `a.b.c.d`. Loopback is not exempt: on a shared lab server, `127.0.0.1` is every
 //! user logged in on the server itself.
 
+use crate::rate::RateLimit;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -16,8 +17,18 @@ use std::sync::Arc;
 /// Open connections per client address, with the most one address may have.
 #[derive(Debug)]
 pub struct Hosts {
-    open: Mutex<HashMap<IpAddr, usize>>,
+    open: Mutex<HashMap<IpAddr, Host>>,
     max_per_host: usize,
+    /// The command budget every address starts with: (per second, burst).
+    commands: (u32, u32),
+}
+
+/// One address with connections open.
+#[derive(Debug)]
+struct Host {
+    open: usize,
+    /// The commands its connections may make together (see [`HostSlot::commands`]).
+    commands: Arc<Mutex<RateLimit>>,
 }
 
 /// One address already has the most connections it may have open.
@@ -32,14 +43,30 @@ pub struct TooManyFromHost {
 pub struct HostSlot {
     hosts: Arc<Hosts>,
     ip: IpAddr,
+    commands: Arc<Mutex<RateLimit>>,
+}
+
+impl HostSlot {
+    /// The command budget shared by every connection from this address (while any is open),
+    /// so that 32 connections do not get 32 times one connection's.
+    pub fn commands(&self) -> &Mutex<RateLimit> {
+        &self.commands
+    }
 }
 
 impl Hosts {
     /// No connections yet; each address may open at most `max_per_host` at once.
     pub fn new(max_per_host: usize) -> Hosts {
+        Hosts::with_command_budget(max_per_host, u32::MAX, u32::MAX)
+    }
+
+    /// As [`Hosts::new`]; the connections of one address may together make `burst` commands
+    /// at once, then `per_second` a second.
+    pub fn with_command_budget(max_per_host: usize, per_second: u32, burst: u32) -> Hosts {
         Hosts {
             open: Mutex::new(HashMap::new()),
             max_per_host,
+            commands: (per_second, burst),
         }
     }
 
@@ -50,16 +77,21 @@ impl Hosts {
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<HostSlot, TooManyFromHost> {
         let ip = ip.to_canonical();
         let mut open = self.open.lock();
-        let count = open.entry(ip).or_insert(0);
-        if *count >= self.max_per_host {
+        let (per_second, burst) = self.commands;
+        let host = open.entry(ip).or_insert_with(|| Host {
+            open: 0,
+            commands: Arc::new(Mutex::new(RateLimit::new(per_second, burst))),
+        });
+        if host.open >= self.max_per_host {
             return Err(TooManyFromHost {
                 max_per_host: self.max_per_host,
             });
         }
-        *count += 1;
+        host.open += 1;
         Ok(HostSlot {
             hosts: Arc::clone(self),
             ip,
+            commands: Arc::clone(&host.commands),
         })
     }
 
@@ -68,17 +100,16 @@ impl Hosts {
         self.open
             .lock()
             .get(&ip.to_canonical())
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |host| host.open)
     }
 }
 
 impl Drop for HostSlot {
     fn drop(&mut self) {
         let mut open = self.hosts.open.lock();
-        if let Some(count) = open.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(host) = open.get_mut(&self.ip) {
+            host.open -= 1;
+            if host.open == 0 {
                 // Forget the address: the map holds only hosts with connections open.
                 open.remove(&self.ip);
             }
@@ -115,6 +146,25 @@ mod tests {
         drop(other);
         assert_eq!(hosts.open_from(LAB_PC), 0);
         assert!(hosts.open.lock().is_empty(), "closed hosts are forgotten");
+    }
+
+    /// Every connection of one address draws on one command budget; another address has
+    /// its own.
+    #[test]
+    fn connections_of_one_address_share_a_command_budget() {
+        let hosts = Arc::new(Hosts::with_command_budget(32, 1, 3));
+        let now = std::time::Instant::now();
+        let a = hosts.admit(LAB_PC).unwrap();
+        let b = hosts.admit(LAB_PC).unwrap();
+        let other = hosts.admit(OTHER_PC).unwrap();
+        assert!(a.commands().lock().allow(now));
+        assert!(b.commands().lock().allow(now));
+        assert!(a.commands().lock().allow(now));
+        assert!(
+            !b.commands().lock().allow(now),
+            "the address spent its burst"
+        );
+        assert!(other.commands().lock().allow(now));
     }
 
     /// An IPv4 client seen through the dual-stack listener shares its count with the same

@@ -62,7 +62,12 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
         log!("warning: cannot set keepalive and no-delay on client sockets: {err}");
     }
     let users = Arc::new(<Users>::new(config.max_clients));
-    let hosts = Arc::new(Hosts::new(config.max_per_host));
+    let (per_second, burst) = session::address_commands(&config);
+    let hosts = Arc::new(Hosts::with_command_budget(
+        config.max_per_host,
+        per_second,
+        burst,
+    ));
     let budget = Arc::new(Budget::new(config.output_budget));
     let spare = config.spare_threads;
     let config = Arc::new(config);

@@ -56,6 +56,11 @@ struct Args {
     /// this many, if more); more are refused with a notice.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     status_rate: u32,
+    /// How many commands that make the server work (every command but chat and close) one
+    /// connection may send a second, after a burst of 4 times that; all connections from one
+    /// address together get 4 times one connection's. More are refused with a notice.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    command_rate: u32,
     /// Threads kept ready for new connections (1 to 65536). Set it to the largest burst of
     /// logins you expect, e.g. the seats in the building: each costs about 27 KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
@@ -109,6 +114,7 @@ fn try_main(args: Args) -> Result<(), String> {
         dh_group: Some(args.dh_group.to_string()),
         spare_threads: args.spare_threads as usize,
         status_per_second: args.status_rate,
+        command_per_second: args.command_rate,
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {

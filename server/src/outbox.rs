@@ -30,6 +30,7 @@ use parking_lot::{Condvar, Mutex};
 use socket2::SockRef;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -68,6 +69,9 @@ pub struct Outbox {
     account: Option<Account>,
     /// The client's address, for the log when the budget cuts it off.
     peer: Option<SocketAddr>,
+    /// Set once the client is cut off, so the session can look for it on every line without
+    /// a lock.
+    gone: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -110,6 +114,7 @@ impl Outbox {
             limit,
             account: None,
             peer: None,
+            gone: AtomicBool::new(false),
         }
     }
 
@@ -171,6 +176,7 @@ impl Outbox {
         let needed = state.queued.len() + bytes.len();
         if needed + state.in_flight > self.limit {
             state.cut_off = true;
+            self.gone.store(true, Ordering::Relaxed);
             return;
         }
         let capacity = state.queued.capacity();
@@ -183,6 +189,7 @@ impl Outbox {
                 .min(self.limit.max(needed));
             if !self.charge(&state, grown) {
                 state.cut_off = true;
+                self.gone.store(true, Ordering::Relaxed);
                 return;
             }
             let len = state.queued.len();
@@ -302,7 +309,7 @@ impl Outbox {
     /// True once the client was cut off (too far behind, not reading, or aborted): its session
     /// should stop carrying out what it already read.
     pub fn is_cut_off(&self) -> bool {
-        self.state.lock().cut_off || self.account.as_ref().is_some_and(Account::is_evicted)
+        self.gone.load(Ordering::Relaxed) || self.account.as_ref().is_some_and(Account::is_evicted)
     }
 
     /// Bytes waiting for the client: queued, or taken by a writer and not yet sent.
@@ -377,6 +384,7 @@ impl Outbox {
 
     fn cut_off(&self, state: &mut State) {
         state.cut_off = true;
+        self.gone.store(true, Ordering::Relaxed);
         state.queued = Vec::new();
         let _ = self.charge(state, 0);
         if !state.done {

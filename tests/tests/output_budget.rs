@@ -57,7 +57,11 @@ fn register_from(from: Ipv4Addr, port: u16, name: &str) -> TcpStream {
 #[test]
 fn non_reading_help_flooders_from_four_addresses_cost_at_most_32_mib() {
     let _serial = serial(Serial::Load);
-    let server = Server::start();
+    // The memory budget on its own: lift the command budget, which would otherwise answer
+    // only a few `help`s per connection.
+    let server = Server::builder()
+        .args(&["--command-rate", "1000000"])
+        .start();
     let port = server.port();
     let mut honest = RawClient::register(port, "honest");
     let flooders: Vec<TcpStream> = (0..ADDRESSES)

@@ -11,6 +11,7 @@
 //! - [`budget`]: the memory all queued output may take, and each address's share of it.
 //! - [`linger`]: ending a connection so that its last notice arrives (no reset).
 //! - [`hosts`]: connections open per client address, for `--max-per-host`.
+//! - [`kept`]: names kept for the address that lost them, which no other address can evict.
 //! - [`rate`]: how often one connection may ask for `status`.
 //! - [`config`]: the operator's choices.
 //! - [`mod@log`]: timestamped lines on stderr.
@@ -20,6 +21,7 @@ pub mod advertise;
 pub mod budget;
 pub mod config;
 pub mod hosts;
+pub mod kept;
 pub mod linger;
 pub mod listen;
 pub mod log;

@@ -8,6 +8,7 @@
 use crate::budget::Budget;
 use crate::config::Config;
 use crate::hosts::{HostSlot, Hosts, TooManyFromHost};
+use crate::kept::Keeping;
 use crate::linger;
 use crate::log;
 use crate::outbox::{Outbox, Room};
@@ -97,9 +98,20 @@ pub fn serve(
     } else {
         Parting::Lost
     };
-    let (name, change) = session.users.leave(id, parting);
+    let (name, change, keeping) = session.users.leave(id, parting);
     if let Some(name) = name {
         log_change(&change);
+        match keeping {
+            Some(Keeping::Full) => log!(
+                "{name}'s name is not kept for {}: the room for kept names is full",
+                peer.ip()
+            ),
+            Some(Keeping::KeptInstead(old)) => log!(
+                "{old}'s name is no longer kept: {} lost more names than it may keep",
+                peer.ip()
+            ),
+            _ => {}
+        }
         if let Some(kind) = session.input.broken {
             log!("{name}'s connection broke ({kind})");
         }

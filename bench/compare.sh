@@ -67,7 +67,7 @@ chmod 644 "$OUT/ngircd.conf"
 # are off too): connections per address, commands per connection and per address, and the
 # output budget (its per-address share is a thirty-second of it).
 labchat() {
-    "$LOADGEN" --server labchat --server-arg=--max-per-host=1000000 \
+    "$LOADGEN" --server labchat --server-arg=--max-per-host=1000000 --server-arg=--max-per-network=1000000 \
         --server-arg=--command-rate=1000000 --server-arg=--output-budget=68719476736 \
         --tsv "$OUT/results.tsv" \
         --run "$1" all --scale "$SCALE"

@@ -10,6 +10,9 @@ pub struct Config {
     /// Connections one client address may have open at once; the next one from it is told
     /// so and closed.
     pub max_per_host: usize,
+    /// Connections the addresses of one network (an IPv6 /64; all of loopback) may have open
+    /// together (see [`crate::hosts`]).
+    pub max_per_network: usize,
     /// How long a new connection has to send an acceptable name.
     pub name_timeout: Duration,
     /// Bytes that may wait for one client that is not reading; past this it is disconnected.
@@ -38,6 +41,7 @@ impl Default for Config {
         Config {
             max_clients: 10_000,
             max_per_host: 32,
+            max_per_network: 512,
             name_timeout: Duration::from_secs(30),
             backlog_limit: 1024 * 1024,
             output_budget: crate::budget::DEFAULT_BUDGET,

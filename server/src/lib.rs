@@ -65,11 +65,10 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
     }
     let users = Arc::new(<Users>::new(config.max_clients));
     let (per_second, burst) = session::address_commands(&config);
-    let hosts = Arc::new(Hosts::with_command_budget(
-        config.max_per_host,
-        per_second,
-        burst,
-    ));
+    let hosts = Arc::new(
+        Hosts::with_command_budget(config.max_per_host, per_second, burst)
+            .with_network_ceiling(config.max_per_network),
+    );
     let budget = Arc::new(Budget::new(config.output_budget));
     let spare = config.spare_threads;
     let config = Arc::new(config);

@@ -35,6 +35,11 @@ struct Args {
     /// the server itself).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     max_per_host: u32,
+    /// Most connections the addresses of one network may have open together (1 or more): an
+    /// IPv6 /64, or all of loopback (127.0.0.0/8 and ::1, the server's own machine). Catches
+    /// one machine using many addresses; a class of 100 stays far below it.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_per_network: u32,
     /// Seconds a new connection has to send its user name (1 or more).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     name_timeout: u64,
@@ -108,6 +113,7 @@ fn try_main(args: Args) -> Result<(), String> {
     let config = Config {
         max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
         max_per_host: args.max_per_host as usize,
+        max_per_network: args.max_per_network as usize,
         name_timeout: Duration::from_secs(args.name_timeout),
         backlog_limit: usize::try_from(args.backlog_limit).unwrap_or(usize::MAX),
         output_budget: usize::try_from(args.output_budget).unwrap_or(usize::MAX),

@@ -51,9 +51,16 @@ pub fn serve(
     // Held until the socket is closed, drain included.
     let slot = match hosts.admit(peer.ip()) {
         Ok(slot) => slot,
-        Err(TooManyFromHost { max_per_host }) => {
+        Err(TooManyFromHost {
+            max_per_host,
+            network,
+        }) => {
             refuse(&outbox, &stream, Notice::TooManyFromHost(max_per_host));
-            log!("refused {peer}: its address has {max_per_host} connection(s) open already (--max-per-host)");
+            if network {
+                log!("refused {peer}: its network has {max_per_host} connection(s) open already (--max-per-network)");
+            } else {
+                log!("refused {peer}: its address has {max_per_host} connection(s) open already (--max-per-host)");
+            }
             return;
         }
     };

@@ -26,6 +26,7 @@ mod key_exchange_attacks;
 mod key_patience;
 mod limits;
 mod lost_connection;
+mod network_ceiling;
 mod pairing_races;
 mod piped_secure;
 mod pty_screen;

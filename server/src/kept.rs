@@ -8,7 +8,12 @@
 //!   hold could lose its name and have it kept), and at least [`MIN_ROOM`].
 //! - When the room is full (after expired names are swept), a newly lost name is not kept;
 //!   the caller logs it.
+//! - The addresses of one network (an IPv6 /64, all of loopback: see [`crate::hosts`]) may
+//!   have at most `--max-per-network` names kept together; past that a name lost from that
+//!   network is not kept either, so one machine with thousands of addresses cannot fill the
+//!   room (a class of 100 on one /64 stays far below it).
 
+use crate::hosts::Network;
 use common::protocol::Name;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -28,6 +33,9 @@ pub struct KeptNames {
     names: HashMap<Name, Kept>,
     /// Each address's kept names, oldest first.
     by_host: HashMap<IpAddr, VecDeque<Name>>,
+    /// Names kept per network, and the most one network may have.
+    per_network: HashMap<Network, usize>,
+    network_quota: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +53,8 @@ pub enum Keeping {
     KeptInstead(Name),
     /// The room is full of other addresses' names: this one is not kept.
     Full,
+    /// The address's network has as many names kept as it may: this one is not kept.
+    NetworkFull,
 }
 
 impl KeptNames {
@@ -54,7 +64,15 @@ impl KeptNames {
             room: max_clients.max(MIN_ROOM),
             names: HashMap::new(),
             by_host: HashMap::new(),
+            per_network: HashMap::new(),
+            network_quota: usize::MAX,
         }
+    }
+
+    /// The same, keeping at most `quota` names for the addresses of one network together.
+    pub fn with_network_quota(mut self, quota: usize) -> KeptNames {
+        self.network_quota = quota.max(PER_ADDRESS);
+        self
     }
 
     /// How many names are kept now (expired ones included until swept).
@@ -78,12 +96,23 @@ impl KeptNames {
             }
             let oldest = own.pop_front().expect("a front");
             self.names.remove(&oldest);
+            forget_one(&mut self.per_network, host);
         }
         let mut outcome = Keeping::Kept;
         if own.len() >= PER_ADDRESS {
             let oldest = own.pop_front().expect("at the quota");
             self.names.remove(&oldest);
+            forget_one(&mut self.per_network, host);
             outcome = Keeping::KeptInstead(oldest);
+        } else if self
+            .per_network
+            .get(&Network::of(host))
+            .is_some_and(|&n| n >= self.network_quota)
+        {
+            if own.is_empty() {
+                self.by_host.remove(&host);
+            }
+            return Keeping::NetworkFull;
         } else if self.names.len() >= self.room {
             self.sweep(now);
             if self.names.len() >= self.room {
@@ -97,6 +126,7 @@ impl KeptNames {
             .entry(host)
             .or_default()
             .push_back(name.clone());
+        *self.per_network.entry(Network::of(host)).or_insert(0) += 1;
         self.names.insert(
             name,
             Kept {
@@ -126,6 +156,7 @@ impl KeptNames {
 
     fn remove(&mut self, name: &Name) {
         if let Some(kept) = self.names.remove(name) {
+            forget_one(&mut self.per_network, kept.host);
             if let Some(own) = self.by_host.get_mut(&kept.host) {
                 own.retain(|n| n != name);
                 if own.is_empty() {
@@ -143,6 +174,21 @@ impl KeptNames {
             own.retain(|n| names.contains_key(n));
             !own.is_empty()
         });
+        self.per_network.clear();
+        for kept in self.names.values() {
+            *self.per_network.entry(Network::of(kept.host)).or_insert(0) += 1;
+        }
+    }
+}
+
+/// One name fewer kept for `host`'s network.
+fn forget_one(per_network: &mut HashMap<Network, usize>, host: IpAddr) {
+    let network = Network::of(host);
+    if let Some(count) = per_network.get_mut(&network) {
+        *count -= 1;
+        if *count == 0 {
+            per_network.remove(&network);
+        }
     }
 }
 
@@ -211,6 +257,44 @@ mod tests {
         );
         assert_eq!(kept.len(), 1, "the expired names were swept");
         assert!(kept.by_host.len() == 1);
+    }
+
+    /// One machine with thousands of addresses in one IPv6 /64 gets at most the network's
+    /// quota of names kept; a neighbouring /64 and the names kept before are not affected.
+    #[test]
+    fn one_network_keeps_at_most_its_quota() {
+        let now = Instant::now();
+        let mut kept = KeptNames::new(10_000).with_network_quota(50);
+        let lab = |n: u16| IpAddr::V6(std::net::Ipv6Addr::new(0xfd00, 0, 0, 1, 0, 0, n, 1));
+        assert_eq!(
+            kept.keep(name("victim"), lab(0), MINUTE, now),
+            Keeping::Kept
+        );
+        for i in 1..50 {
+            assert_eq!(
+                kept.keep(name(&format!("n{i}")), lab(i), MINUTE, now),
+                Keeping::Kept
+            );
+        }
+        for i in 50..3000 {
+            assert_eq!(
+                kept.keep(name(&format!("n{i}")), lab(i), MINUTE, now),
+                Keeping::NetworkFull
+            );
+        }
+        assert_eq!(kept.len(), 50);
+        assert!(kept.claim(&name("victim"), lab(7), now).is_err());
+        let next_door = IpAddr::V6(std::net::Ipv6Addr::new(0xfd00, 0, 0, 2, 0, 0, 0, 1));
+        assert_eq!(
+            kept.keep(name("other"), next_door, MINUTE, now),
+            Keeping::Kept
+        );
+        assert_eq!(kept.claim(&name("n3"), lab(3), now), Ok(()));
+        assert_eq!(
+            kept.keep(name("n4000"), lab(4000), MINUTE, now),
+            Keeping::Kept,
+            "a name claimed back made room in the network"
+        );
     }
 
     /// The room is at least `--max-clients`.

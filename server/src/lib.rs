@@ -63,7 +63,8 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
     if let Err(err) = listen::set_client_options(&listener) {
         log!("warning: cannot set keepalive and no-delay on client sockets: {err}");
     }
-    let users = Arc::new(<Users>::new(config.max_clients));
+    let users =
+        Arc::new(<Users>::new(config.max_clients).keeping_per_network(config.max_per_network));
     let (per_second, burst) = session::address_commands(&config);
     let hosts = Arc::new(
         Hosts::with_command_budget(config.max_per_host, per_second, burst)

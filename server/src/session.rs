@@ -113,6 +113,10 @@ pub fn serve(
                 "{name}'s name is not kept for {}: the room for kept names is full",
                 peer.ip()
             ),
+            Some(Keeping::NetworkFull) => log!(
+                "{name}'s name is not kept for {}: its network has as many names kept as it may (--max-per-network)",
+                peer.ip()
+            ),
             Some(Keeping::KeptInstead(old)) => log!(
                 "{old}'s name is no longer kept: {} lost more names than it may keep",
                 peer.ip()

@@ -247,6 +247,17 @@ impl<S: Sink> Users<S> {
         }
     }
 
+    /// The same table, keeping at most `quota` names for the addresses of one network (see
+    /// [`crate::kept`]).
+    pub fn keeping_per_network(self, quota: usize) -> Users<S> {
+        {
+            let mut table = self.table.lock();
+            let kept = std::mem::replace(&mut table.kept, KeptNames::new(0));
+            table.kept = kept.with_network_quota(quota);
+        }
+        self
+    }
+
     /// The same table, keeping a lost connection's name for `kept` instead of [`NAME_KEPT`].
     pub fn keeping_names_for(mut self, kept: Duration) -> Users<S> {
         self.name_kept = kept;

@@ -33,13 +33,12 @@ fn propose_from(from: Ipv4Addr, port: u16, name: &str) -> (TcpStream, String) {
 }
 
 /// The victim on 127.0.0.1 loses its connection; then 4,000 other 127.x addresses each
-/// register a name and lose their connection (with `--max-clients 1000`, so the room for
-/// kept names, 1,024, fills and the later names are not kept, with a log line). The victim's
-/// name is still refused to a thief on yet another address, and goes back to the victim.
-#[test]
-fn a_kept_name_survives_4000_lost_connections_from_4000_addresses() {
+/// register a name and lose their connection, so that names stop being kept (`why`, logged).
+/// The victim's name is still refused to a thief on yet another address, and goes back to
+/// the victim.
+fn victim_survives_4000_lost_connections(args: &[&str], why: &str) {
     let _serial = serial(Serial::Load);
-    let server = Server::builder().args(&["--max-clients", "1000"]).start();
+    let server = Server::builder().args(args).start();
     let port = server.port();
     let (victim, hello) = propose_from(Ipv4Addr::LOCALHOST, port, "victim");
     assert!(hello.contains("Hello victim!"), "{hello}");
@@ -77,7 +76,28 @@ fn a_kept_name_survives_4000_lost_connections_from_4000_addresses() {
             .log
             .lines()
             .iter()
-            .any(|l| l.contains("is not kept for") && l.contains("the room for kept names is full")),
-        "a name not kept for want of room is logged"
+            .any(|l| l.contains("is not kept for") && l.contains(why)),
+        "a name not kept ({why}) is logged: {:?}",
+        server.log.lines().iter().rev().take(3).collect::<Vec<_>>()
+    );
+}
+
+/// With the defaults, all of loopback is one network: after 512 kept names from it, the next
+/// lost name from it is not kept, and the victim's stays.
+#[test]
+fn a_kept_name_survives_4000_lost_connections_from_one_network() {
+    victim_survives_4000_lost_connections(
+        &[],
+        "its network has as many names kept as it may (--max-per-network)",
+    );
+}
+
+/// With the network's quota lifted and `--max-clients 1000`, the room for kept names (1,024)
+/// fills: the next lost name is not kept, and the victim's stays.
+#[test]
+fn a_kept_name_survives_4000_lost_connections_from_4000_addresses() {
+    victim_survives_4000_lost_connections(
+        &["--max-clients", "1000", "--max-per-network", "100000"],
+        "the room for kept names is full",
     );
 }

@@ -42,6 +42,9 @@ const WRITER_STACK: usize = 64 * 1024;
 /// keeping up with a chat; it is also the longest its partner's session waits for it.
 pub const STALL: Duration = Duration::from_secs(5);
 
+/// An emptied queue up to this size is kept for the next batch (see `State::spare`).
+const KEEP_SPARE: usize = 4 * 1024;
+
 /// The writer thread sends in pieces of this size, so progress can be seen while it blocks.
 const WRITE_PIECE: usize = 16 * 1024;
 
@@ -81,6 +84,9 @@ struct State {
     in_flight: usize,
     /// The allocation of the batch being sent (freed when it is sent): charged to the budget.
     batch_alloc: usize,
+    /// A small emptied queue kept for the next batch, so that a steady chat neither allocates
+    /// nor changes what is charged to the budget on every line (at most [`KEEP_SPARE`]).
+    spare: Vec<u8>,
     /// A thread is sending: others leave the queue to it.
     writing: bool,
     /// No more pushes: send what is queued, then shut the sending side down.
@@ -142,7 +148,9 @@ impl Outbox {
     /// if the budget chose this client to be cut off.
     fn charge(&self, state: &State, queued_alloc: usize) -> bool {
         match &self.account {
-            Some(account) => account.charge(queued_alloc + state.batch_alloc),
+            Some(account) => {
+                account.charge(queued_alloc + state.batch_alloc + state.spare.capacity())
+            }
             None => true,
         }
     }
@@ -244,7 +252,9 @@ impl Outbox {
                 }
                 return;
             }
-            let batch = std::mem::take(&mut state.queued);
+            // The spare buffer becomes the queue: what is charged does not change.
+            let spare = std::mem::take(&mut state.spare);
+            let batch = std::mem::replace(&mut state.queued, spare);
             state.in_flight = batch.len();
             state.batch_alloc = batch.capacity();
             drop(state);
@@ -262,6 +272,13 @@ impl Outbox {
             self.progress.notify_all();
             match sent {
                 Sent::All => {
+                    let mut batch = batch;
+                    if batch.capacity() <= KEEP_SPARE && state.spare.capacity() == 0 {
+                        batch.clear();
+                        state.spare = batch;
+                    } else {
+                        drop(batch);
+                    }
                     let queued = state.queued.capacity();
                     let _ = self.charge(&state, queued);
                 }
@@ -279,7 +296,10 @@ impl Outbox {
                     let mut rest = Vec::with_capacity(batch.len() - n + state.queued.len());
                     rest.extend_from_slice(&batch[n..]);
                     rest.append(&mut state.queued);
-                    state.queued = rest;
+                    let emptied = std::mem::replace(&mut state.queued, rest);
+                    if emptied.capacity() <= KEEP_SPARE && state.spare.capacity() == 0 {
+                        state.spare = emptied;
+                    }
                     drop(batch);
                     let queued = state.queued.capacity();
                     let _ = self.charge(&state, queued);
@@ -386,6 +406,7 @@ impl Outbox {
         state.cut_off = true;
         self.gone.store(true, Ordering::Relaxed);
         state.queued = Vec::new();
+        state.spare = Vec::new();
         let _ = self.charge(state, 0);
         if !state.done {
             // Nothing more is owed to this client: closing the socket will reset it and free

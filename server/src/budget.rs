@@ -414,6 +414,22 @@ mod tests {
         assert!(budget.held() <= budget.limit(), "{} held", budget.held());
     }
 
+    /// A connection that has read nothing for a while goes before a bigger one that reads.
+    #[test]
+    fn one_that_does_not_read_goes_before_a_bigger_one_that_does() {
+        let mut budget = Budget::new(32 * 1000);
+        budget.epoch = Instant::now() - Duration::from_secs(10);
+        let budget = Arc::new(budget);
+        let reading = budget.open(Weak::new(), peer(4));
+        let stuck = budget.open(Weak::new(), peer(4));
+        assert!(reading.charge(700) && stuck.charge(200));
+        stuck.meter.moved_ms.store(0, Ordering::Relaxed);
+        reading.moved();
+        assert!(reading.charge(900), "the one reading stays");
+        assert!(stuck.is_evicted());
+        assert_eq!(budget.held(), 900);
+    }
+
     /// When the connection that grows is its address's biggest, it is the one refused.
     #[test]
     fn the_biggest_pushing_past_its_share_is_refused_itself() {

@@ -10,8 +10,9 @@
 //! `--mb N` floods N MB of each kind instead of 8; `--old` is for a server from before the
 //! command budget (it is not given `--command-rate`).
 //!
-//! Part 1, CPU: one connection from 127.0.0.2 sends 8 MB of one kind of line (status, help,
-//! connect, goodbye, key_param, x outside a chat, empty lines) while reading what comes back;
+//! Part 1, CPU: one connection from 127.0.0.2 sends 8 MB of one kind of line (chat to a
+//! partner on 127.0.0.3 who reads, status, help, connect, goodbye, key_param, x outside a
+//! chat, empty lines) while reading what comes back;
 //! meanwhile an honest pair on 127.0.0.1 plays ping-pong. For each kind it prints the server's
 //! CPU time per MB sent (from `/proc/PID/stat`; the pair's pings, one per 5 ms, are
 //! included) and the pair's round-trip p50 and p99.
@@ -197,7 +198,8 @@ fn cpu_part(path: &PathBuf, extra: &[String], flood_bytes: usize) {
         "{:<22} {:>9} {:>10} {:>9} {:>9} {:>7}",
         "line", "cpu s", "cpu s/MB", "rtt p50", "rtt p99", "rtts"
     );
-    let kinds: [(&str, &str); 7] = [
+    let kinds: [(&str, &str); 8] = [
+        ("chat to a partner", "msg hello, this is a chat line\n"),
         ("status", "status\n"),
         ("help", "help\n"),
         ("connect nobody", "connect nobody\n"),
@@ -210,6 +212,20 @@ fn cpu_part(path: &PathBuf, extra: &[String], flood_bytes: usize) {
     for (i, (label, line)) in kinds.iter().enumerate() {
         let (mut flooder, mut flooder_in) =
             register(Ipv4Addr::new(127, 0, 0, 2), port, &format!("flooder{i}"));
+        if label.starts_with("chat") {
+            // A partner on another address that reads (and drops) everything.
+            let partner = format!("partner{i}");
+            let (_out, mut partner_in) = register(Ipv4Addr::new(127, 0, 0, 3), port, &partner);
+            flooder
+                .write_all(format!("connect {partner}\n").as_bytes())
+                .unwrap();
+            read_until(&mut flooder_in, "You are now connected to");
+            thread::spawn(move || {
+                let _out = _out;
+                let mut buf = vec![0u8; 64 * 1024];
+                while partner_in.read(&mut buf).unwrap_or(0) > 0 {}
+            });
+        }
         // Read (and drop) everything that comes back until the end marker's answer.
         let done = Arc::new(AtomicBool::new(false));
         let reader = {

@@ -63,9 +63,13 @@ chmod 644 "$OUT/ngircd.conf"
 /usr/sbin/ngircd --configtest --config "$OUT/ngircd.conf" >/dev/null
 
 : > "$OUT/results.tsv"
-# Every client comes from 127.0.0.1: lift labchat's per-address limit (ngircd's is off too).
+# Every client comes from 127.0.0.1: lift labchat's per-address limits and budgets (ngircd's
+# are off too): connections per address, commands per connection and per address, and the
+# output budget (its per-address share is a thirty-second of it).
 labchat() {
-    "$LOADGEN" --server labchat --server-arg=--max-per-host=1000000 --tsv "$OUT/results.tsv" \
+    "$LOADGEN" --server labchat --server-arg=--max-per-host=1000000 --server-arg=--max-per-network=1000000 \
+        --server-arg=--command-rate=1000000 --server-arg=--output-budget=68719476736 \
+        --tsv "$OUT/results.tsv" \
         --run "$1" all --scale "$SCALE"
 }
 ngircd() {

@@ -6,9 +6,9 @@
     python3 bench/status_loop.py target/release/server --quiet    # without it, for comparison
     python3 bench/status_loop.py target/release/server -- --status-rate 1000000   # no limit
 
-Starts the server (with --max-per-host lifted: every client is on 127.0.0.1), registers 2,000
-idle users and a pair, alice and bob, then measures 3,000 round trips (alice -> bob -> alice)
-while a separate process (this script with --looper, so that Python's lock does not couple
+Starts the server (with --max-per-host and --max-per-network lifted: every client is on
+127.0.0.1), registers 2,000 idle users and a pair, alice and bob, then measures 3,000 round
+trips (alice -> bob -> alice) while a separate process (this script with --looper, so that Python's lock does not couple
 the two) sends `status` in a loop and reads what comes back. Prints the round trip p50, p99
 and max, and the looper's answers and refusals a second. Figures only; it checks nothing.
 """
@@ -70,7 +70,7 @@ def main():
     binary = sys.argv[1]
     quiet = "--quiet" in sys.argv
     extra = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-    server = subprocess.Popen([binary, "0", "--max-per-host", "100000", *extra],
+    server = subprocess.Popen([binary, "0", "--max-per-host", "100000", "--max-per-network", "100000", *extra],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = None

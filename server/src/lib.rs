@@ -8,16 +8,20 @@
 //! - [`threads`]: the session threads, started ahead of need and reused.
 //! - [`sink`]: what the user table needs of a client's queue (so it holds no socket).
 //! - [`outbox`]: each client's queued output and the thread that writes it.
+//! - [`budget`]: the memory all queued output may take, and each address's share of it.
 //! - [`linger`]: ending a connection so that its last notice arrives (no reset).
 //! - [`hosts`]: connections open per client address, for `--max-per-host`.
+//! - [`kept`]: names kept for the address that lost them, which no other address can evict.
 //! - [`rate`]: how often one connection may ask for `status`.
 //! - [`config`]: the operator's choices.
 //! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
 
 pub mod advertise;
+pub mod budget;
 pub mod config;
 pub mod hosts;
+pub mod kept;
 pub mod linger;
 pub mod listen;
 pub mod log;
@@ -28,6 +32,7 @@ pub mod sink;
 pub mod threads;
 pub mod users;
 
+use crate::budget::Budget;
 use crate::config::Config;
 use crate::hosts::Hosts;
 use crate::threads::Threads;
@@ -58,8 +63,14 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
     if let Err(err) = listen::set_client_options(&listener) {
         log!("warning: cannot set keepalive and no-delay on client sockets: {err}");
     }
-    let users = Arc::new(<Users>::new(config.max_clients));
-    let hosts = Arc::new(Hosts::new(config.max_per_host));
+    let users =
+        Arc::new(<Users>::new(config.max_clients).keeping_per_network(config.max_per_network));
+    let (per_second, burst) = session::address_commands(&config);
+    let hosts = Arc::new(
+        Hosts::with_command_budget(config.max_per_host, per_second, burst)
+            .with_network_ceiling(config.max_per_network),
+    );
+    let budget = Arc::new(Budget::new(config.output_budget));
     let spare = config.spare_threads;
     let config = Arc::new(config);
     let serve = {
@@ -69,6 +80,7 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
                 stream,
                 peer,
                 &hosts,
+                &budget,
                 Arc::clone(&users),
                 Arc::clone(&config),
             );

@@ -35,6 +35,11 @@ struct Args {
     /// the server itself).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     max_per_host: u32,
+    /// Most connections the addresses of one network may have open together (1 or more): an
+    /// IPv6 /64, or all of loopback (127.0.0.0/8 and ::1, the server's own machine). Catches
+    /// one machine using many addresses; a class of 100 stays far below it.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_per_network: u32,
     /// Seconds a new connection has to send its user name (1 or more).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     name_timeout: u64,
@@ -47,10 +52,20 @@ struct Args {
     /// or more: a whole line must fit, twice).
     #[arg(long, default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(16384..))]
     backlog_limit: u64,
+    /// Bytes of queued output the whole server may hold for clients that do not read (262144
+    /// or more); one address may hold a thirty-second. Past either, the connection holding
+    /// the most is cut off, those not reading first.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(262_144..))]
+    output_budget: u64,
     /// How many `status` requests a second one connection may make, after a burst of 10 (or
     /// this many, if more); more are refused with a notice.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     status_rate: u32,
+    /// How many commands that make the server work (every command but chat and close) one
+    /// connection may send a second, after a burst of 4 times that; all connections from one
+    /// address together get 4 times one connection's. More are refused with a notice.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    command_rate: u32,
     /// Threads kept ready for new connections (1 to 65536). Set it to the largest burst of
     /// logins you expect, e.g. the seats in the building: each costs about 27 KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
@@ -98,11 +113,14 @@ fn try_main(args: Args) -> Result<(), String> {
     let config = Config {
         max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
         max_per_host: args.max_per_host as usize,
+        max_per_network: args.max_per_network as usize,
         name_timeout: Duration::from_secs(args.name_timeout),
         backlog_limit: usize::try_from(args.backlog_limit).unwrap_or(usize::MAX),
+        output_budget: usize::try_from(args.output_budget).unwrap_or(usize::MAX),
         dh_group: Some(args.dh_group.to_string()),
         spare_threads: args.spare_threads as usize,
         status_per_second: args.status_rate,
+        command_per_second: args.command_rate,
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {

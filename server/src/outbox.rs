@@ -25,10 +25,12 @@
 //! before the socket is closed ([`crate::linger`]). Cutting a client off shuts both sides: it
 //! is not reading anyway, and the session's blocked `read` must wake up.
 
+use crate::budget::{Account, Budget};
 use parking_lot::{Condvar, Mutex};
 use socket2::SockRef;
 use std::io::{self, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -39,6 +41,9 @@ const WRITER_STACK: usize = 64 * 1024;
 /// A client that cannot read its backlog down to the high-water mark in this long is not
 /// keeping up with a chat; it is also the longest its partner's session waits for it.
 pub const STALL: Duration = Duration::from_secs(5);
+
+/// An emptied queue up to this size is kept for the next batch (see `State::spare`).
+const KEEP_SPARE: usize = 4 * 1024;
 
 /// The writer thread sends in pieces of this size, so progress can be seen while it blocks.
 const WRITE_PIECE: usize = 16 * 1024;
@@ -63,6 +68,13 @@ pub struct Outbox {
     progress: Condvar,
     socket: Arc<TcpStream>,
     limit: usize,
+    /// Its place in the server's output budget (none in unit tests of the outbox alone).
+    account: Option<Account>,
+    /// The client's address, for the log when the budget cuts it off.
+    peer: Option<SocketAddr>,
+    /// Set once the client is cut off, so the session can look for it on every line without
+    /// a lock.
+    gone: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +82,11 @@ struct State {
     queued: Vec<u8>,
     /// Bytes taken from the queue and being sent: they count against the limit too.
     in_flight: usize,
+    /// The allocation of the batch being sent (freed when it is sent): charged to the budget.
+    batch_alloc: usize,
+    /// A small emptied queue kept for the next batch, so that a steady chat neither allocates
+    /// nor changes what is charged to the budget on every line (at most [`KEEP_SPARE`]).
+    spare: Vec<u8>,
     /// A thread is sending: others leave the queue to it.
     writing: bool,
     /// No more pushes: send what is queued, then shut the sending side down.
@@ -101,6 +118,55 @@ impl Outbox {
             progress: Condvar::new(),
             socket,
             limit,
+            account: None,
+            peer: None,
+            gone: AtomicBool::new(false),
+        }
+    }
+
+    /// An outbox for `socket`, a connection from `peer`, that holds at most `limit` bytes and
+    /// charges what its queue holds to `budget` (see [`crate::budget`]).
+    pub fn budgeted(
+        socket: Arc<TcpStream>,
+        limit: usize,
+        budget: &Arc<Budget>,
+        peer: SocketAddr,
+    ) -> Arc<Outbox> {
+        Arc::new_cyclic(|me| Outbox {
+            account: Some(budget.open(me.clone(), peer)),
+            peer: Some(peer),
+            ..Outbox::new(socket, limit)
+        })
+    }
+
+    /// The client's address, if the outbox was given it.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    /// Charges the budget with what `state` holds now (`queued` holding `queued_alloc`). False
+    /// if the budget chose this client to be cut off.
+    fn charge(&self, state: &State, queued_alloc: usize) -> bool {
+        match &self.account {
+            Some(account) => {
+                account.charge(queued_alloc + state.batch_alloc + state.spare.capacity())
+            }
+            None => true,
+        }
+    }
+
+    /// Bytes left the queue: the client is reading.
+    fn moved(&self) {
+        if let Some(account) = &self.account {
+            account.moved();
+        }
+    }
+
+    /// Cuts off connections the budget chose (by any outbox's push), after the locks are
+    /// released.
+    fn carry_out_budget_cuts(&self) {
+        if let Some(account) = &self.account {
+            account.carry_out_cuts();
         }
     }
 
@@ -115,9 +181,27 @@ impl Outbox {
         if state.closing || state.cut_off {
             return;
         }
-        if state.queued.len() + state.in_flight + bytes.len() > self.limit {
+        let needed = state.queued.len() + bytes.len();
+        if needed + state.in_flight > self.limit {
             state.cut_off = true;
+            self.gone.store(true, Ordering::Relaxed);
             return;
+        }
+        let capacity = state.queued.capacity();
+        if needed > capacity {
+            // Grown here rather than by `extend`, so that the budget is charged before the
+            // memory is taken: doubling, as `Vec` does, but never past the limit.
+            let grown = needed
+                .max(capacity * 2)
+                .max(256)
+                .min(self.limit.max(needed));
+            if !self.charge(&state, grown) {
+                state.cut_off = true;
+                self.gone.store(true, Ordering::Relaxed);
+                return;
+            }
+            let len = state.queued.len();
+            state.queued.reserve_exact(grown - len);
         }
         state.queued.extend_from_slice(bytes);
     }
@@ -135,6 +219,7 @@ impl Outbox {
     /// thread finishes the job. Call it after releasing the user-table lock: it also carries
     /// out a cut-off that a [`push`](Outbox::push) decided.
     pub fn flush(self: &Arc<Self>) {
+        self.carry_out_budget_cuts();
         {
             let mut state = self.state.lock();
             if state.cut_off {
@@ -160,14 +245,18 @@ impl Outbox {
                 return;
             }
             if state.queued.is_empty() {
+                self.moved();
                 state.writing = false;
                 if state.closing {
                     self.shut(&mut state, Shutdown::Write);
                 }
                 return;
             }
-            let batch = std::mem::take(&mut state.queued);
+            // The spare buffer becomes the queue: what is charged does not change.
+            let spare = std::mem::take(&mut state.spare);
+            let batch = std::mem::replace(&mut state.queued, spare);
             state.in_flight = batch.len();
+            state.batch_alloc = batch.capacity();
             drop(state);
             let sent = if blocking {
                 self.write_in_pieces(&batch)
@@ -176,9 +265,23 @@ impl Outbox {
             };
             state = self.state.lock();
             state.in_flight = 0;
+            state.batch_alloc = 0;
+            if !matches!(sent, Sent::Partly(0) | Sent::Failed) {
+                self.moved();
+            }
             self.progress.notify_all();
             match sent {
-                Sent::All => {}
+                Sent::All => {
+                    let mut batch = batch;
+                    if batch.capacity() <= KEEP_SPARE && state.spare.capacity() == 0 {
+                        batch.clear();
+                        state.spare = batch;
+                    } else {
+                        drop(batch);
+                    }
+                    let queued = state.queued.capacity();
+                    let _ = self.charge(&state, queued);
+                }
                 Sent::Failed => {
                     state.writing = false;
                     self.cut_off(&mut state);
@@ -190,9 +293,16 @@ impl Outbox {
                 }
                 Sent::Partly(n) => {
                     // The rest goes first, before whatever was queued meanwhile.
-                    let mut rest = batch[n..].to_vec();
+                    let mut rest = Vec::with_capacity(batch.len() - n + state.queued.len());
+                    rest.extend_from_slice(&batch[n..]);
                     rest.append(&mut state.queued);
-                    state.queued = rest;
+                    let emptied = std::mem::replace(&mut state.queued, rest);
+                    if emptied.capacity() <= KEEP_SPARE && state.spare.capacity() == 0 {
+                        state.spare = emptied;
+                    }
+                    drop(batch);
+                    let queued = state.queued.capacity();
+                    let _ = self.charge(&state, queued);
                     drop(state);
                     self.hand_to_writer();
                     return;
@@ -210,6 +320,7 @@ impl Outbox {
             }
             let mut state = self.state.lock();
             state.in_flight = state.in_flight.saturating_sub(piece.len());
+            self.moved();
             self.progress.notify_all();
         }
         Sent::All
@@ -218,7 +329,7 @@ impl Outbox {
     /// True once the client was cut off (too far behind, not reading, or aborted): its session
     /// should stop carrying out what it already read.
     pub fn is_cut_off(&self) -> bool {
-        self.state.lock().cut_off
+        self.gone.load(Ordering::Relaxed) || self.account.as_ref().is_some_and(Account::is_evicted)
     }
 
     /// Bytes waiting for the client: queued, or taken by a writer and not yet sent.
@@ -293,7 +404,16 @@ impl Outbox {
 
     fn cut_off(&self, state: &mut State) {
         state.cut_off = true;
+        self.gone.store(true, Ordering::Relaxed);
         state.queued = Vec::new();
+        state.spare = Vec::new();
+        let _ = self.charge(state, 0);
+        if !state.done {
+            // Nothing more is owed to this client: closing the socket will reset it and free
+            // what the kernel still holds for it at once, instead of retrying for the user
+            // timeout.
+            let _ = SockRef::from(&*self.socket).set_linger(Some(Duration::ZERO));
+        }
         // Both sides: also wakes a writer blocked in `write` on a client that stopped reading,
         // and the session blocked in `read`.
         self.shut(state, Shutdown::Both);

@@ -5,14 +5,15 @@
 //! gathered per chunk and queued in one piece, so a burst of messages becomes one write on the
 //! partner's socket.
 
+use crate::budget::Budget;
 use crate::config::Config;
-use crate::hosts::{Hosts, TooManyFromHost};
+use crate::hosts::{HostSlot, Hosts, TooManyFromHost};
+use crate::kept::Keeping;
 use crate::linger;
 use crate::log;
 use crate::outbox::{Outbox, Room};
 use crate::rate::RateLimit;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Parting, Users};
-use common::framing::LineError;
 use common::limits::MAX_LINE_LEN;
 use common::line_reader::{Fill, LineReader};
 use common::protocol::{Command, KeyLine, Name, Notice, ServerLine};
@@ -28,12 +29,16 @@ const MIN_READ_CHUNK: usize = 4 * 1024;
 const MAX_READ_CHUNK: usize = 64 * 1024;
 /// `status` requests a connection may make at once before the per-second rate applies.
 const STATUS_BURST: u32 = 10;
+/// A connection may make this many times `--command-rate` commands at once; an address, this
+/// many times the connection's rate and burst.
+const COMMAND_BURST_FACTOR: u32 = 4;
 
 /// Serves one accepted connection until it leaves or the server shuts it down.
 pub fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     hosts: &Arc<Hosts>,
+    budget: &Arc<Budget>,
     users: Arc<Users>,
     config: Arc<Config>,
 ) {
@@ -42,13 +47,20 @@ pub fn serve(
     // One socket, one file descriptor: the reader and the outbox share it (`&TcpStream` reads
     // and writes), so a server with N clients needs N descriptors, not 2N.
     let stream = Arc::new(stream);
-    let outbox = Arc::new(Outbox::new(Arc::clone(&stream), config.backlog_limit));
+    let outbox = Outbox::budgeted(Arc::clone(&stream), config.backlog_limit, budget, peer);
     // Held until the socket is closed, drain included.
-    let _slot = match hosts.admit(peer.ip()) {
+    let slot = match hosts.admit(peer.ip()) {
         Ok(slot) => slot,
-        Err(TooManyFromHost { max_per_host }) => {
+        Err(TooManyFromHost {
+            max_per_host,
+            network,
+        }) => {
             refuse(&outbox, &stream, Notice::TooManyFromHost(max_per_host));
-            log!("refused {peer}: its address has {max_per_host} connection(s) open already (--max-per-host)");
+            if network {
+                log!("refused {peer}: its network has {max_per_host} connection(s) open already (--max-per-network)");
+            } else {
+                log!("refused {peer}: its address has {max_per_host} connection(s) open already (--max-per-host)");
+            }
             return;
         }
     };
@@ -66,13 +78,17 @@ pub fn serve(
     };
     let status_burst = STATUS_BURST.max(config.status_per_second);
     let relay_batch = (config.backlog_limit / 8).clamp(1, 64 * 1024);
+    let (per_second, burst) = connection_commands(&config);
     let mut session = Session {
         id,
         status_limit: RateLimit::new(config.status_per_second, status_burst),
+        command_limit: RateLimit::new(per_second, burst),
+        host: slot,
+        refusals: Refusals::default(),
         outbox,
         users,
         config,
-        reader: Reader::new(stream),
+        input: SocketLines::new(stream),
         relayed_to: None,
         said_close: false,
         relay_batch,
@@ -89,15 +105,45 @@ pub fn serve(
     } else {
         Parting::Lost
     };
-    let (name, change) = session.users.leave(id, parting);
+    let (name, change, keeping) = session.users.leave(id, parting);
     if let Some(name) = name {
         log_change(&change);
-        if let Some(kind) = session.reader.broken {
+        match keeping {
+            Some(Keeping::Full) => log!(
+                "{name}'s name is not kept for {}: the room for kept names is full",
+                peer.ip()
+            ),
+            Some(Keeping::NetworkFull) => log!(
+                "{name}'s name is not kept for {}: its network has as many names kept as it may (--max-per-network)",
+                peer.ip()
+            ),
+            Some(Keeping::KeptInstead(old)) => log!(
+                "{old}'s name is no longer kept: {} lost more names than it may keep",
+                peer.ip()
+            ),
+            _ => {}
+        }
+        if let Some(kind) = session.input.broken {
             log!("{name}'s connection broke ({kind})");
         }
         log!("{name} left");
     }
-    linger::drain(&session.reader.stream);
+    linger::drain(&session.input.stream);
+}
+
+/// One connection's command budget: (per second, burst), from `--command-rate`.
+pub fn connection_commands(config: &Config) -> (u32, u32) {
+    let rate = config.command_per_second;
+    (rate, rate.saturating_mul(COMMAND_BURST_FACTOR))
+}
+
+/// One address's command budget, shared by its connections: four times a connection's.
+pub fn address_commands(config: &Config) -> (u32, u32) {
+    let (rate, burst) = connection_commands(config);
+    (
+        rate.saturating_mul(COMMAND_BURST_FACTOR),
+        burst.saturating_mul(COMMAND_BURST_FACTOR),
+    )
 }
 
 /// Tells a connection that is not let in why, and closes it once the notice is out.
@@ -116,17 +162,18 @@ fn log_change(change: &ChatChange) {
     }
 }
 
-/// The socket's read half with its line framing.
-struct Reader {
+/// The client's side of the conversation: the socket's lines as they arrive (the read half,
+/// with its line framing).
+struct SocketLines {
     stream: Arc<TcpStream>,
     lines: LineReader,
     /// How the connection broke, if it did not end cleanly.
     broken: Option<io::ErrorKind>,
 }
 
-impl Reader {
-    fn new(stream: Arc<TcpStream>) -> Reader {
-        Reader {
+impl SocketLines {
+    fn new(stream: Arc<TcpStream>) -> SocketLines {
+        SocketLines {
             stream,
             lines: LineReader::new(MIN_READ_CHUNK, MAX_READ_CHUNK),
             broken: None,
@@ -147,17 +194,32 @@ impl Reader {
     }
 }
 
+/// The refusals of one read: the first of a run of identical ones is sent, the rest are
+/// counted and told as one [`Notice::Ignored`], so a flood of refused lines costs one answer
+/// per read, not one per line.
+#[derive(Debug, Default)]
+struct Refusals {
+    last: Option<Notice>,
+    repeats: u64,
+}
+
 struct Session {
     id: ConnId,
     /// How often this connection may ask for `status`.
     status_limit: RateLimit,
+    /// How often this connection may send a line that makes the server work (every command
+    /// but chat and `close`).
+    command_limit: RateLimit,
+    /// Its address's place, with the command budget all its connections share.
+    host: HostSlot,
+    refusals: Refusals,
     /// This connection's own outbox, for answers that need no table: a refused `status` is
     /// queued here without taking the table lock, and sent once per read, so a client asking
     /// in a loop does not make everyone else wait for it.
     outbox: Arc<Outbox>,
     users: Arc<Users>,
     config: Arc<Config>,
-    reader: Reader,
+    input: SocketLines,
     /// Chat went to this partner's queue since the last wait: check its backlog before
     /// relaying or reading more.
     relayed_to: Option<Arc<Outbox>>,
@@ -173,21 +235,21 @@ impl Session {
     fn register(&mut self) -> Option<Name> {
         let deadline = Instant::now() + self.config.name_timeout;
         loop {
-            while let Some(line) = self.reader.lines.next_line() {
+            while let Some(line) = self.input.lines.next_line() {
                 match line
                     .map_err(|e| e.to_string())
                     .and_then(|l| Name::parse(l.trim()).map_err(|e| e.to_string()))
                 {
                     Ok(name) => {
                         if self.users.register(self.id, &name) {
-                            let _ = self.reader.stream.set_read_timeout(None);
+                            let _ = self.input.stream.set_read_timeout(None);
                             return Some(name);
                         }
                     }
                     Err(reason) => self.users.tell(self.id, Notice::NameInvalid(reason)),
                 }
             }
-            if self.reader.lines.is_flooding() {
+            if self.input.lines.is_flooding() {
                 self.tell_flooding();
                 return None;
             }
@@ -199,8 +261,8 @@ impl Session {
                 );
                 return None;
             }
-            let _ = self.reader.stream.set_read_timeout(Some(left));
-            if !self.reader.read_more() {
+            let _ = self.input.stream.set_read_timeout(Some(left));
+            if !self.input.read_more() {
                 return None;
             }
         }
@@ -210,23 +272,38 @@ impl Session {
     fn chat(&mut self, name: &Name) {
         let mut to_partner = Vec::new();
         loop {
-            while let Some(line) = self.reader.lines.next_line() {
+            while let Some(line) = self.input.lines.next_line() {
                 if self.outbox.is_cut_off() {
                     // Cut off (it did not read what it asked for): what it sent is not ours to
                     // carry out any more.
                     return;
                 }
                 let line = match line {
+                    // An empty line is ignored before anything else: a run of them costs the
+                    // scan for line breaks and little more.
+                    Ok(line) if line.is_empty() => continue,
                     Ok(line) => line,
                     Err(err) => {
-                        self.refuse(err);
+                        self.refuse(Notice::LineDropped(err));
                         continue;
                     }
                 };
                 let command = Command::parse(&line);
+                let costly = matches!(
+                    command,
+                    Ok(Command::Connect(_)
+                        | Command::Goodbye
+                        | Command::Help
+                        | Command::KeyCommit(_)
+                        | Command::KeyParam(_))
+                );
+                if costly && !self.may_work() {
+                    continue;
+                }
                 match command {
                     Ok(Command::Message(text)) if text.is_empty() => {}
                     Ok(Command::Message(text)) => {
+                        self.end_refusals();
                         let len = text.len();
                         let line = ServerLine::Chat {
                             from: name.clone(),
@@ -235,10 +312,10 @@ impl Session {
                         self.relay_if_it_fits(&mut to_partner, &line, len);
                     }
                     Ok(Command::Secure(payload)) if payload.is_empty() => {
-                        self.users
-                            .tell(self.id, Notice::Error("usage: secure: <message>".into()));
+                        self.refuse(Notice::SecureWithoutText);
                     }
                     Ok(Command::Secure(payload)) => {
+                        self.end_refusals();
                         let len = payload.len();
                         let line = ServerLine::Secure {
                             from: name.clone(),
@@ -253,13 +330,14 @@ impl Session {
                         self.key_line(name, &mut to_partner, KeyLine::Param, line, &rest);
                     }
                     Ok(other) => {
+                        self.end_refusals();
                         // Everything queued for the partner goes before a change of state.
                         self.flush(&mut to_partner);
                         if !self.obey(other) {
                             return;
                         }
                     }
-                    Err(err) => self.users.tell(self.id, Notice::Error(err.to_string())),
+                    Err(err) => self.refuse(Notice::BadCommand(err)),
                 }
                 // One read can hold 64 KiB of tiny lines, and the name in front of each can
                 // make them many times that for the partner: relay in batches, and wait for
@@ -269,13 +347,14 @@ impl Session {
                 }
             }
             // Refusals queued without the table: one send for the whole read.
+            self.end_refusals();
             self.outbox.flush();
             self.relay_and_wait(name, &mut to_partner);
-            if self.reader.lines.is_flooding() {
+            if self.input.lines.is_flooding() {
                 self.tell_flooding();
                 return;
             }
-            if !self.reader.read_more() {
+            if !self.input.read_more() {
                 return;
             }
         }
@@ -284,20 +363,18 @@ impl Session {
     /// Carries out a command that is not chat. Returns false when the session should end.
     fn obey(&mut self, command: Command) -> bool {
         match command {
+            // `status` has a budget of its own per connection (a stricter one); an answered one
+            // also draws on its address's budget, so 32 connections cannot ask 32 times as
+            // often.
             Command::Status if self.status_limit.allow(Instant::now()) => {
-                self.users.status(self.id);
+                if self.address_may_work(Instant::now()) {
+                    self.users.status(self.id);
+                }
             }
-            Command::Status => {
-                let text = format!(
-                    "status asked too often (at most {} in a row, then {} a second); \
-                     try again in a moment",
-                    STATUS_BURST.max(self.config.status_per_second),
-                    self.config.status_per_second
-                );
-                let line = ServerLine::Notice(Notice::Error(text));
-                // Sent with the rest of this read's answers, after the lines are handled.
-                self.outbox.push(format!("{line}\n").as_bytes());
-            }
+            Command::Status => self.refuse(Notice::StatusTooOften {
+                burst: STATUS_BURST.max(self.config.status_per_second),
+                per_second: self.config.status_per_second,
+            }),
             Command::Connect(target) => {
                 let group = self.config.dh_group.as_deref();
                 log_change(&self.users.connect(self.id, &target, group));
@@ -346,7 +423,7 @@ impl Session {
     /// Queues `line` (chat or sealed text of `len` bytes, with the sender's name in front) for
     /// the partner. The sender's line fitted [`MAX_LINE_LEN`], but the name can take the relayed
     /// line past it, and the partner's client would then drop it: the sender is told instead.
-    fn relay_if_it_fits(&self, to_partner: &mut Vec<u8>, line: &ServerLine, len: usize) {
+    fn relay_if_it_fits(&mut self, to_partner: &mut Vec<u8>, line: &ServerLine, len: usize) {
         use std::io::Write;
         // Formatted straight into the batch: no allocation per relayed line.
         let start = to_partner.len();
@@ -355,12 +432,7 @@ impl Session {
         if wire_len > MAX_LINE_LEN {
             to_partner.truncate(start);
             let room = MAX_LINE_LEN.saturating_sub(wire_len - len);
-            self.users.tell(
-                self.id,
-                Notice::Error(format!(
-                    "message too long (more than {room} bytes after your name); it was not sent"
-                )),
-            );
+            self.refuse(Notice::MessageTooLong(room));
         }
     }
 
@@ -382,13 +454,61 @@ impl Session {
         }
     }
 
-    fn tell_flooding(&self) {
-        let text = "you sent over 1 MiB without a line break; disconnecting";
-        self.users.tell(self.id, Notice::Error(text.into()));
+    fn tell_flooding(&mut self) {
+        self.end_refusals();
+        self.users.tell(self.id, Notice::NoLineBreak);
     }
 
-    fn refuse(&self, err: LineError) {
-        self.users.tell(self.id, Notice::Error(err.to_string()));
+    /// Takes one command from this connection's budget and its address's. False, with a
+    /// refusal, when either is spent: the line is ignored.
+    fn may_work(&mut self) -> bool {
+        let now = Instant::now();
+        if !self.command_limit.allow(now) {
+            let (per_second, burst) = connection_commands(&self.config);
+            self.refuse(Notice::CommandsTooOften { burst, per_second });
+            return false;
+        }
+        if !self.address_may_work(now) {
+            return false;
+        }
+        self.end_refusals();
+        true
+    }
+
+    /// Takes one command from the budget of this connection's address. False, with a
+    /// refusal, when it is spent.
+    fn address_may_work(&mut self, now: Instant) -> bool {
+        if self.host.commands().lock().allow(now) {
+            return true;
+        }
+        let (per_second, burst) = address_commands(&self.config);
+        self.refuse(Notice::AddressCommandsTooOften { burst, per_second });
+        false
+    }
+
+    /// Refuses a line with `notice`, queued on this connection's own outbox without the
+    /// table lock (sent once the read's lines are handled). The same refusal again, before any
+    /// other line is served, is only counted (see [`Refusals`]).
+    fn refuse(&mut self, notice: Notice) {
+        if self.refusals.last.as_ref() == Some(&notice) {
+            self.refusals.repeats += 1;
+            return;
+        }
+        self.end_refusals();
+        self.outbox
+            .push(format!("{}\n", ServerLine::Notice(notice.clone())).as_bytes());
+        self.refusals.last = Some(notice);
+    }
+
+    /// Ends a run of refusals: tells how many repeats were ignored, if any.
+    fn end_refusals(&mut self) {
+        if self.refusals.last.take().is_some() {
+            let repeats = std::mem::take(&mut self.refusals.repeats);
+            if repeats > 0 {
+                let line = ServerLine::Notice(Notice::Ignored(repeats));
+                self.outbox.push(format!("{line}\n").as_bytes());
+            }
+        }
     }
 }
 

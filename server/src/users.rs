@@ -10,6 +10,7 @@
 //! The table holds no socket: each client's queue is a [`Sink`] ([`Outbox`] in the server), so
 //! the unit tests below drive it as the state machine it is.
 
+use crate::kept::{Keeping, KeptNames};
 use crate::outbox::Outbox;
 use crate::sink::Sink;
 use common::limits::MAX_NAME_LEN;
@@ -37,9 +38,6 @@ pub struct Users<S: Sink = Arc<Outbox>> {
 /// cut-off, a vanished host), so that whoever caused it cannot take the name meanwhile.
 pub const NAME_KEPT: Duration = Duration::from_secs(60);
 
-/// The most names kept at once after lost connections.
-const MAX_KEPT_NAMES: usize = 1024;
-
 /// How a connection ended, for what happens to its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parting {
@@ -48,13 +46,6 @@ pub enum Parting {
     /// Anything else (end of stream, error, cut off): the name is kept for the same address
     /// for [`NAME_KEPT`].
     Lost,
-}
-
-/// A name kept for the address that lost it.
-#[derive(Debug, Clone, Copy)]
-struct Kept {
-    host: IpAddr,
-    until: Instant,
 }
 
 #[derive(Debug)]
@@ -68,11 +59,11 @@ struct Table<S: Sink> {
     /// Sinks queued to under the current lock, to flush once it is released.
     touched: Vec<S>,
     /// Names whose connection was lost a moment ago, kept for their owner's address.
-    kept: HashMap<Name, Kept>,
+    kept: KeptNames,
 }
 
-impl<S: Sink> Default for Table<S> {
-    fn default() -> Table<S> {
+impl<S: Sink> Table<S> {
+    fn new(max_clients: usize) -> Table<S> {
         Table {
             next_id: 0,
             conns: HashMap::new(),
@@ -80,7 +71,7 @@ impl<S: Sink> Default for Table<S> {
             shutting_down: false,
             next_chat: 0,
             touched: Vec::new(),
-            kept: HashMap::new(),
+            kept: KeptNames::new(max_clients),
         }
     }
 }
@@ -225,38 +216,6 @@ impl<S: Sink> Table<S> {
         self.send(id, &ServerLine::Notice(notice));
     }
 
-    /// Keeps `name` for `host` for `time` from now.
-    ///
-    /// At most [`MAX_KEPT_NAMES`] are kept. When that many are, expired ones are swept (only
-    /// then, so the lock never pays for more than one bounded sweep); if none has expired, the
-    /// oldest name of the address with the most kept names makes room. So a machine that loses
-    /// connection after connection on purpose, to use the room up before it takes someone's
-    /// name, only ever pushes out its own names.
-    fn keep(&mut self, name: Name, host: IpAddr, time: Duration) {
-        let now = Instant::now();
-        if self.kept.len() >= MAX_KEPT_NAMES {
-            self.kept.retain(|_, kept| kept.until > now);
-        }
-        if self.kept.len() >= MAX_KEPT_NAMES {
-            let mut per_host: HashMap<IpAddr, usize> = HashMap::new();
-            for kept in self.kept.values() {
-                *per_host.entry(kept.host).or_default() += 1;
-            }
-            let greediest = per_host.into_iter().max_by_key(|&(_, n)| n).map(|(h, _)| h);
-            let oldest = self
-                .kept
-                .iter()
-                .filter(|(_, kept)| Some(kept.host) == greediest)
-                .min_by_key(|(_, kept)| kept.until)
-                .map(|(name, _)| name.clone());
-            if let Some(oldest) = oldest {
-                self.kept.remove(&oldest);
-            }
-        }
-        let until = now + time;
-        self.kept.insert(name, Kept { host, until });
-    }
-
     /// Unpairs `id` from its partner, if any; returns the partner.
     fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
         let me = self.conns.get_mut(&id)?;
@@ -282,10 +241,21 @@ impl<S: Sink> Users<S> {
     /// An empty table that admits at most `max_clients` connections.
     pub fn new(max_clients: usize) -> Users<S> {
         Users {
-            table: Mutex::new(Table::default()),
+            table: Mutex::new(Table::new(max_clients)),
             max_clients,
             name_kept: NAME_KEPT,
         }
+    }
+
+    /// The same table, keeping at most `quota` names for the addresses of one network (see
+    /// [`crate::kept`]).
+    pub fn keeping_per_network(self, quota: usize) -> Users<S> {
+        {
+            let mut table = self.table.lock();
+            let kept = std::mem::replace(&mut table.kept, KeptNames::new(0));
+            table.kept = kept.with_network_quota(quota);
+        }
+        self
     }
 
     /// The same table, keeping a lost connection's name for `kept` instead of [`NAME_KEPT`].
@@ -343,21 +313,16 @@ impl<S: Sink> Users<S> {
         let Some(host) = table.conns.get(&id).map(|c| c.host) else {
             return false;
         };
-        if let Some(kept) = table.kept.get(name).copied() {
-            let left = kept.until.saturating_duration_since(Instant::now());
-            if left.is_zero() || kept.host == host {
-                table.kept.remove(name);
-            } else {
-                table.notify(
-                    id,
-                    Notice::NameInvalid(format!(
-                        "'{name}' lost the connection a moment ago, and the name is kept for \
-                         them for {} more seconds",
-                        left.as_secs().max(1)
-                    )),
-                );
-                return false;
-            }
+        if let Err(left) = table.kept.claim(name, host, Instant::now()) {
+            table.notify(
+                id,
+                Notice::NameInvalid(format!(
+                    "'{name}' lost the connection a moment ago, and the name is kept for \
+                     them for {} more seconds",
+                    left.as_secs().max(1)
+                )),
+            );
+            return false;
         }
         let Some(conn) = table.conns.get_mut(&id) else {
             return false;
@@ -542,20 +507,30 @@ impl<S: Sink> Users<S> {
     }
 
     /// Removes `id` (after `close`, end of stream or a broken socket); frees and tells its
-    /// partner. Returns the name it had and the chat that ended, for the log.
+    /// partner. Returns the name it had, the chat that ended and what became of the name, for
+    /// the log.
     ///
     /// After a [`Parting::Lost`] connection its name is kept for its address for a while (see
-    /// [`NAME_KEPT`]): a client that crashed, or that someone got cut off, can come back to it.
-    pub fn leave(&self, id: ConnId, parting: Parting) -> (Option<Name>, ChatChange) {
+    /// [`NAME_KEPT`] and [`crate::kept`]): a client that crashed, or that someone got cut off,
+    /// can come back to it.
+    pub fn leave(
+        &self,
+        id: ConnId,
+        parting: Parting,
+    ) -> (Option<Name>, ChatChange, Option<Keeping>) {
         let mut table = self.lock();
         let partner = table.unpair(id);
         let Some(conn) = table.conns.remove(&id) else {
-            return (None, ChatChange::None);
+            return (None, ChatChange::None, None);
         };
+        let mut keeping = None;
         if let Some(name) = &conn.name {
             table.by_name.remove(name);
             if parting == Parting::Lost && !self.name_kept.is_zero() {
-                table.keep(name.clone(), conn.host, self.name_kept);
+                let kept = table
+                    .kept
+                    .keep(name.clone(), conn.host, self.name_kept, Instant::now());
+                keeping = Some(kept);
             }
         }
         conn.outbox.close();
@@ -568,7 +543,7 @@ impl<S: Sink> Users<S> {
             }
             _ => ChatChange::None,
         };
-        (conn.name, change)
+        (conn.name, change, keeping)
     }
 
     /// Tells every connection the server is shutting down, ends every chat, closes every

@@ -70,7 +70,10 @@ fn read_until(reader: &mut BufReader<TcpStream>, text: &str) {
 /// gets every answer, `(server): Goodbye!` last, then a clean end of stream.
 #[test]
 fn goodbye_arrives_after_close_with_unread_input() {
-    let server = Server::start();
+    // 300 `help`s in a row: lift the command budget, which would refuse most of them.
+    let server = Server::builder()
+        .args(&["--command-rate", "1000000"])
+        .start();
     let stream = small_window_client(server.port());
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     read_until(&mut reader, "Please enter your user name:");

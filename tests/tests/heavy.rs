@@ -4,6 +4,8 @@
 //! ([`tests::Serial::Load`]) and never beside the timing-sensitive tests of the main program.
 
 mod flood_kick;
+mod kept_names;
 mod mass_faults;
+mod output_budget;
 mod stuck;
 mod threads;

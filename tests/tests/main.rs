@@ -15,6 +15,7 @@
 
 mod absent_hosts;
 mod bad_input;
+mod command_budget;
 mod control_lines;
 mod discovery;
 mod eve;
@@ -26,6 +27,7 @@ mod key_patience;
 mod limits;
 mod look_alike_names;
 mod lost_connection;
+mod network_ceiling;
 mod pairing_races;
 mod piped_secure;
 mod pty_screen;

@@ -12,7 +12,9 @@ use tests::{serial, Client, RawClient, Serial, Server, WAIT};
 #[test]
 fn hundred_clients_killed_mid_chat() {
     let _serial = serial(Serial::Load);
-    let server = Server::builder().args(&["--max-per-host", "10000"]).start();
+    let server = Server::builder()
+        .args(&["--max-per-host", "10000", "--max-per-network", "100000"])
+        .start();
     let victims: Vec<Client> = (0..100).map(|i| server.client(&format!("v{i}"))).collect();
     let partners: Vec<RawClient> = (0..100)
         .map(|i| {
@@ -48,7 +50,17 @@ fn hundred_clients_killed_mid_chat() {
 #[test]
 fn shutdown_with_a_thousand_clients() {
     let _serial = serial(Serial::Load);
-    let mut server = Server::builder().args(&["--max-per-host", "10000"]).start();
+    // 1,000 users from 127.0.0.1, 500 of them connecting at once: lift the per-address limits.
+    let mut server = Server::builder()
+        .args(&[
+            "--max-per-host",
+            "10000",
+            "--max-per-network",
+            "100000",
+            "--command-rate",
+            "1000000",
+        ])
+        .start();
     let mut clients: Vec<RawClient> = (0..1000)
         .map(|i| RawClient::register(server.port(), &format!("n{i}")))
         .collect();

@@ -69,9 +69,10 @@ fn names(n: usize, prefix: &str) -> Vec<String> {
 /// each: exactly one pair forms, both are told of each other, the rest are refused, and
 /// `status` agrees.
 fn ring_race(size: usize, rounds: usize) {
-    // Each client asks for `status` hundreds of times in a row: lift the rate limit.
+    // Each client asks for `status` and connects hundreds of times in a row: lift the rate
+    // limits.
     let server = Server::builder()
-        .args(&["--status-rate", "1000000"])
+        .args(&["--status-rate", "1000000", "--command-rate", "1000000"])
         .start();
     let users = names(size, "u");
     let mut clients: Vec<RawClient> = users
@@ -132,7 +133,14 @@ fn status_is_a_consistent_snapshot_under_churn() {
     // 320 users from 127.0.0.1, the `b`s still connected while later rounds run, and
     // watchers asking for `status` in a loop.
     let server = Server::builder()
-        .args(&["--max-per-host", "1000", "--status-rate", "1000000"])
+        .args(&[
+            "--max-per-host",
+            "1000",
+            "--status-rate",
+            "1000000",
+            "--command-rate",
+            "1000000",
+        ])
         .start();
     let port = server.port();
     let churners: Vec<_> = (0..4)

@@ -105,6 +105,8 @@ fn a_cut_off_client_s_remaining_commands_are_not_carried_out() {
             "65536",
             "--status-rate",
             "1000000",
+            "--command-rate",
+            "1000000",
             "--max-per-host",
             "100",
         ])

@@ -4,7 +4,8 @@
 //! with whom, chat over) without guessing from free text, while the text itself stays the
 //! original's plain English for people on `nc`.
 
-use super::Name;
+use super::{CommandError, Name};
+use crate::framing::LineError;
 use crate::limits::MAX_NAME_LEN;
 use std::fmt;
 
@@ -96,6 +97,45 @@ pub enum Notice {
     TooManyFromHost(usize),
     /// `No user name received within <n> seconds; disconnecting`
     NameTimeout(u64),
+    /// `Error: <the line error>`, e.g. `Error: line too long (more than 8192 bytes); it was
+    /// dropped`: a line that could not be read was dropped.
+    LineDropped(LineError),
+    /// `Error: <the command error>`, e.g. `Error: usage: connect <user>`.
+    BadCommand(CommandError),
+    /// `Error: usage: secure: <message>`
+    SecureWithoutText,
+    /// `Error: message too long (more than <n> bytes after your name); it was not sent`
+    MessageTooLong(usize),
+    /// `Error: you sent over 1 MiB without a line break; disconnecting`
+    NoLineBreak,
+    /// `Error: status asked too often (at most <burst> in a row, then <per_second> a second);
+    /// try again in a moment`
+    StatusTooOften {
+        /// Requests let through at once.
+        burst: u32,
+        /// Requests a second after the burst.
+        per_second: u32,
+    },
+    /// `Error: too many commands (at most <burst> in a row, then <per_second> a second); this
+    /// one was ignored` (one connection's budget for lines that make the server work).
+    CommandsTooOften {
+        /// Commands let through at once.
+        burst: u32,
+        /// Commands a second after the burst.
+        per_second: u32,
+    },
+    /// `Error: too many commands from your address (at most <burst> in a row, then
+    /// <per_second> a second); this one was ignored` (the budget shared by every connection
+    /// from one address).
+    AddressCommandsTooOften {
+        /// Commands let through at once.
+        burst: u32,
+        /// Commands a second after the burst.
+        per_second: u32,
+    },
+    /// `1 more line like that was ignored`, `1,234 more lines like that were ignored`: the
+    /// refusals of a burst of lines, after the first, told as one count.
+    Ignored(u64),
     /// `Error: <what went wrong and what to do>`
     Error(String),
     /// Any other text, e.g. the lines of the `help` answer.
@@ -164,10 +204,57 @@ impl fmt::Display for Notice {
                 f,
                 "No user name received within {secs} seconds; disconnecting"
             ),
+            Notice::LineDropped(err) => write!(f, "Error: {err}"),
+            Notice::BadCommand(err) => write!(f, "Error: {err}"),
+            Notice::SecureWithoutText => f.write_str("Error: usage: secure: <message>"),
+            Notice::MessageTooLong(room) => write!(
+                f,
+                "Error: message too long (more than {room} bytes after your name); it was not sent"
+            ),
+            Notice::NoLineBreak => {
+                f.write_str("Error: you sent over 1 MiB without a line break; disconnecting")
+            }
+            Notice::StatusTooOften { burst, per_second } => write!(
+                f,
+                "Error: status asked too often (at most {burst} in a row, then {per_second} a second); try again in a moment"
+            ),
+            Notice::CommandsTooOften { burst, per_second } => write!(
+                f,
+                "Error: too many commands (at most {burst} in a row, then {per_second} a second); this one was ignored"
+            ),
+            Notice::AddressCommandsTooOften { burst, per_second } => write!(
+                f,
+                "Error: too many commands from your address (at most {burst} in a row, then {per_second} a second); this one was ignored"
+            ),
+            Notice::Ignored(1) => f.write_str("1 more line like that was ignored"),
+            Notice::Ignored(n) => {
+                write!(f, "{} more lines like that were ignored", with_commas(*n))
+            }
             Notice::Error(text) => write!(f, "Error: {text}"),
             Notice::Info(text) => f.write_str(text),
         }
     }
+}
+
+/// `n` with a comma between thousands: `1,234,567`.
+fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The two numbers of `(at most <a> in a row, then <b> a second)`, between `prefix` and
+/// `suffix`.
+fn rate_between(text: &str, prefix: &str, suffix: &str) -> Option<(u32, u32)> {
+    let inner = between(text, prefix, suffix)?;
+    let (burst, per_second) = inner.split_once(" in a row, then ")?;
+    Some((parse_number(burst)?, parse_number(per_second)?))
 }
 
 /// The part of `text` between `prefix` and `suffix`, if it has both.
@@ -286,9 +373,76 @@ impl Notice {
             return Some(Notice::NameTimeout(secs));
         }
         if let Some(error) = text.strip_prefix("Error: ") {
-            return Some(Notice::Error(error.to_string()));
+            return Some(Self::parse_error(error));
+        }
+        if text == "1 more line like that was ignored" {
+            return Some(Notice::Ignored(1));
+        }
+        if let Some(written) = between(text, "", " more lines like that were ignored") {
+            let count = parse_number::<u64>(&written.replace(',', ""))
+                .filter(|&n| n != 1 && with_commas(n) == written);
+            if let Some(n) = count {
+                return Some(Notice::Ignored(n));
+            }
         }
         parse_status_entry(text).map(Notice::Status)
+    }
+}
+
+impl Notice {
+    /// Reads the text after `(server): Error: `: one of the typed errors, else
+    /// [`Notice::Error`].
+    fn parse_error(error: &str) -> Notice {
+        let line_errors = [LineError::TooLong, LineError::NotUtf8, LineError::Nul];
+        if let Some(err) = line_errors.into_iter().find(|e| e.to_string() == error) {
+            return Notice::LineDropped(err);
+        }
+        let command_errors = [
+            CommandError::ConnectWithoutUser,
+            CommandError::KeyCommitWithoutValue,
+            CommandError::KeyParamWithoutValue,
+        ];
+        if let Some(err) = command_errors.into_iter().find(|e| e.to_string() == error) {
+            return Notice::BadCommand(err);
+        }
+        let text = format!("Error: {error}");
+        if text == Notice::SecureWithoutText.to_string() {
+            return Notice::SecureWithoutText;
+        }
+        if text == Notice::NoLineBreak.to_string() {
+            return Notice::NoLineBreak;
+        }
+        if let Some(room) = between(
+            error,
+            "message too long (more than ",
+            " bytes after your name); it was not sent",
+        )
+        .and_then(parse_number)
+        {
+            return Notice::MessageTooLong(room);
+        }
+        if let Some((burst, per_second)) = rate_between(
+            error,
+            "status asked too often (at most ",
+            " a second); try again in a moment",
+        ) {
+            return Notice::StatusTooOften { burst, per_second };
+        }
+        if let Some((burst, per_second)) = rate_between(
+            error,
+            "too many commands (at most ",
+            " a second); this one was ignored",
+        ) {
+            return Notice::CommandsTooOften { burst, per_second };
+        }
+        if let Some((burst, per_second)) = rate_between(
+            error,
+            "too many commands from your address (at most ",
+            " a second); this one was ignored",
+        ) {
+            return Notice::AddressCommandsTooOften { burst, per_second };
+        }
+        Notice::Error(error.to_string())
     }
 }
 
@@ -375,10 +529,91 @@ mod tests {
             Notice::NameTimeout(30),
             Notice::NameTimeout(1),
             Notice::Error("line too long".into()),
+            Notice::LineDropped(LineError::TooLong),
+            Notice::LineDropped(LineError::NotUtf8),
+            Notice::LineDropped(LineError::Nul),
+            Notice::BadCommand(CommandError::ConnectWithoutUser),
+            Notice::BadCommand(CommandError::KeyParamWithoutValue),
+            Notice::SecureWithoutText,
+            Notice::MessageTooLong(8150),
+            Notice::NoLineBreak,
+            Notice::StatusTooOften {
+                burst: 10,
+                per_second: 2,
+            },
+            Notice::CommandsTooOften {
+                burst: 20,
+                per_second: 5,
+            },
+            Notice::AddressCommandsTooOften {
+                burst: 80,
+                per_second: 20,
+            },
+            Notice::Ignored(1),
+            Notice::Ignored(999),
+            Notice::Ignored(1234),
+            Notice::Ignored(1_234_567),
             Notice::Info("  status            list every user".into()),
         ];
         for notice in notices {
             assert_eq!(Notice::parse(&notice.to_string()), notice, "text {notice}");
+        }
+    }
+
+    /// The wire text of the typed errors, byte for byte as PROTOCOL.md gives it.
+    #[test]
+    fn typed_errors_keep_their_wire_text() {
+        let cases = [
+            (
+                Notice::LineDropped(LineError::TooLong),
+                "Error: line too long (more than 8192 bytes); it was dropped",
+            ),
+            (
+                Notice::BadCommand(CommandError::ConnectWithoutUser),
+                "Error: usage: connect <user>",
+            ),
+            (
+                Notice::SecureWithoutText,
+                "Error: usage: secure: <message>",
+            ),
+            (
+                Notice::MessageTooLong(8150),
+                "Error: message too long (more than 8150 bytes after your name); it was not sent",
+            ),
+            (
+                Notice::NoLineBreak,
+                "Error: you sent over 1 MiB without a line break; disconnecting",
+            ),
+            (
+                Notice::StatusTooOften {
+                    burst: 10,
+                    per_second: 2,
+                },
+                "Error: status asked too often (at most 10 in a row, then 2 a second); try again in a moment",
+            ),
+            (
+                Notice::CommandsTooOften {
+                    burst: 20,
+                    per_second: 5,
+                },
+                "Error: too many commands (at most 20 in a row, then 5 a second); this one was ignored",
+            ),
+            (
+                Notice::AddressCommandsTooOften {
+                    burst: 80,
+                    per_second: 20,
+                },
+                "Error: too many commands from your address (at most 80 in a row, then 20 a second); this one was ignored",
+            ),
+            (Notice::Ignored(1), "1 more line like that was ignored"),
+            (Notice::Ignored(12), "12 more lines like that were ignored"),
+            (
+                Notice::Ignored(1234),
+                "1,234 more lines like that were ignored",
+            ),
+        ];
+        for (notice, text) in cases {
+            assert_eq!(notice.to_string(), text);
         }
     }
 

@@ -1,0 +1,106 @@
+//! Every line that makes the server work has a cost budget, per connection and per address;
+//! what goes past it is refused once and counted, not answered line by line.
+
+use std::time::Instant;
+use tests::{RawClient, Server, Transcript, WAIT};
+
+/// The answered `help`s and the ignored lines `received` shows once `sent` `help` lines went
+/// out: every one is accounted for, as an answer, the refusal or a count of repeats.
+fn answered_and_ignored(received: &Transcript, sent: usize) -> (usize, usize) {
+    let count = |lines: &[String]| {
+        let answered = lines.iter().filter(|l| l.ends_with("Commands:")).count();
+        let refusals = lines
+            .iter()
+            .filter(|l| l.contains("Error: too many commands"))
+            .count();
+        let repeats: usize = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("(server): "))
+            .filter_map(|l| {
+                l.strip_suffix(" more lines like that were ignored")
+                    .or_else(|| l.strip_suffix(" more line like that was ignored"))
+            })
+            .map(|n| n.replace(',', "").parse::<usize>().expect("a count"))
+            .sum();
+        (answered, refusals + repeats)
+    };
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (answered, ignored) = count(&received.lines());
+        if answered + ignored >= sent {
+            return (answered, ignored);
+        }
+        // Wait for the next line (any), then count again.
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            received.wait_for(left, |_| true).is_some(),
+            "only {answered} answered and {ignored} ignored of {sent}: {:#?}",
+            received.lines()
+        );
+    }
+}
+
+/// A connection that sends 2,000 `help` lines at once gets about its burst of answers (20),
+/// then one refusal and a count of the rest, instead of 2,000 answers; chat goes on.
+#[test]
+fn a_help_flood_is_answered_up_to_the_budget_and_the_rest_counted() {
+    let server = Server::start();
+    let mut flooder = RawClient::register(server.port(), "flooder");
+    let started = Instant::now();
+    flooder.send_bytes("help\n".repeat(2000).as_bytes());
+    let (answered, ignored) = answered_and_ignored(&flooder.received, 2000);
+    let seconds = started.elapsed().as_secs_f64();
+    // The burst, plus what 5 a second refills while the lines are read.
+    let most = 20 + (5.0 * seconds).ceil() as usize;
+    assert!(
+        (20..=most).contains(&answered),
+        "{answered} answered in {seconds:.2} s (at most {most}), {ignored} ignored"
+    );
+    let lines = flooder.received.lines();
+    let notices = lines.iter().filter(|l| l.contains("like that")).count();
+    assert!(
+        notices <= lines.iter().filter(|l| l.contains("too many")).count() + 40,
+        "the ignored lines are told in a few counts, not one by one: {notices} counts"
+    );
+    assert!(lines.contains(
+        &"(server): Error: too many commands (at most 20 in a row, then 5 a second); this one was ignored".to_string()
+    ));
+
+    let mut partner = RawClient::register(server.port(), "partner");
+    flooder.send("msg still here");
+    flooder.expect("You are not in a chat");
+    partner.send("status");
+    partner.expect("(server): 2 users online:");
+}
+
+/// Eight connections from one address each send 100 `help`: together they get the address's
+/// burst (80) and refill, not eight times one connection's burst (160).
+#[test]
+fn connections_of_one_address_share_its_budget() {
+    let server = Server::start();
+    let mut clients: Vec<RawClient> = (0..8)
+        .map(|i| RawClient::register(server.port(), &format!("c{i}")))
+        .collect();
+    let started = Instant::now();
+    for client in &mut clients {
+        client.send_bytes("help\n".repeat(100).as_bytes());
+    }
+    let answered: usize = clients
+        .iter()
+        .map(|c| answered_and_ignored(&c.received, 100).0)
+        .sum();
+    let seconds = started.elapsed().as_secs_f64();
+    let most = 80 + (20.0 * seconds).ceil() as usize;
+    assert!(
+        answered <= most,
+        "{answered} answered in {seconds:.2} s: more than the address's {most}"
+    );
+    assert!(
+        clients.iter().any(|c| c
+            .received
+            .lines()
+            .iter()
+            .any(|l| l.contains("too many commands from your address"))),
+        "some connection was told the address's budget is spent"
+    );
+}

@@ -7,51 +7,25 @@
 //! the client reads plain lines and prints plain lines: no prompt, no escape codes.
 //!
 //! Layout:
-//! - [`discover`]: `client` with no address: finds servers on the LAN, asks which if several.
-//! - [`eavesdrop`]: what an eavesdropper learns from the wire (the `eve` teaching tool).
-//! - [`grind`]: the search for matching safety codes a relay in the middle runs (`eve --grind`).
-//! - [`explain`]: `--explain`: each key-agreement and message step with its numbers.
-//! - [`reader`]: parses server lines, shows them escaped, follows the conversation.
-//! - [`keyboard`]: registers, then turns typed lines into commands.
-//! - [`editor`]: where typed lines come from: a pipe, or the line editor and its prompt.
-//! - [`line_editor`]: the line editor at a terminal, which never asks where the cursor is.
-//! - [`mod@line`]: the line being typed and the history, as pure editing.
-//! - [`render`]: drawing the prompt and line, and printing messages above them.
-//! - [`keys`]: the current chat's key agreement and sealed session.
-//! - [`link`]: the shared write half of the socket.
-//! - [`state`]: what the threads know about the conversation.
-//! - [`screen`]: where lines are shown: stdout, or above the line editor's prompt.
-//! - [`status`]: the `status` answer as an aligned table.
-//! - [`style`]: colours, and when the client is interactive or plain.
-//! - [`wrap`]: long notices broken between words at a terminal.
+//! - [`chat`]: the reader and keyboard threads, the shared state, the chat's key.
+//! - [`terminal`]: typed lines (a pipe or the line editor) and shown lines (the screen).
+//! - [`browse`]: `client` with no address: finds servers on the LAN, asks which if several.
+//! - [`eve`]: the `eve` teaching tool: what a relay sees, and the relay in the middle.
 #![forbid(unsafe_code)]
 
-pub mod discover;
-pub mod eavesdrop;
-pub mod editor;
-pub mod explain;
-pub mod grind;
-pub mod keyboard;
-pub mod keys;
-pub mod line;
-pub mod line_editor;
-pub mod link;
-pub mod reader;
-pub mod render;
-pub mod screen;
-pub mod state;
-pub mod status;
-pub mod style;
-pub mod wrap;
+pub mod browse;
+pub mod chat;
+pub mod eve;
+pub mod terminal;
 
-use crate::editor::{LineSource, Piped};
-use crate::keyboard::Keyboard;
-use crate::line_editor::LineEditor;
-use crate::link::Link;
-use crate::reader::Reader;
-use crate::screen::Screen;
-use crate::state::State;
-use crate::style::{Mode, Palette};
+use crate::chat::keyboard::Keyboard;
+use crate::chat::link::Link;
+use crate::chat::reader::Reader;
+use crate::chat::state::State;
+use crate::terminal::input::{LineSource, Piped};
+use crate::terminal::line_editor::LineEditor;
+use crate::terminal::screen::Screen;
+use crate::terminal::style::{Mode, Palette};
 use common::protocol::Command;
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
@@ -142,7 +116,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
         options.explain,
     )));
     let palette = Palette::new(mode.colour);
-    let (to_editor, printer) = std::sync::mpsc::sync_channel(screen::EDITOR_SLOTS);
+    let (to_editor, printer) = std::sync::mpsc::sync_channel(crate::terminal::screen::EDITOR_SLOTS);
     let screen = Arc::new(if mode.interactive {
         Screen::terminal(to_editor, palette)?
     } else {
@@ -288,7 +262,7 @@ fn run_in(mode: Mode, socket: TcpStream, options: Options) -> io::Result<Outcome
         // at its next poll and restores the terminal; if its thread is stuck, do it here.
         stop_editor.store(true, Ordering::SeqCst);
         let _ = keyboard_ended.recv_timeout(EDITOR_STOP_WAIT);
-        line_editor::restore_terminal();
+        crate::terminal::line_editor::restore_terminal();
         screen.use_stdout();
     }
     if let Some(text) = last_words {

@@ -80,8 +80,8 @@ fn try_main(args: Args) -> Result<Outcome, String> {
             (socket, host.to_string(), args.port)
         }
         None => {
-            let found = client::discover::find_server().map_err(|e| e.to_string())?;
-            let (socket, ip) = client::discover::connect(&found).map_err(|e| e.to_string())?;
+            let found = client::browse::find_server().map_err(|e| e.to_string())?;
+            let (socket, ip) = client::browse::connect(&found).map_err(|e| e.to_string())?;
             (socket, ip.to_string(), found.port)
         }
     };

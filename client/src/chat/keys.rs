@@ -5,7 +5,7 @@
 //! module adds what a person needs to hear: loud warnings for the toy group and for a key
 //! exchange that someone tampered with, and a plain answer when the partner never finishes it.
 
-use crate::explain;
+use crate::chat::explain;
 use common::dh::{Group, PublicValue};
 use common::exchange::{Exchange, ExchangeError, Step};
 use common::protocol::Command;

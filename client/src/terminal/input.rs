@@ -1,5 +1,5 @@
 //! Where typed lines come from: plain lines from a pipe ([`Piped`]), or the line editor at a
-//! terminal ([`LineEditor`](crate::line_editor::LineEditor)); and what both share: the prompt's
+//! terminal ([`LineEditor`](crate::terminal::line_editor::LineEditor)); and what both share: the prompt's
 //! words and how a pasted multi-line entry becomes lines.
 
 use common::input::Input;

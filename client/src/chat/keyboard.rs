@@ -4,12 +4,12 @@
 //! each line is an [`Input`]: commands go out as commands, everything else as `msg <text>`, so
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
-use crate::editor::{LineSource, Typed};
-use crate::keys::{KEY_EXCHANGE_PATIENCE, TOY_WARNING};
-use crate::link::Link;
-use crate::reader::Registration;
-use crate::screen::Screen;
-use crate::state::State;
+use crate::chat::keys::{KEY_EXCHANGE_PATIENCE, TOY_WARNING};
+use crate::chat::link::Link;
+use crate::chat::reader::Registration;
+use crate::chat::state::State;
+use crate::terminal::input::{LineSource, Typed};
+use crate::terminal::screen::Screen;
 use crate::Event;
 use common::escape::escape_for_terminal;
 use common::input::Input;
@@ -308,7 +308,7 @@ impl<S: LineSource> Keyboard<S> {
             Some(session) => {
                 let sealed = session.seal(text).map_err(|e| e.to_string())?;
                 let explained = if explain {
-                    crate::explain::message(session.send_keys(), &sealed, true)
+                    crate::chat::explain::message(session.send_keys(), &sealed, true)
                 } else {
                     Vec::new()
                 };

@@ -13,7 +13,7 @@
 //! width (empty) plus 3, leaving stale copies of lines that just wrap.
 //!
 //! This editor never asks: the [`Painter`] knows what it drew and where it left the cursor,
-//! so a redraw goes back up the rows it drew itself (see [`crate::render`]). The prompt follows
+//! so a redraw goes back up the rows it drew itself (see [`crate::terminal::render`]). The prompt follows
 //! the conversation (`alice> ` becomes `alice -> bob> ` with no key pressed), and lines from
 //! the reader thread are printed above the prompt and the half-typed line.
 //!
@@ -23,12 +23,12 @@
 //! (bracketed paste). History lives in memory only: secure messages are typed in plain text and
 //! never go to disk.
 
-use crate::editor::{prompt_text, split_entry, LineSource, Typed};
-use crate::line::{History, Line};
-use crate::render::Painter;
-use crate::state::State;
-use crate::style::{Palette, Tone};
-use crate::wrap;
+use crate::chat::state::State;
+use crate::terminal::input::{prompt_text, split_entry, LineSource, Typed};
+use crate::terminal::line::{History, Line};
+use crate::terminal::render::Painter;
+use crate::terminal::style::{Palette, Tone};
+use crate::terminal::wrap;
 use common::input::Input;
 use common::protocol::Name;
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};

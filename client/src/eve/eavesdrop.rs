@@ -14,7 +14,7 @@
 //!
 //! In grinding mode ([`Observer::grinding`]) it sits in the middle too, but holds back each
 //! client's public value until it has both, then hands out a [`GrindJob`]: the search for
-//! values that make the two codes agree ([`crate::grind`]). Its outcome comes back through
+//! values that make the two codes agree ([`crate::eve::grind`]). Its outcome comes back through
 //! [`Observer::ground`], which releases the held lines with the values found and says what
 //! follows: clients that committed first refuse them, clients that did not are fooled.
 //!
@@ -22,7 +22,7 @@
 //! lines to write (on any connection, not only the one the line came from, since a held line
 //! goes out later), what to print, and any search to run outside the lock.
 
-use crate::grind::{self, Formula, Goal, Outcome, SearchError, Target};
+use crate::eve::grind::{self, Formula, Goal, Outcome, SearchError, Target};
 use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
 use common::protocol::{Command, KeyLine, Notice, ServerLine};

@@ -13,8 +13,8 @@
 //! the outbox, and writes straight to stdout from then on: no line is lost, shown twice or
 //! reordered.
 
-use crate::style::{Palette, Tone};
-use crate::wrap;
+use crate::terminal::style::{Palette, Tone};
+use crate::terminal::wrap;
 use common::protocol::Name;
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;

@@ -1,6 +1,6 @@
 //! What the client knows about its own situation, shared by its threads.
 
-use crate::keys::Keys;
+use crate::chat::keys::Keys;
 use common::protocol::Name;
 
 /// The client's view of the conversation, updated from what the server says.

@@ -5,15 +5,15 @@
 //! change our situation (registered, connected, chat over) update the shared [`State`].
 //!
 //! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
-//! (see [`crate::status`]); in piped mode they are printed as the server sent them.
+//! (see [`crate::terminal::status`]); in piped mode they are printed as the server sent them.
 
-use crate::explain;
-use crate::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
-use crate::link::Link;
-use crate::screen::Screen;
-use crate::state::State;
-use crate::status::{self, StatusRows};
-use crate::style::Tone;
+use crate::chat::explain;
+use crate::chat::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
+use crate::chat::link::Link;
+use crate::chat::state::State;
+use crate::terminal::screen::Screen;
+use crate::terminal::status::{self, StatusRows};
+use crate::terminal::style::Tone;
 use crate::Event;
 use common::escape::escape_for_terminal;
 use common::line_reader::{Fill, LineReader};

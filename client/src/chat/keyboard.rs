@@ -4,23 +4,21 @@
 //! each line is an [`Input`]: commands go out as commands, everything else as `msg <text>`, so
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
+use crate::chat::event::Ending;
 use crate::chat::keys::{KEY_EXCHANGE_PATIENCE, TOY_WARNING};
 use crate::chat::link::Link;
 use crate::chat::reader::Registration;
-use crate::chat::state::State;
+use crate::chat::state::{Shared, State};
 use crate::terminal::input::{LineSource, Typed};
 use crate::terminal::screen::Screen;
-use crate::Event;
 use common::escape::escape_for_terminal;
 use common::input::Input;
 use common::limits::MAX_LINE_LEN;
 use common::protocol::{Command, Name};
 use crossbeam_channel::{Receiver, Sender};
-use parking_lot::Mutex;
 use std::cell::Cell;
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Everything the keyboard thread needs.
 pub struct Keyboard<S> {
@@ -29,7 +27,7 @@ pub struct Keyboard<S> {
     /// Where commands go.
     pub link: Arc<Link>,
     /// Shared situation.
-    pub state: Arc<Mutex<State>>,
+    pub state: Arc<Shared>,
     /// Output for the client's own notes.
     pub screen: Arc<Screen>,
     /// Registration outcomes from the reader thread.
@@ -37,14 +35,10 @@ pub struct Keyboard<S> {
     /// A name given on the command line: register with it, and give up if it is refused.
     pub preset_name: Option<String>,
     /// Where a fatal refusal is reported (to the main thread).
-    pub events: Sender<Event>,
+    pub endings: Sender<Ending>,
     /// [`State::chat_changes`] when the last `connect` was sent (piped mode waits on it).
     pub connect_sent: Cell<Option<u64>>,
 }
-
-/// How often a waiting typed line looks whether the key has been agreed, an answer has come or
-/// the name was taken back after a reconnect.
-const KEY_POLL: Duration = Duration::from_millis(10);
 
 /// How long piped mode waits for the server's answers before answering a line itself.
 const REPLY_PATIENCE: Duration = Duration::from_secs(2);
@@ -100,7 +94,9 @@ impl<S: LineSource> Keyboard<S> {
         // for Ctrl+C, not for the keyboard: leave as Ctrl+C does.
         let rejoining = self.state.lock().rejoining.is_some();
         match stop {
-            Stop::Close if rejoining => crate::interrupt(&self.link, &self.state, &self.events),
+            Stop::Close if rejoining => {
+                crate::chat::event::interrupt(&self.link, &self.state, &self.endings)
+            }
             Stop::Close => {
                 self.state.lock().closing = true;
                 let _ = self.link.send(&Command::Close);
@@ -110,7 +106,9 @@ impl<S: LineSource> Keyboard<S> {
                 self.state.lock().closing = true;
                 self.link.finish();
             }
-            Stop::Interrupt => crate::interrupt(&self.link, &self.state, &self.events),
+            Stop::Interrupt => {
+                crate::chat::event::interrupt(&self.link, &self.state, &self.endings)
+            }
             Stop::Exiting => {}
         }
         // The editor has stopped reading; what it did not print is printed now, before it goes.
@@ -157,7 +155,7 @@ impl<S: LineSource> Keyboard<S> {
                 let reason =
                     format!("{word} is a command word, not a name; type the name you want");
                 if preset {
-                    let _ = self.events.send(Event::NameRefused(reason));
+                    let _ = self.endings.send(Ending::NameRefused(reason));
                     return Err(Stop::Leave);
                 }
                 self.screen.note(&reason);
@@ -169,7 +167,7 @@ impl<S: LineSource> Keyboard<S> {
             match self.registration.recv() {
                 Ok(Registration::Accepted) => return Ok(()),
                 Ok(Registration::Refused { reason, .. }) if preset => {
-                    let _ = self.events.send(Event::NameRefused(reason));
+                    let _ = self.endings.send(Ending::NameRefused(reason));
                     return Err(Stop::Leave);
                 }
                 Ok(Registration::Refused { notice, .. }) => {
@@ -213,7 +211,7 @@ impl<S: LineSource> Keyboard<S> {
                 self.verify();
                 return true;
             }
-            Input::Secure(text) if text.is_empty() => {
+            Input::Secure(text) if text.trim().is_empty() => {
                 self.screen.note("usage: secure: <message>");
                 return true;
             }
@@ -287,13 +285,10 @@ impl<S: LineSource> Keyboard<S> {
         self.wait_until(REPLY_PATIENCE, |state| state.awaiting_replies == 0);
     }
 
-    /// Looks at the shared state every [`KEY_POLL`] until `done` holds or `patience` has
-    /// passed. The lock is taken only for each look: the reader thread changes the state.
+    /// Sleeps until `done` holds or `patience` has passed: the reader thread wakes it when it
+    /// changes the state.
     fn wait_until(&self, patience: Duration, done: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + patience;
-        while !done(&self.state.lock()) && Instant::now() < deadline {
-            thread::sleep(KEY_POLL);
-        }
+        self.state.wait_until(patience, done);
     }
 
     /// Seals `text` for the partner, or says why it cannot be sent securely.

@@ -2,24 +2,23 @@
 //!
 //! Every line is parsed into a [`ServerLine`] and shown with peer-written text escaped, so a
 //! partner cannot clear our screen or forge a `(server):` line with terminal tricks. Notices that
-//! change our situation (registered, connected, chat over) update the shared [`State`].
+//! change our situation (registered, connected, chat over) update the shared [`State`](crate::chat::state::State).
 //!
 //! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
 //! (see [`crate::terminal::status`]); in piped mode they are printed as the server sent them.
 
+use crate::chat::event::Ending;
 use crate::chat::explain;
 use crate::chat::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
 use crate::chat::link::Link;
-use crate::chat::state::State;
+use crate::chat::state::Shared;
 use crate::terminal::screen::Screen;
 use crate::terminal::status::{self, StatusRows};
 use crate::terminal::style::Tone;
-use crate::Event;
 use common::escape::escape_for_terminal;
 use common::line_reader::{Fill, LineReader};
 use common::protocol::{Name, Notice, ServerLine};
 use crossbeam_channel::Sender;
-use parking_lot::Mutex;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::thread;
@@ -41,11 +40,11 @@ pub enum Registration {
 }
 
 /// Everything the reader thread needs.
-pub struct Reader {
+pub struct Incoming {
     /// The connection's read half.
     pub socket: TcpStream,
     /// Shared situation.
-    pub state: Arc<Mutex<State>>,
+    pub state: Arc<Shared>,
     /// Output.
     pub screen: Arc<Screen>,
     /// Where our `key_param` goes.
@@ -53,14 +52,14 @@ pub struct Reader {
     /// Where registration outcomes go (to the keyboard thread).
     pub registration: Sender<Registration>,
     /// Where the end of the connection is reported (to the main thread).
-    pub events: Sender<Event>,
+    pub endings: Sender<Ending>,
     /// A `status` answer being gathered into a table (terminal only).
     pub status: Option<StatusRows>,
 }
 
-impl Reader {
-    /// Reads until the server closes the connection, then reports [`Event::Disconnected`] (or
-    /// [`Event::TurnedAway`]).
+impl Incoming {
+    /// Reads until the server closes the connection, then reports [`Ending::Disconnected`] (or
+    /// [`Ending::TurnedAway`]).
     pub fn run(mut self) {
         let mut lines = LineReader::new(4 * 1024, 64 * 1024);
         let mut broken = None;
@@ -87,15 +86,15 @@ impl Reader {
         self.show_status();
         let state = self.state.lock();
         let event = if state.turned_away {
-            Event::TurnedAway
+            Ending::TurnedAway
         } else {
-            Event::Disconnected {
+            Ending::Disconnected {
                 expected: state.closing || state.server_said_bye,
                 broken,
             }
         };
         drop(state);
-        let _ = self.events.send(event);
+        let _ = self.endings.send(event);
     }
 
     fn handle(&mut self, line: &str) {
@@ -124,7 +123,7 @@ impl Reader {
                     (Some(Registration::Refused { notice, .. }), Some(name)) => {
                         // After a reconnect no one is asked for a name: the client ends.
                         self.screen.notice(&escape_for_terminal(&notice));
-                        let _ = self.events.send(Event::RejoinRefused(format!(
+                        let _ = self.endings.send(Ending::RejoinRefused(format!(
                             "while you were away the server gave the name '{name}' to someone \
                              else; start the client again and choose another name"
                         )));
@@ -219,6 +218,8 @@ impl Reader {
                 if let Some(why) = why {
                     screen.note(&why);
                 }
+                // A line waiting for this key (piped mode) may now be refused.
+                state.nudge();
             });
     }
 
@@ -247,12 +248,15 @@ impl Reader {
             self.screen.explain(&line);
         }
         match opened {
+            // A pasted secret may have several lines: each is shown as sealed.
             Ok((text, toy)) => {
-                let text = escape_for_terminal(&text);
-                if toy {
-                    self.screen.secure(from, &format!("{text}   {TOY_MARK}"));
-                } else {
-                    self.screen.secure(from, &text);
+                for row in text.split('\n') {
+                    let row = escape_for_terminal(row);
+                    if toy {
+                        self.screen.secure(from, &format!("{row}   {TOY_MARK}"));
+                    } else {
+                        self.screen.secure(from, &row);
+                    }
                 }
             }
             Err(reason) => self.screen.note(&format!(

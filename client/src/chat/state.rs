@@ -2,6 +2,81 @@
 
 use crate::chat::keys::Keys;
 use common::protocol::Name;
+use parking_lot::{Condvar, Mutex, MutexGuard};
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+/// The [`State`] shared by the client's threads, with a condition variable: a thread that
+/// waits for the state to change (a typed line waiting for the key, or for the name to be
+/// taken back) sleeps until some thread has changed it, instead of looking again and again.
+#[derive(Debug)]
+pub struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Shared {
+    /// Shares `state`.
+    pub fn new(state: State) -> Shared {
+        Shared {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Locks the state. Waiters are woken when the guard is dropped, whether or not anything
+    /// changed: they look again, which costs nothing when no one waits.
+    pub fn lock(&self) -> Locked<'_> {
+        Locked {
+            guard: self.state.lock(),
+            changed: &self.changed,
+        }
+    }
+
+    /// Sleeps until `done` holds or `patience` has passed, whichever comes first. Anyone who
+    /// changes the state wakes the waiter (see [`Shared::lock`]); the lock is not held while
+    /// sleeping.
+    pub fn wait_until(&self, patience: Duration, done: impl Fn(&State) -> bool) {
+        let deadline = Instant::now() + patience;
+        let mut state = self.state.lock();
+        while !done(&state) {
+            if self.changed.wait_until(&mut state, deadline).timed_out() {
+                break;
+            }
+        }
+    }
+
+    /// Wakes every waiter to look again: for a change that comes with time, not with a lock
+    /// (a key exchange that has now waited too long).
+    pub fn nudge(&self) {
+        self.changed.notify_all();
+    }
+}
+
+/// The locked [`State`]; dropping it wakes whoever waits in [`Shared::wait_until`].
+pub struct Locked<'a> {
+    guard: MutexGuard<'a, State>,
+    changed: &'a Condvar,
+}
+
+impl Deref for Locked<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        self.changed.notify_all();
+    }
+}
 
 /// The client's view of the conversation, updated from what the server says.
 #[derive(Debug)]

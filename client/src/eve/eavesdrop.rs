@@ -22,7 +22,7 @@
 //! lines to write (on any connection, not only the one the line came from, since a held line
 //! goes out later), what to print, and any search to run outside the lock.
 
-use crate::eve::grind::{self, Formula, Goal, Outcome, SearchError, Target};
+use crate::eve::grind::{self, Finding, Formula, Goal, SearchError, Target};
 use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
 use common::protocol::{Command, KeyLine, Notice, ServerLine};
@@ -92,7 +92,7 @@ impl GrindJob {
     /// # Errors
     ///
     /// [`SearchError`] if the two sides are in different groups (a lying server).
-    pub fn run(&self, report: impl FnMut(String)) -> Result<Outcome, SearchError> {
+    pub fn run(&self, report: impl FnMut(String)) -> Result<Finding, SearchError> {
         grind::grind(self.targets.clone(), self.goal, report)
     }
 }
@@ -404,7 +404,7 @@ impl Observer {
     /// The search handed out for `job` is over: passes on the held values, replaced by what
     /// it found (or, if it found nothing, by the values eve committed to), and says what the
     /// clients will make of them.
-    pub fn ground(&mut self, job: &GrindJob, outcome: Result<Outcome, SearchError>) -> Actions {
+    pub fn ground(&mut self, job: &GrindJob, outcome: Result<Finding, SearchError>) -> Actions {
         let mut actions = Actions::default();
         let chat = job.chat;
         let names = job.targets.clone().map(|t| t.name);

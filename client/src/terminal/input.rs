@@ -1,9 +1,8 @@
 //! Where typed lines come from: plain lines from a pipe ([`Piped`]), or the line editor at a
-//! terminal ([`LineEditor`](crate::terminal::line_editor::LineEditor)); and what both share: the prompt's
-//! words and how a pasted multi-line entry becomes lines.
+//! terminal ([`LineEditor`](crate::terminal::line_editor::LineEditor)); and how a pasted
+//! multi-line entry becomes lines.
 
 use common::input::Input;
-use common::protocol::Name;
 use std::io::BufRead;
 
 /// What the person did at the keyboard.
@@ -53,19 +52,9 @@ impl<R: BufRead> LineSource for Piped<R> {
     }
 }
 
-/// The prompt's text before the `> `: where you are.
-///
-/// ```text
-/// name        before the server accepted a name
-/// alice       registered, not in a chat
-/// alice -> bob  in a chat with bob
-/// ```
-pub fn prompt_text(name: Option<&Name>, partner: Option<&Name>) -> String {
-    match (name, partner) {
-        (None, _) => "name".into(),
-        (Some(name), None) => name.to_string(),
-        (Some(name), Some(partner)) => format!("{name} -> {partner}"),
-    }
+/// True if `line` is a `secure:` command, in any spelling [`Input::parse`] knows.
+pub fn is_secure(line: &str) -> bool {
+    matches!(Input::parse(line), Input::Secure(_))
 }
 
 /// One typed line per line of a multi-line entry. From its first `secure:` line on, an entry
@@ -76,7 +65,7 @@ pub fn split_entry(entry: &str) -> Vec<String> {
         .split(['\n', '\r'])
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
-            let sealed = matches!(Input::parse(line), Input::Secure(_));
+            let sealed = is_secure(line);
             let typed = if secret && !sealed {
                 format!("secure: {line}")
             } else {
@@ -105,15 +94,6 @@ mod tests {
             ["note", "secure: pin is", "secure: 1234"]
         );
         assert_eq!(split_entry("\n"), Vec::<String>::new());
-    }
-
-    #[test]
-    fn the_prompt_says_where_you_are() {
-        let alice = Name::parse("alice").unwrap();
-        let bob = Name::parse("bob").unwrap();
-        assert_eq!(prompt_text(None, None), "name");
-        assert_eq!(prompt_text(Some(&alice), None), "alice");
-        assert_eq!(prompt_text(Some(&alice), Some(&bob)), "alice -> bob");
     }
 
     #[test]

@@ -1,75 +1,111 @@
-//! Where the client shows things: whole lines, in order, never two threads mid-line.
+//! Where lines are shown: straight to stdout in piped mode; at a terminal, through one bounded
+//! queue to the line editor, which prints them above the prompt.
 //!
-//! In piped mode every line goes straight to stdout.
+//! At a terminal, whoever shows a line (the reader thread, mostly) puts it in the backlog
+//! and, if the backlog was empty, rings a bell: a channel of one slot that the line editor waits
+//! on beside the keyboard. The editor takes everything waiting at once and draws it in one go,
+//! at most [`FRAMES_PER_SECOND`] times a second, so a flood of lines costs a few redraws, not one
+//! per line; nothing wakes while nothing happens. The one who shows a line never waits for the
+//! terminal: the reader keeps reading whatever the screen does (a server cuts a client that
+//! stops reading).
 //!
-//! At a terminal the line editor owns the terminal while it reads (raw mode, a prompt, a
-//! half-typed line), so lines go through its printer, which prints them above the prompt and
-//! redraws the prompt and the line under them. The printer's channel has room for one message
-//! and the editor drains it every few milliseconds, but only while it reads a line; when it
-//! stops for good, what it still holds would be lost. So lines wait in an outbox, a small pump
-//! thread hands them over in batches, and the outbox remembers the batch the editor may still
-//! hold. [`Screen::use_stdout`] then asks the channel whether that batch was taken (an empty
-//! probe message fits only if it was, and prints nothing), prints it if not, prints the rest of
-//! the outbox, and writes straight to stdout from then on: no line is lost, shown twice or
-//! reordered.
+//! When chat lines come faster than the editor takes them, the oldest waiting *chat* lines go
+//! beyond [`MAX_CHAT_LINES`] (or [`MAX_CHAT_BYTES`]), and the person is told how many. Notices,
+//! the client's own notes and opened secure messages are never dropped.
+//!
+//! When the editor stops for good, [`Screen::use_stdout`] prints what still waits and writes
+//! straight to stdout from then on: no line is lost, shown twice or reordered.
 
 use crate::terminal::style::{Palette, Tone};
 use crate::terminal::wrap;
 use common::protocol::Name;
-use parking_lot::{Condvar, Mutex};
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
 
-/// Room in the line editor's printer channel: one message, so that whether it was taken is
-/// known exactly (see the module doc).
-pub const EDITOR_SLOTS: usize = 1;
+/// The most chat lines that wait for the terminal; older ones are dropped (and counted).
+pub const MAX_CHAT_LINES: usize = 2_000;
 
-/// How long the pump waits before offering a batch again while the editor has not taken the
-/// last one.
-const PUMP_RETRY: Duration = Duration::from_millis(5);
+/// The most bytes of chat lines that wait for the terminal.
+pub const MAX_CHAT_BYTES: usize = 1024 * 1024;
 
-/// The most lines and bytes that wait for the terminal. Lines that come faster than it shows
-/// them (a server pushing millions) drop the oldest waiting ones beyond this, and the person is
-/// told how many, so the client's memory stays bounded whatever the server sends.
-const MAX_WAITING_LINES: usize = 10_000;
-const MAX_WAITING_BYTES: usize = 4 * 1024 * 1024;
+/// How often, at most, the editor draws lines that arrive: a flood is drawn in frames.
+pub const FRAMES_PER_SECOND: u32 = 30;
+
+/// The shortest time between two frames of arriving lines.
+pub const FRAME: Duration = Duration::from_nanos(1_000_000_000 / FRAMES_PER_SECOND as u64);
 
 /// The person's terminal, or whatever stdout is.
 #[derive(Debug)]
 pub struct Screen {
     palette: Palette,
     interactive: bool,
-    outbox: Arc<(Mutex<Outbox>, Condvar)>,
-    editor: Option<SyncSender<String>>,
+    backlog: Arc<Mutex<Backlog>>,
+    bell: Option<Sender<()>>,
 }
 
-struct Outbox {
-    /// Lines not yet handed to the editor.
-    waiting: VecDeque<String>,
-    /// Bytes in `waiting`.
-    waiting_bytes: usize,
-    /// Lines dropped from `waiting` since the person was last told.
+/// What the line editor draws from: the waiting lines and the bell that says there are some.
+#[derive(Debug)]
+pub struct Feed {
+    backlog: Arc<Mutex<Backlog>>,
+    bell: Receiver<()>,
+}
+
+/// What the editor takes from the backlog in one go.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Taken {
+    /// Rows to print above the prompt, oldest first (a note about dropped lines first).
+    pub rows: Vec<String>,
+    /// The client is ending: the editor must give the terminal back.
+    pub stop: bool,
+}
+
+/// One waiting row, and whether it may be dropped under a flood.
+#[derive(Debug)]
+struct Row {
+    text: String,
+    /// A partner's plain chat line: dropped (and counted) when too many wait.
+    chat: bool,
+}
+
+/// Lines waiting for the terminal.
+struct Backlog {
+    rows: VecDeque<Row>,
+    /// Chat rows in `rows`, and their bytes.
+    chat_rows: usize,
+    chat_bytes: usize,
+    /// Chat lines dropped since the person was last told.
     dropped: usize,
-    /// What the editor's channel may still hold.
-    handed: Handed,
     /// The editor is gone: print straight to `out`.
     direct: bool,
+    /// The client is ending: the editor is asked to stop.
+    stop: bool,
     /// Stdout (a buffer in tests).
     out: Box<dyn Write + Send>,
 }
 
-impl Outbox {
-    fn new(direct: bool, out: Box<dyn Write + Send>) -> Outbox {
-        Outbox {
-            waiting: VecDeque::new(),
-            waiting_bytes: 0,
+impl std::fmt::Debug for Backlog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backlog")
+            .field("rows", &self.rows)
+            .field("dropped", &self.dropped)
+            .field("direct", &self.direct)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backlog {
+    fn new(direct: bool, out: Box<dyn Write + Send>) -> Backlog {
+        Backlog {
+            rows: VecDeque::new(),
+            chat_rows: 0,
+            chat_bytes: 0,
             dropped: 0,
-            handed: Handed::Nothing,
             direct,
+            stop: false,
             out,
         }
     }
@@ -79,46 +115,36 @@ impl Outbox {
         let _ = self.out.flush();
     }
 
-    /// Queues a line for the editor, dropping the oldest waiting ones past the bounds.
-    fn queue(&mut self, line: String) {
-        self.waiting_bytes += line.len();
-        self.waiting.push_back(line);
-        while self.waiting.len() > MAX_WAITING_LINES || self.waiting_bytes > MAX_WAITING_BYTES {
-            let Some(old) = self.waiting.pop_front() else {
+    /// Queues a row; past the bounds, drops the oldest waiting chat rows.
+    fn queue(&mut self, row: Row) {
+        if row.chat {
+            self.chat_rows += 1;
+            self.chat_bytes += row.text.len();
+        }
+        self.rows.push_back(row);
+        while self.chat_rows > MAX_CHAT_LINES || self.chat_bytes > MAX_CHAT_BYTES {
+            let Some(i) = self.rows.iter().position(|row| row.chat) else {
                 break;
             };
-            self.waiting_bytes -= old.len();
-            self.dropped += 1;
+            if let Some(old) = self.rows.remove(i) {
+                self.chat_rows -= 1;
+                self.chat_bytes -= old.text.len();
+                self.dropped += 1;
+            }
         }
     }
 
     /// Everything waiting, as rows, after a note about dropped lines if there were any.
-    fn take_waiting(&mut self) -> Vec<String> {
-        let mut rows = Vec::with_capacity(self.waiting.len() + 1);
+    fn take(&mut self) -> Vec<String> {
+        let mut rows = Vec::with_capacity(self.rows.len() + 1);
         if self.dropped > 0 {
             rows.push(dropped_note(std::mem::take(&mut self.dropped)));
         }
-        rows.extend(self.waiting.drain(..));
-        self.waiting_bytes = 0;
+        rows.extend(self.rows.drain(..).map(|row| row.text));
+        self.chat_rows = 0;
+        self.chat_bytes = 0;
         rows
     }
-}
-
-impl std::fmt::Debug for Outbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox")
-            .field("waiting", &self.waiting)
-            .field("handed", &self.handed)
-            .field("direct", &self.direct)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug)]
-enum Handed {
-    Nothing,
-    /// Lines, joined with `\n` (the editor prints each as a row).
-    Lines(String),
 }
 
 impl Screen {
@@ -127,42 +153,33 @@ impl Screen {
         Screen {
             palette: Palette::new(false),
             interactive: false,
-            outbox: Arc::new((
-                Mutex::new(Outbox::new(true, Box::new(std::io::stdout()))),
-                Condvar::new(),
-            )),
-            editor: None,
+            backlog: Arc::new(Mutex::new(Backlog::new(true, Box::new(std::io::stdout())))),
+            bell: None,
         }
     }
 
-    /// Lines through the line editor's printer channel `editor` (of [`EDITOR_SLOTS`] slots),
-    /// coloured with `palette`.
-    ///
-    /// # Errors
-    /// The pump thread could not be started.
-    pub fn terminal(editor: SyncSender<String>, palette: Palette) -> std::io::Result<Screen> {
-        Screen::terminal_to(editor, palette, Box::new(std::io::stdout()))
+    /// Lines for the line editor, coloured with `palette`; the editor draws from the [`Feed`].
+    pub fn terminal(palette: Palette) -> (Screen, Feed) {
+        Screen::terminal_to(palette, Box::new(std::io::stdout()))
     }
 
     /// [`Screen::terminal`], writing to `out` instead of stdout once the editor is gone.
-    fn terminal_to(
-        editor: SyncSender<String>,
-        palette: Palette,
-        out: Box<dyn Write + Send>,
-    ) -> std::io::Result<Screen> {
-        let outbox = Arc::new((Mutex::new(Outbox::new(false, out)), Condvar::new()));
-        {
-            let (outbox, editor) = (Arc::clone(&outbox), editor.clone());
-            thread::Builder::new()
-                .name("screen".into())
-                .spawn(move || pump(&outbox, &editor))?;
-        }
-        Ok(Screen {
+    fn terminal_to(palette: Palette, out: Box<dyn Write + Send>) -> (Screen, Feed) {
+        let backlog = Arc::new(Mutex::new(Backlog::new(false, out)));
+        let (bell, rung) = crossbeam_channel::bounded(1);
+        let screen = Screen {
             palette,
             interactive: true,
-            outbox,
-            editor: Some(editor),
-        })
+            backlog: Arc::clone(&backlog),
+            bell: Some(bell),
+        };
+        (
+            screen,
+            Feed {
+                backlog,
+                bell: rung,
+            },
+        )
     }
 
     /// True at a terminal: the person reads tables, not the server's raw lines.
@@ -175,15 +192,33 @@ impl Screen {
         self.palette
     }
 
-    /// Prints one whole line, as given (already escaped and coloured).
+    /// Prints one whole line, as given (already escaped and coloured). Never dropped.
     pub fn show(&self, line: &str) {
-        let (outbox, wake) = &*self.outbox;
-        let mut outbox = outbox.lock();
-        if outbox.direct {
-            outbox.write(line);
-        } else {
-            outbox.queue(line.to_string());
-            wake.notify_one();
+        self.put(Row {
+            text: line.to_string(),
+            chat: false,
+        });
+    }
+
+    fn put(&self, row: Row) {
+        let mut backlog = self.backlog.lock();
+        if backlog.direct {
+            backlog.write(&row.text);
+            return;
+        }
+        // Rung only when the backlog was empty: the editor takes everything when it wakes, so
+        // a bell is already on its way for any line behind the first.
+        let was_empty = backlog.rows.is_empty() && backlog.dropped == 0;
+        backlog.queue(row);
+        drop(backlog);
+        if was_empty {
+            self.ring();
+        }
+    }
+
+    fn ring(&self) {
+        if let Some(bell) = &self.bell {
+            let _ = bell.try_send(());
         }
     }
 
@@ -192,10 +227,14 @@ impl Screen {
         self.voice(Tone::Server, "(server): ", text);
     }
 
-    /// `<from>: <text>`, the partner's message; `text` must already be escaped.
+    /// `<from>: <text>`, the partner's message; `text` must already be escaped. Under a flood
+    /// it may be dropped from a terminal, and the person is told how many were.
     pub fn chat(&self, from: &Name, text: &str) {
         let label = self.palette.paint(Tone::Partner, &format!("{from}:"));
-        self.show(&format!("{label} {text}"));
+        self.put(Row {
+            text: format!("{label} {text}"),
+            chat: true,
+        });
     }
 
     /// `<from> (secure): <text>`, an opened secure message; `text` must already be escaped.
@@ -229,30 +268,40 @@ impl Screen {
         }
     }
 
-    /// The line editor has stopped reading for good (call it before dropping the editor, with
-    /// the terminal out of raw mode): print what the editor did not, then write straight to
-    /// stdout from now on. Does nothing in piped mode.
+    /// Asks the line editor to stop and give the terminal back (the client is ending).
+    pub fn stop_editor(&self) {
+        self.backlog.lock().stop = true;
+        self.ring();
+    }
+
+    /// The line editor has stopped reading for good (call it with the terminal out of raw
+    /// mode): print what still waits, then write straight to stdout from now on. Does nothing
+    /// in piped mode.
     pub fn use_stdout(&self) {
-        let (outbox, wake) = &*self.outbox;
-        let mut outbox = outbox.lock();
-        if outbox.direct {
+        let mut backlog = self.backlog.lock();
+        if backlog.direct {
             return;
         }
-        let taken = self
-            .editor
-            .as_ref()
-            .is_some_and(|editor| editor.try_send(String::new()).is_ok());
-        if let (false, Handed::Lines(lines)) = (
-            taken,
-            std::mem::replace(&mut outbox.handed, Handed::Nothing),
-        ) {
-            outbox.write(&lines);
+        for row in backlog.take() {
+            backlog.write(&row);
         }
-        for line in outbox.take_waiting() {
-            outbox.write(&line);
+        backlog.direct = true;
+    }
+}
+
+impl Feed {
+    /// Rings when lines wait (or the editor is asked to stop): wait on it beside the keyboard.
+    pub fn bell(&self) -> &Receiver<()> {
+        &self.bell
+    }
+
+    /// Takes every waiting row, and whether the editor must stop.
+    pub fn take(&self) -> Taken {
+        let mut backlog = self.backlog.lock();
+        Taken {
+            rows: backlog.take(),
+            stop: backlog.stop,
         }
-        outbox.direct = true;
-        wake.notify_one();
     }
 }
 
@@ -261,50 +310,9 @@ fn dropped_note(n: usize) -> String {
     format!("(client): {n} lines came faster than the terminal could show them and were skipped")
 }
 
-/// Hands waiting lines to the editor, one batch at a time, until the screen goes direct.
-fn pump(outbox: &(Mutex<Outbox>, Condvar), editor: &SyncSender<String>) {
-    let (outbox, wake) = outbox;
-    let mut outbox = outbox.lock();
-    loop {
-        if outbox.direct {
-            return;
-        }
-        if outbox.waiting.is_empty() {
-            wake.wait(&mut outbox);
-            continue;
-        }
-        let note = (outbox.dropped > 0).then(|| dropped_note(outbox.dropped));
-        let batch = note
-            .iter()
-            .chain(outbox.waiting.iter())
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join("\n");
-        match editor.try_send(batch.clone()) {
-            // The slot was free, so whatever was handed before has been taken and printed.
-            Ok(()) => {
-                outbox.waiting.clear();
-                outbox.waiting_bytes = 0;
-                outbox.dropped = 0;
-                outbox.handed = Handed::Lines(batch);
-            }
-            // The editor has not taken the last batch (it may be between two lines): retry.
-            Err(TrySendError::Full(_)) => {
-                wake.wait_for(&mut outbox, PUMP_RETRY);
-            }
-            // The editor is gone; `use_stdout` prints what is left.
-            Err(TrySendError::Disconnected(_)) => {
-                wake.wait(&mut outbox);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc::{sync_channel, Receiver};
-    use std::time::Instant;
 
     /// What the screen wrote once direct, shared with the test.
     #[derive(Clone, Default)]
@@ -326,86 +334,65 @@ mod tests {
         }
     }
 
-    fn screen() -> (Screen, Receiver<String>, Written) {
-        let (editor, printed) = sync_channel(EDITOR_SLOTS);
+    fn screen() -> (Screen, Feed, Written) {
         let written = Written::default();
-        let screen =
-            Screen::terminal_to(editor, Palette::new(false), Box::new(written.clone())).unwrap();
-        (screen, printed, written)
+        let (screen, feed) = Screen::terminal_to(Palette::new(false), Box::new(written.clone()));
+        (screen, feed, written)
     }
 
-    /// Waits until the pump has handed something over (the editor's slot is taken).
-    fn wait_handed(screen: &Screen) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while matches!(screen.outbox.0.lock().handed, Handed::Nothing) {
-            assert!(
-                Instant::now() < deadline,
-                "the pump never handed a line over"
-            );
-            thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    /// Lines the editor took are not printed again; lines after them wait their turn.
+    /// One bell for a burst: the editor takes the whole burst when it wakes.
     #[test]
-    fn taken_lines_are_printed_once() {
-        let (screen, printed, written) = screen();
+    fn a_burst_rings_once_and_is_taken_whole() {
+        let (screen, feed, written) = screen();
         screen.show("one");
         screen.show("two");
-        let batch = printed.recv_timeout(Duration::from_secs(5)).unwrap();
-        assert!(batch == "one\ntwo" || batch == "one", "{batch:?}");
-        if batch == "one" {
-            assert_eq!(printed.recv_timeout(Duration::from_secs(5)).unwrap(), "two");
-        }
-        screen.use_stdout();
-        assert_eq!(written.text(), "");
+        assert!(feed.bell().try_recv().is_ok());
+        assert!(feed.bell().try_recv().is_err(), "one bell for the burst");
+        assert_eq!(feed.take().rows, ["one", "two"]);
         screen.show("three");
+        assert!(feed.bell().try_recv().is_ok(), "rung again once emptied");
+        screen.use_stdout();
         assert_eq!(written.text(), "three\n");
+        screen.show("four");
+        assert_eq!(written.text(), "three\nfour\n");
     }
 
-    /// A batch the editor never took (it stopped first) is printed when the screen goes direct,
-    /// before the lines that were still waiting.
+    /// A flood of chat lines the editor does not take keeps at most MAX_CHAT_LINES waiting:
+    /// the oldest go, and the person is told how many; notices and secure lines all stay.
     #[test]
-    fn lines_the_editor_never_took_are_printed_in_order() {
-        let (screen, printed, written) = screen();
-        screen.show("one");
-        wait_handed(&screen);
-        screen.show("two");
-        screen.use_stdout();
-        assert_eq!(written.text(), "one\ntwo\n");
-        // The editor's slot held "one"; the probe did not fit, and nothing else was sent.
-        assert_eq!(printed.try_recv().unwrap(), "one");
-        assert!(printed.try_recv().is_err());
-    }
-
-    /// A flood the terminal does not take keeps at most MAX_WAITING_LINES waiting: the oldest
-    /// go, and the person is told how many, before the newest.
-    #[test]
-    fn a_flood_the_terminal_cannot_show_is_bounded() {
-        let (screen, printed, written) = screen();
-        screen.show("first");
-        wait_handed(&screen);
-        // The editor does not take anything more (it holds "first").
-        let flood = MAX_WAITING_LINES + 500;
+    fn a_flood_drops_only_chat_lines_and_says_how_many() {
+        let (screen, feed, _) = screen();
+        let bob = Name::parse("bob").unwrap();
+        screen.notice("first");
+        let flood = MAX_CHAT_LINES + 500;
         for i in 0..flood {
-            screen.show(&format!("line {i}"));
+            screen.chat(&bob, &format!("line {i}"));
+            if i == 10 {
+                screen.secure(&bob, "psst");
+                screen.note("a warning");
+            }
         }
-        {
-            let outbox = screen.outbox.0.lock();
-            assert_eq!(outbox.waiting.len(), MAX_WAITING_LINES);
-            assert_eq!(outbox.dropped, 500);
-        }
-        screen.use_stdout();
-        let text = written.text();
-        let mut rows = text.lines();
-        assert_eq!(rows.next(), Some("first"));
+        let taken = feed.take();
+        let rows = taken.rows;
         assert_eq!(
-            rows.next(),
-            Some("(client): 500 lines came faster than the terminal could show them and were skipped")
+            rows[0],
+            "(client): 500 lines came faster than the terminal could show them and were skipped"
         );
-        assert_eq!(rows.next(), Some("line 500"));
-        assert_eq!(rows.last(), Some(format!("line {}", flood - 1).as_str()));
-        drop(printed);
+        assert_eq!(rows[1], "(server): first");
+        assert_eq!(rows[2], "bob (secure): psst");
+        assert_eq!(rows[3], "(client): a warning");
+        assert_eq!(rows[4], "bob: line 500");
+        assert_eq!(rows.last().unwrap(), &format!("bob: line {}", flood - 1));
+        assert_eq!(rows.len(), 4 + MAX_CHAT_LINES);
+    }
+
+    /// Asking the editor to stop rings, and says so in what it takes.
+    #[test]
+    fn stopping_rings_the_editor() {
+        let (screen, feed, _) = screen();
+        screen.stop_editor();
+        assert!(feed.bell().try_recv().is_ok());
+        assert!(feed.take().stop);
     }
 
     #[test]
@@ -413,18 +400,13 @@ mod tests {
         let bob = Name::parse("bob").unwrap();
         let palette = Palette::new(false);
         assert_eq!(palette.paint(Tone::Server, "(server): hi"), "(server): hi");
-        let (screen, printed, _) = screen();
+        let (screen, feed, _) = screen();
         screen.chat(&bob, "hello");
         screen.secure(&bob, "psst");
         screen.notice("Goodbye!");
         screen.note("lost");
-        let mut got = Vec::new();
-        while got.len() < 4 {
-            let batch = printed.recv_timeout(Duration::from_secs(5)).unwrap();
-            got.extend(batch.lines().map(String::from));
-        }
         assert_eq!(
-            got,
+            feed.take().rows,
             [
                 "bob: hello",
                 "bob (secure): psst",

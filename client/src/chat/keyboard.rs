@@ -5,7 +5,7 @@
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
 use crate::chat::event::Ending;
-use crate::chat::keys::{KEY_EXCHANGE_PATIENCE, TOY_WARNING};
+use crate::chat::keys::{KeyUnavailable, NotSealed, KEY_EXCHANGE_PATIENCE, TOY_WARNING};
 use crate::chat::link::Link;
 use crate::chat::reader::Registration;
 use crate::chat::state::{Shared, State};
@@ -292,7 +292,7 @@ impl<S: LineSource> Keyboard<S> {
     }
 
     /// Seals `text` for the partner, or says why it cannot be sent securely.
-    fn seal(&self, text: &str) -> Result<Command, String> {
+    fn seal(&self, text: &str) -> Result<Command, NotSealed> {
         if !self.screen.interactive() {
             self.wait_for_key();
         }
@@ -301,7 +301,7 @@ impl<S: LineSource> Keyboard<S> {
         let explain = state.keys.explains();
         let (sealed, explained) = match state.keys.session_mut() {
             Some(session) => {
-                let sealed = session.seal(text).map_err(|e| e.to_string())?;
+                let sealed = session.seal(text)?;
                 let explained = if explain {
                     crate::chat::explain::message(session.send_keys(), &sealed, true)
                 } else {
@@ -309,7 +309,13 @@ impl<S: LineSource> Keyboard<S> {
                 };
                 (sealed, explained)
             }
-            None => return Err(state.keys.unavailable().unwrap_or_default()),
+            None => {
+                return Err(state
+                    .keys
+                    .unavailable()
+                    .unwrap_or(KeyUnavailable::NoChat)
+                    .into())
+            }
         };
         drop(state);
         for line in explained {
@@ -353,7 +359,11 @@ impl<S: LineSource> Keyboard<S> {
                     }
                     lines
                 }
-                _ => vec![state.keys.unavailable().unwrap_or_default()],
+                _ => vec![state
+                    .keys
+                    .unavailable()
+                    .unwrap_or(KeyUnavailable::NoChat)
+                    .to_string()],
             }
         };
         for line in lines {

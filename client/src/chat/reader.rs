@@ -9,7 +9,7 @@
 
 use crate::chat::event::Ending;
 use crate::chat::explain;
-use crate::chat::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
+use crate::chat::keys::{KeyStep, KeyUnavailable, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
 use crate::chat::link::Link;
 use crate::chat::state::Shared;
 use crate::terminal::screen::Screen;
@@ -216,7 +216,7 @@ impl Incoming {
                         .flatten()
                 };
                 if let Some(why) = why {
-                    screen.note(&why);
+                    screen.note(&why.to_string());
                 }
                 // A line waiting for this key (piped mode) may now be refused.
                 state.nudge();
@@ -240,7 +240,7 @@ impl Incoming {
                 }
                 None => Err(format!(
                     "it cannot be read: {}",
-                    state.keys.unavailable().unwrap_or_default()
+                    state.keys.unavailable().unwrap_or(KeyUnavailable::NoChat)
                 )),
             }
         };

@@ -14,8 +14,8 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use client::eve::eavesdrop::{Actions, Observer, Way};
-use client::eve::grind::{Goal, CODE_DIGITS};
+use client::eve::intercept::{Actions, Observer, Way};
+use client::eve::search::{Goal, CODE_DIGITS};
 use common::line_reader::{Fill, LineReader};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;

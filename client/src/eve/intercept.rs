@@ -14,7 +14,7 @@
 //!
 //! In grinding mode ([`Observer::grinding`]) it sits in the middle too, but holds back each
 //! client's public value until it has both, then hands out a [`GrindJob`]: the search for
-//! values that make the two codes agree ([`crate::eve::grind`]). Its outcome comes back through
+//! values that make the two codes agree ([`crate::eve::search`]). Its outcome comes back through
 //! [`Observer::ground`], which releases the held lines with the values found and says what
 //! follows: clients that committed first refuse them, clients that did not are fooled.
 //!
@@ -22,7 +22,7 @@
 //! lines to write (on any connection, not only the one the line came from, since a held line
 //! goes out later), what to print, and any search to run outside the lock.
 
-use crate::eve::grind::{self, Finding, Formula, Goal, SearchError, Target};
+use crate::eve::search::{self, Finding, Formula, Goal, SearchError, Target};
 use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
 use common::protocol::{Command, KeyLine, Notice, ServerLine};
@@ -86,14 +86,14 @@ pub struct GrindJob {
 }
 
 impl GrindJob {
-    /// Runs the search ([`grind::grind`]): long work, to run outside any lock. `report` gets
+    /// Runs the search ([`search::grind`]): long work, to run outside any lock. `report` gets
     /// each line eve prints about it as it goes.
     ///
     /// # Errors
     ///
     /// [`SearchError`] if the two sides are in different groups (a lying server).
     pub fn run(&self, report: impl FnMut(String)) -> Result<Finding, SearchError> {
-        grind::grind(self.targets.clone(), self.goal, report)
+        search::grind(self.targets.clone(), self.goal, report)
     }
 }
 

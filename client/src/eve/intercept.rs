@@ -1,35 +1,40 @@
-//! What an eavesdropper on the lab network learns from the wire: the teaching tool `eve`.
+//! What an eavesdropper on the lab network learns from the wire, and what a relay in the
+//! middle can change: the teaching tool `eve`.
 //!
-//! [`Observer`] is fed every line that crosses a relay, in both directions, and says in plain
-//! words what it shows: who registers, who talks to whom, plain messages, sealed tokens, the
-//! public key values. In a chat of the original's toy group it recovers the private exponent
-//! from a public value by trying all of them, and from then on opens every secure message of
-//! that chat live; for a real group it says why it cannot.
+//! An [`Interceptor`] is fed every line that crosses a relay, in both directions, and says in
+//! plain words what it shows. What it does besides depends on its [`Mode`], one file each:
 //!
-//! In man-in-the-middle mode ([`Observer::in_the_middle`]) it also changes what it relays: it
-//! answers each client's key exchange with a key of its own (committing to it first, as an
-//! honest client does, so the clients accept it), reads every secure message and seals it again
-//! for the other side. The chat keeps working, but the two safety codes differ, which is how a
-//! class sees code comparison catch it.
-//!
-//! In grinding mode ([`Observer::grinding`]) it sits in the middle too, but holds back each
-//! client's public value until it has both, then hands out a [`GrindJob`]: the search for
-//! values that make the two codes agree ([`crate::eve::search`]). Its outcome comes back through
-//! [`Observer::ground`], which releases the held lines with the values found and says what
-//! follows: clients that committed first refuse them, clients that did not are fooled.
+//! - [`Mode::Watch`] ([`crate::eve::watch`]): only watching. Who registers, who talks to whom,
+//!   plain messages, sealed tokens, the public key values. In a chat of the original's toy
+//!   group it recovers the private exponent from a public value by trying all of them, and
+//!   from then on opens every secure message of that chat live; for a real group it says why
+//!   it cannot. Every mode watches too.
+//! - [`Mode::Middle`] ([`crate::eve::middle`]): a man in the middle. It answers each client's
+//!   key exchange with a key of its own (committing to it first, as an honest client does, so
+//!   the clients accept it), reads every secure message and seals it again for the other side.
+//!   The chat keeps working, but the two safety codes differ, which is how a class sees code
+//!   comparison catch it.
+//! - [`Mode::Grind`] ([`crate::eve::grind`]): in the middle too, but holding back each
+//!   client's public value until it has both, then handing out a
+//!   [`GrindJob`]: the search for values that make the two codes
+//!   agree ([`crate::eve::search`]). Its outcome comes back through [`Interceptor::ground`],
+//!   which releases the held lines with the values found and says what follows: clients that
+//!   committed first refuse them, clients that did not are fooled.
 //!
 //! No socket here: `eve` (the binary) moves the bytes. Each line fed in gives [`Actions`]: the
 //! lines to write (on any connection, not only the one the line came from, since a held line
 //! goes out later), what to print, and any search to run outside the lock.
 
-use crate::eve::search::{self, Finding, Formula, Goal, SearchError, Target};
+use crate::eve::grind::GrindJob;
+use crate::eve::middle::{Middle, Swap};
+use crate::eve::search::Goal;
+use crate::eve::watch::explain_group;
 use common::commitment::Commitment;
-use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
-use common::protocol::{Command, KeyLine, Notice, ServerLine};
+use common::dh::{Group, KeyPair, PublicValue};
+use common::protocol::{Notice, ServerLine};
 use common::secure::Session;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Which way a line went through the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,12 +64,12 @@ pub struct Actions {
     /// What eve prints, one line each (not yet escaped for the terminal).
     pub print: Vec<String>,
     /// A search for matching codes to run outside the lock, in a thread of its own; its outcome
-    /// goes back to [`Observer::ground`].
+    /// goes back to [`Interceptor::ground`].
     pub grind: Option<GrindJob>,
 }
 
 impl Actions {
-    fn forward(&mut self, conn: usize, way: Way, line: &str) {
+    pub(super) fn forward(&mut self, conn: usize, way: Way, line: &str) {
         self.send.push(Outgoing {
             conn,
             way,
@@ -73,109 +78,87 @@ impl Actions {
     }
 }
 
-/// One chat's search for matching safety codes, handed out by [`Observer`] once it holds both
-/// clients' values, and given back to [`Observer::ground`] with its outcome.
-#[derive(Debug, Clone)]
-pub struct GrindJob {
-    /// The chat number.
-    pub chat: u64,
-    /// The two clients' connections, in the order of `targets`.
-    conns: [usize; 2],
-    targets: [Target; 2],
-    goal: Goal,
+/// What eve does besides watching.
+#[derive(Debug)]
+pub enum Mode {
+    /// Only watching: every line goes on unchanged.
+    Watch,
+    /// In the middle: eve swaps in keys of her own, and reads and seals again every secure
+    /// message.
+    Middle(Middle),
+    /// In the middle, holding back each client's public value until she has both, then
+    /// searching for values of her own that make the two codes agree in `Goal::digits` digits.
+    Grind(Middle, Goal),
 }
 
-impl GrindJob {
-    /// Runs the search ([`search::grind`]): long work, to run outside any lock. `report` gets
-    /// each line eve prints about it as it goes.
-    ///
-    /// # Errors
-    ///
-    /// [`SearchError`] if the two sides are in different groups (a lying server).
-    pub fn run(&self, report: impl FnMut(String)) -> Result<Finding, SearchError> {
-        search::grind(self.targets.clone(), self.goal, report)
+impl Mode {
+    /// In the middle, before any line.
+    pub fn middle() -> Mode {
+        Mode::Middle(Middle::default())
+    }
+
+    /// Grinding toward `goal`, before any line.
+    pub fn grind(goal: Goal) -> Mode {
+        Mode::Grind(Middle::default(), goal)
+    }
+
+    /// Eve's key exchanges with the clients, in the two modes that sit in the middle.
+    pub(super) fn middle_mut(&mut self) -> Option<&mut Middle> {
+        match self {
+            Mode::Watch => None,
+            Mode::Middle(middle) | Mode::Grind(middle, _) => Some(middle),
+        }
     }
 }
 
 /// One client connection as eve knows it.
 #[derive(Debug, Default)]
-struct Conn {
+pub(super) struct Conn {
     /// Its registered name, once the server said hello.
-    name: Option<String>,
+    pub(super) name: Option<String>,
     /// Who the server said it is now chatting with.
-    partner: Option<String>,
+    pub(super) partner: Option<String>,
     /// The chat number of its current key agreement.
-    chat: Option<u64>,
+    pub(super) chat: Option<u64>,
 }
 
 /// One chat's key agreement as seen on the wire.
 #[derive(Debug, Default)]
-struct Chat {
-    group: Option<Group>,
+pub(super) struct Chat {
+    pub(super) group: Option<Group>,
     /// Public values revealed, by connection.
-    values: Vec<(usize, PublicValue)>,
+    pub(super) values: Vec<(usize, PublicValue)>,
     /// To open messages sent by each connection, once the key is recovered.
-    openers: HashMap<usize, Session>,
+    pub(super) openers: HashMap<usize, Session>,
     /// The group's strength was explained already.
-    explained: bool,
+    pub(super) explained: bool,
     /// Grinding: why eve must commit was explained already.
-    commit_explained: bool,
+    pub(super) commit_explained: bool,
     /// Grinding: the search for this chat was handed out.
-    grinding: bool,
-}
-
-/// Eve's own side of one client's key exchange, in man-in-the-middle mode.
-#[derive(Debug)]
-struct Swap {
-    /// The key eve uses with this client, and its commitment (sent before anything is known).
-    /// Shared with a search, which starts from it.
-    pair: Arc<KeyPair>,
-    commitment: Commitment,
-    /// What the client committed to.
-    theirs: Option<Commitment>,
-    /// Eve's session with this client, once both values are known.
-    session: Option<Session>,
-    /// Grinding: the client's `key_param` (the text after the word) and its value, held back
-    /// until the search is over.
-    held: Option<(String, PublicValue)>,
+    pub(super) grinding: bool,
 }
 
 /// Eve's view of everything that crossed the relay.
-#[derive(Debug, Default)]
-pub struct Observer {
-    conns: HashMap<usize, Conn>,
-    chats: HashMap<u64, Chat>,
-    /// `Some` in man-in-the-middle mode: eve's key exchange with each client, by (chat, conn).
-    swaps: Option<HashMap<(u64, usize), Swap>>,
-    /// `Some` in grinding mode: how far eve searches.
-    goal: Option<Goal>,
+#[derive(Debug)]
+pub struct Interceptor {
+    pub(super) conns: HashMap<usize, Conn>,
+    pub(super) chats: HashMap<u64, Chat>,
+    /// What eve does besides watching.
+    pub(super) mode: Mode,
     /// In the middle: key lines from a client whose partner's `GEN_KEYS` has not passed yet
     /// (the server sends both at once, but they cross eve on two connections); swapped and
     /// passed on once it has.
-    early: Vec<(usize, String)>,
+    pub(super) early: Vec<(usize, String)>,
 }
 
-impl Observer {
-    /// Eve, before any line, only watching.
-    pub fn new() -> Observer {
-        Observer::default()
-    }
-
-    /// Eve, before any line, sitting in the middle: she swaps in keys of her own.
-    pub fn in_the_middle() -> Observer {
-        Observer {
-            swaps: Some(HashMap::new()),
-            ..Observer::default()
-        }
-    }
-
-    /// Eve in the middle, grinding: she also holds back each client's public value until she
-    /// has both, and searches for values of her own that make the two codes agree in
-    /// `goal.digits` digits.
-    pub fn grinding(goal: Goal) -> Observer {
-        Observer {
-            goal: Some(goal),
-            ..Observer::in_the_middle()
+impl Interceptor {
+    /// Eve, before any line, in `mode`.
+    pub fn new(mode: Mode) -> Interceptor {
+        Interceptor {
+            conns: HashMap::new(),
+            chats: HashMap::new(),
+            mode,
+            early: Vec::new(),
         }
     }
 
@@ -198,10 +181,9 @@ impl Observer {
         match way {
             Way::ToServer => {
                 self.client_said(conn, line, &mut actions.print);
-                if self.swaps.is_some() {
-                    self.swap_in(conn, line, &mut actions);
-                } else {
-                    actions.forward(conn, way, line);
+                match self.mode {
+                    Mode::Watch => actions.forward(conn, way, line),
+                    Mode::Middle(_) | Mode::Grind(..) => self.swap_in(conn, line, &mut actions),
                 }
             }
             Way::ToClient => {
@@ -220,7 +202,7 @@ impl Observer {
     }
 
     /// The other client in `conn`'s current chat.
-    fn partner(&self, conn: usize) -> Option<(u64, usize)> {
+    pub(super) fn partner(&self, conn: usize) -> Option<(u64, usize)> {
         let chat = self.conns.get(&conn)?.chat?;
         self.conns
             .iter()
@@ -229,7 +211,7 @@ impl Observer {
     }
 
     /// True if `conn` is in a chat with someone eve relays, whose `GEN_KEYS` has not passed yet.
-    fn partner_on_the_way(&self, conn: usize) -> bool {
+    pub(super) fn partner_on_the_way(&self, conn: usize) -> bool {
         let Some(me) = self.conns.get(&conn) else {
             return false;
         };
@@ -241,254 +223,7 @@ impl Observer {
             })
     }
 
-    /// Man in the middle: passes on the line `conn` sent to the server, as eve wants its
-    /// partner to get it.
-    fn swap_in(&mut self, conn: usize, line: &str, actions: &mut Actions) {
-        let command = Command::parse(line);
-        let key_line = matches!(command, Ok(Command::KeyCommit(_) | Command::KeyParam(_)));
-        let Some((chat, partner)) = self.partner(conn) else {
-            if key_line && self.partner_on_the_way(conn) {
-                self.early.push((conn, line.to_string()));
-            } else {
-                actions.forward(conn, Way::ToServer, line);
-            }
-            return;
-        };
-        let who = self.label(conn);
-        let grinding = self.goal.is_some();
-        let Some(swaps) = self.swaps.as_mut() else {
-            actions.forward(conn, Way::ToServer, line);
-            return;
-        };
-        let forward = match command {
-            Ok(Command::KeyCommit(rest)) => {
-                if let Some(swap) = swaps.get_mut(&(chat, conn)) {
-                    let hex = rest.rsplit(' ').next().unwrap_or_default();
-                    swap.theirs = Commitment::parse(hex).ok();
-                }
-                match swaps.get(&(chat, partner)) {
-                    Some(mine) => {
-                        actions.print.push(format!(
-                            "  eve (middle): passing on my own commitment instead of {who}'s"
-                        ));
-                        let explained = self
-                            .chats
-                            .get_mut(&chat)
-                            .map(|c| std::mem::replace(&mut c.commit_explained, true));
-                        if grinding && explained == Some(false) {
-                            actions.print.push(
-                                "  eve (grind): eve has to commit now, to a value for each \
-                                 side, before it knows either real value: a client reveals \
-                                 its own only once it holds the partner's commitment"
-                                    .into(),
-                            );
-                        }
-                        KeyLine::Commit
-                            .command(chat, &mine.commitment.to_string())
-                            .to_string()
-                    }
-                    None => line.to_string(),
-                }
-            }
-            Ok(Command::KeyParam(rest)) if grinding => {
-                self.hold(conn, chat, partner, &rest, line, actions);
-                return;
-            }
-            Ok(Command::KeyParam(rest)) => {
-                let value = rest.rsplit(' ').next().unwrap_or_default();
-                if let Some(swap) = swaps.get_mut(&(chat, conn)) {
-                    if let Ok(value) = PublicValue::parse(swap.pair.group(), value) {
-                        let secret = swap.pair.agree(&value);
-                        let session = eve_session(chat, swap, swap.pair.public(), &value, &secret);
-                        actions.print.push(format!(
-                            "  eve (middle): {who} will see the safety code {}",
-                            session.safety_code()
-                        ));
-                        swap.session = Some(session);
-                    }
-                }
-                match swaps.get(&(chat, partner)) {
-                    Some(mine) => param_line(&rest, mine.pair.public()),
-                    None => line.to_string(),
-                }
-            }
-            Ok(Command::Secure(payload)) => {
-                let opened = swaps
-                    .get_mut(&(chat, conn))
-                    .and_then(|s| s.session.as_mut())
-                    .map(|s| s.open(&payload));
-                match opened {
-                    Some(Ok(text)) => {
-                        actions.print.push(format!(
-                            "  eve (middle): {who} wrote {text:?}; sealing it again"
-                        ));
-                        swaps
-                            .get_mut(&(chat, partner))
-                            .and_then(|s| s.session.as_mut())
-                            .and_then(|s| s.seal(&text).ok())
-                            .map_or_else(|| line.to_string(), |p| Command::Secure(p).to_string())
-                    }
-                    _ => line.to_string(),
-                }
-            }
-            _ => line.to_string(),
-        };
-        actions.forward(conn, Way::ToServer, &forward);
-    }
-
-    /// Grinding: `conn`'s `key_param` (`rest` after the word) is held back; once its partner's
-    /// is too, the search is handed out.
-    fn hold(
-        &mut self,
-        conn: usize,
-        chat: u64,
-        partner: usize,
-        rest: &str,
-        line: &str,
-        actions: &mut Actions,
-    ) {
-        let who = self.label(conn);
-        let other = self.label(partner);
-        let (Some(swaps), Some(goal)) = (self.swaps.as_mut(), self.goal) else {
-            return actions.forward(conn, Way::ToServer, line);
-        };
-        let Some(swap) = swaps.get_mut(&(chat, conn)) else {
-            return actions.forward(conn, Way::ToServer, line);
-        };
-        let value = rest.rsplit(' ').next().unwrap_or_default();
-        // A second key_param is chat text to the server, and a malformed value is refused by
-        // the partner itself: either goes on as it is.
-        let value = match PublicValue::parse(swap.pair.group(), value) {
-            Ok(value) if swap.held.is_none() => value,
-            _ => return actions.forward(conn, Way::ToServer, line),
-        };
-        swap.held = Some((rest.to_string(), value));
-        actions.print.push(format!(
-            "  eve (grind): holding {who}'s value back: eve needs both before it can search"
-        ));
-        let both = [(conn, who), (partner, other)].map(|(c, name)| {
-            let swap = swaps.get(&(chat, c))?;
-            let (_, value) = swap.held.as_ref()?;
-            let formula = match swap.theirs {
-                Some(client) => Formula::Committed {
-                    chat,
-                    client,
-                    eve: swap.commitment,
-                },
-                None => Formula::Uncommitted,
-            };
-            Some(Target {
-                name,
-                value: value.clone(),
-                formula,
-                start: Arc::clone(&swap.pair),
-            })
-        });
-        let [Some(mine), Some(theirs)] = both else {
-            return;
-        };
-        let Some(entry) = self.chats.get_mut(&chat) else {
-            return;
-        };
-        if std::mem::replace(&mut entry.grinding, true) {
-            return;
-        }
-        actions.grind = Some(GrindJob {
-            chat,
-            conns: [conn, partner],
-            targets: [mine, theirs],
-            goal,
-        });
-    }
-
-    /// The search handed out for `job` is over: passes on the held values, replaced by what
-    /// it found (or, if it found nothing, by the values eve committed to), and says what the
-    /// clients will make of them.
-    pub fn ground(&mut self, job: &GrindJob, outcome: Result<Finding, SearchError>) -> Actions {
-        let mut actions = Actions::default();
-        let chat = job.chat;
-        let names = job.targets.clone().map(|t| t.name);
-        let Some(swaps) = self.swaps.as_mut() else {
-            return actions;
-        };
-        let held = job
-            .conns
-            .map(|c| swaps.get(&(chat, c)).and_then(|s| s.held.clone()));
-        let [Some((rest_0, _)), Some((rest_1, _))] = held else {
-            return actions;
-        };
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(err) => {
-                actions.print.push(format!(
-                    "  eve (grind): cannot search: {err}; passing both values on unchanged"
-                ));
-                for (conn, rest) in [(job.conns[0], rest_0), (job.conns[1], rest_1)] {
-                    actions.forward(conn, Way::ToServer, &format!("key_param {rest}"));
-                }
-                return actions;
-            }
-        };
-        let mut refused = [false; 2];
-        for (i, &conn) in job.conns.iter().enumerate() {
-            let Some(swap) = swaps.get_mut(&(chat, conn)) else {
-                continue;
-            };
-            let Some((_, honest)) = swap.held.clone() else {
-                continue;
-            };
-            let reveal = &outcome.reveal[i];
-            let group = swap.pair.group();
-            refused[i] =
-                swap.theirs.is_some() && !swap.commitment.opens_to(group, chat, &reveal.value);
-            swap.session = Some(eve_session(
-                chat,
-                swap,
-                &reveal.value,
-                &honest,
-                &reveal.secret,
-            ));
-            actions.print.push(if refused[i] {
-                format!(
-                    "  eve (grind): {who} will refuse eve's new value: it does not open the \
-                     commitment eve sent {who} before it knew anything (\"does not match the \
-                     commitment\")",
-                    who = names[i]
-                )
-            } else {
-                format!(
-                    "  eve (grind): {} will accept eve's value and see the safety code {}",
-                    names[i], reveal.code
-                )
-            });
-        }
-        // Each client's key_param reaches its partner: it carries eve's value for the partner.
-        for (i, rest) in [rest_0, rest_1].iter().enumerate() {
-            let line = param_line(rest, &outcome.reveal[1 - i].value);
-            actions.forward(job.conns[i], Way::ToServer, &line);
-        }
-        let digits = job.goal.digits;
-        actions
-            .print
-            .push(match (outcome.matched, refused.contains(&true)) {
-                (true, true) => "  eve (grind): the commitments beat the search: eve committed to \
-                 its values before it knew either real value, so the codes were settled \
-                 before anyone could search, and every value found later is a new one that \
-                 the clients refuse. secure: is off for this chat"
-                    .to_string(),
-                (true, false) => format!(
-                    "  eve (grind): no client committed first (the original's exchange), so both \
-                 accept, their codes agree in the first {digits} digits, and eve reads and \
-                 seals again every secure message: the attack the commitment step stops"
-                ),
-                (false, _) => "  eve (grind): no match, so eve sends the values it committed to: \
-                 the codes differ, as with --mitm"
-                    .to_string(),
-            });
-        actions
-    }
-
-    fn label(&self, conn: usize) -> String {
+    pub(super) fn label(&self, conn: usize) -> String {
         self.conns
             .get(&conn)
             .and_then(|c| c.name.clone())
@@ -518,7 +253,7 @@ impl Observer {
                 if !std::mem::replace(&mut entry.explained, true) {
                     out.push(explain_group(group));
                 }
-                if let Some(swaps) = self.swaps.as_mut() {
+                if let Some(Middle { swaps }) = self.mode.middle_mut() {
                     // Committed to before eve has seen anything of this chat.
                     let pair = KeyPair::generate(group);
                     let commitment = Commitment::to(group, chat_no, pair.public());
@@ -546,149 +281,6 @@ impl Observer {
             _ => {}
         }
     }
-
-    fn client_said(&mut self, conn: usize, line: &str, out: &mut Vec<String>) {
-        match Command::parse(line) {
-            Ok(Command::KeyParam(rest)) => {
-                let value = rest.rsplit(' ').next().unwrap_or_default();
-                self.revealed(conn, value, out);
-            }
-            Ok(Command::KeyCommit(_)) => {
-                out.push("  eve: a commitment (a hash of the value to come)".into());
-            }
-            Ok(Command::Secure(payload)) => self.sealed(conn, &payload, out),
-            // Before registering, a line is a proposed name, not a message.
-            Ok(Command::Message(text))
-                if !text.is_empty() && self.conns.get(&conn).is_some_and(|c| c.name.is_some()) =>
-            {
-                let who = self.label(conn);
-                out.push(format!("  eve: {who} wrote, in plain text: {text:?}"));
-            }
-            _ => {}
-        }
-    }
-
-    /// A public value went by: with both of a toy chat's, recover the key.
-    fn revealed(&mut self, conn: usize, value: &str, out: &mut Vec<String>) {
-        let Some(chat_no) = self.conns.get(&conn).and_then(|c| c.chat) else {
-            return;
-        };
-        let Some(chat) = self.chats.get_mut(&chat_no) else {
-            return;
-        };
-        let group = chat.group.unwrap_or(Group::Toy);
-        let Ok(value) = PublicValue::parse(group, value) else {
-            return;
-        };
-        chat.values.retain(|(c, _)| *c != conn);
-        chat.values.push((conn, value));
-        if group != Group::Toy || chat.values.len() != 2 {
-            return;
-        }
-        let (a_conn, a) = chat.values[0].clone();
-        let (b_conn, b) = chat.values[1].clone();
-        let started = Instant::now();
-        let Some((x, pair)) = find_exponent(group, &a) else {
-            out.push("  eve: no exponent gives that value (not the toy group?)".into());
-            return;
-        };
-        let secret: SharedSecret = pair.agree(&b);
-        let took = started.elapsed();
-        out.push(format!(
-            "  eve: tried exponents until g^x mod p = {a}: x = {x} ({took:?}); shared secret = {b}^{x} mod p"
-        ));
-        // To open what a_conn sends, take b_conn's place, and the other way round.
-        chat.openers
-            .insert(a_conn, Session::new(group, &b, &a, &secret));
-        chat.openers
-            .insert(b_conn, Session::new(group, &a, &b, &secret));
-        out.push("  eve: every secure message of this chat is now readable".into());
-    }
-
-    /// A sealed message went by: open it if the key is known.
-    fn sealed(&mut self, conn: usize, payload: &str, out: &mut Vec<String>) {
-        let who = self.label(conn);
-        let opener = self
-            .conns
-            .get(&conn)
-            .and_then(|c| c.chat)
-            .and_then(|chat| self.chats.get_mut(&chat))
-            .and_then(|chat| chat.openers.get_mut(&conn));
-        match opener {
-            Some(session) => match session.open(payload) {
-                Ok(text) => out.push(format!("  eve: {who} wrote, decrypted: {text:?}")),
-                Err(err) => out.push(format!("  eve: could not open it: {err}")),
-            },
-            None => out.push(format!(
-                "  eve: a sealed message from {who}, {} bytes of ciphertext: unreadable without the key",
-                payload.split('.').nth(1).map_or(0, |b| b.len() * 3 / 4)
-            )),
-        }
-    }
-}
-
-/// Eve's session with the client of `swap`, as the client computes it: after commitments if
-/// it committed, else the original's bare exchange.
-fn eve_session(
-    chat: u64,
-    swap: &Swap,
-    eve_value: &PublicValue,
-    client_value: &PublicValue,
-    secret: &SharedSecret,
-) -> Session {
-    let group = swap.pair.group();
-    match &swap.theirs {
-        Some(theirs) => Session::after_commitments(
-            group,
-            chat,
-            (&swap.commitment, theirs),
-            eve_value,
-            client_value,
-            secret,
-        ),
-        None => Session::new(group, eve_value, client_value, secret),
-    }
-}
-
-/// A client's `key_param` (`rest` after the word: `<chat> <value>`, or the original's bare
-/// `<value>`) with `value` in place of its own.
-fn param_line(rest: &str, value: &PublicValue) -> String {
-    match rest.rsplit_once(' ') {
-        Some((chat, _)) => format!("key_param {chat} {value}"),
-        None => format!("key_param {value}"),
-    }
-}
-
-/// The exponent `x` with `g^x mod p = value`, found by trying every one (the toy group has
-/// fewer than 2,000).
-fn find_exponent(group: Group, value: &PublicValue) -> Option<(u64, KeyPair)> {
-    let p = group
-        .modulus_be_bytes()
-        .iter()
-        .try_fold(0u64, |n, &b| n.checked_mul(256).map(|n| n | u64::from(b)))?;
-    (2..p.saturating_sub(1)).find_map(|x| {
-        let pair = KeyPair::from_private_be(group, &x.to_be_bytes()).ok()?;
-        (pair.public() == value).then_some((x, pair))
-    })
-}
-
-/// What eve can do against a group, in plain words.
-fn explain_group(group: Group) -> String {
-    match group {
-        Group::Toy => "  eve: the toy group (p = 1999, g = 1777): fewer than 2,000 possible keys; \
-                       eve will try them all as soon as it sees a public value"
-            .into(),
-        other => {
-            format!(
-            "  eve: {other}: a {}-bit prime; finding a private exponent is a discrete logarithm \
-             in that group, whose best known attack (the number field sieve) costs roughly 2^{} \
-             operations, far beyond any computer: eve sees the public values and the sealed \
-             tokens, but cannot read them",
-            other.modulus_bits(),
-            if other.modulus_bits() >= 3072 { 128 } else { 103 }
-        )
-        }
-    }
 }
 
 #[cfg(test)]
@@ -696,6 +288,7 @@ mod tests {
     use super::*;
     use common::commitment::Commitment;
     use common::exchange::{Exchange, ExchangeError, Step};
+    use common::protocol::Command;
     use std::time::Duration;
 
     const NAMES: [&str; 2] = ["alice", "bob"];
@@ -703,13 +296,13 @@ mod tests {
     /// Eve between two clients (connections 0 and 1) and a stand-in for the server, which
     /// passes each key line and secure message to the partner as the real one does.
     struct Wire {
-        eve: Observer,
+        eve: Interceptor,
         printed: Vec<String>,
         jobs: Vec<GrindJob>,
     }
 
     impl Wire {
-        fn new(eve: Observer) -> Wire {
+        fn new(eve: Interceptor) -> Wire {
             let mut wire = Wire {
                 eve,
                 printed: Vec::new(),
@@ -787,7 +380,7 @@ mod tests {
     /// Two real key exchanges (the client's state machine, connections 0 and 1) through eve
     /// grinding for `goal`, run to their end: each client's outcome, and what eve printed.
     fn committing_clients(goal: Goal) -> ([Exchange; 2], Vec<Step>, String) {
-        let mut wire = Wire::new(Observer::grinding(goal));
+        let mut wire = Wire::new(Interceptor::new(Mode::grind(goal)));
         let mut clients = [Exchange::new(false), Exchange::new(false)];
         let mut pending = Vec::new();
         for conn in [0, 1] {
@@ -885,7 +478,7 @@ mod tests {
             digits: 3,
             budget: Duration::from_secs(60),
         };
-        let mut wire = Wire::new(Observer::grinding(goal));
+        let mut wire = Wire::new(Interceptor::new(Mode::grind(goal)));
         let keys = [KeyPair::generate(group), KeyPair::generate(group)];
         for conn in [0, 1] {
             wire.down(conn, "GEN_KEYS ffdhe2048 7");
@@ -930,7 +523,7 @@ mod tests {
     /// does not relay goes on at once, unchanged.
     #[test]
     fn an_early_commitment_waits_for_the_partner() {
-        let mut wire = Wire::new(Observer::in_the_middle());
+        let mut wire = Wire::new(Interceptor::new(Mode::middle()));
         wire.down(0, "GEN_KEYS ffdhe2048 7");
         let pair = KeyPair::generate(Group::Ffdhe2048);
         let real = Commitment::to(Group::Ffdhe2048, 7, pair.public());
@@ -946,7 +539,7 @@ mod tests {
             "eve passed on alice's own commitment"
         );
 
-        let mut alone = Observer::in_the_middle();
+        let mut alone = Interceptor::new(Mode::middle());
         alone.relay(0, Way::ToClient, "(server): Hello carol! Type status to see who is here, connect <user> to chat, help for more.");
         alone.relay(0, Way::ToClient, "(server): You are now connected to dave");
         alone.relay(0, Way::ToClient, "GEN_KEYS ffdhe2048 8");
@@ -970,7 +563,7 @@ mod tests {
             digits: 2,
             budget: Duration::from_secs(10),
         };
-        let mut wire = Wire::new(Observer::grinding(goal));
+        let mut wire = Wire::new(Interceptor::new(Mode::grind(goal)));
         wire.down(0, "GEN_KEYS toy 9");
         wire.down(1, "GEN_KEYS ffdhe2048 9");
         for line in [
@@ -1005,7 +598,7 @@ mod tests {
         assert_eq!(sent, [real.public().to_string(), toy.public().to_string()]);
 
         // Plain man in the middle, with the same lying server.
-        let mut wire = Wire::new(Observer::in_the_middle());
+        let mut wire = Wire::new(Interceptor::new(Mode::middle()));
         wire.down(0, "GEN_KEYS toy 9");
         wire.down(1, "GEN_KEYS ffdhe2048 9");
         wire.up(0, &format!("key_param 9 {}", toy.public()));
@@ -1018,7 +611,7 @@ mod tests {
     #[test]
     fn eve_reads_a_toy_chat_and_not_a_real_one() {
         for (group, readable) in [(Group::Toy, true), (Group::Ffdhe2048, false)] {
-            let mut eve = Observer::new();
+            let mut eve = Interceptor::new(Mode::Watch);
             let (a, b) = (KeyPair::generate(group), KeyPair::generate(group));
             if a.public() == b.public() {
                 continue;

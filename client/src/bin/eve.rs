@@ -14,7 +14,8 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use client::eve::intercept::{Actions, Interceptor, Mode, Way};
+use client::eve::actions::{Actions, Way};
+use client::eve::intercept::{Interceptor, Mode};
 use client::eve::search::{Goal, CODE_DIGITS};
 use common::line_reader::{Fill, LineReader};
 use crossbeam_channel::{Receiver, Sender};

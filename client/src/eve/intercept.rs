@@ -25,58 +25,13 @@
 //! lines to write (on any connection, not only the one the line came from, since a held line
 //! goes out later), what to print, and any search to run outside the lock.
 
-use crate::eve::grind::GrindJob;
-use crate::eve::middle::{Middle, Swap};
-use crate::eve::search::Goal;
-use crate::eve::watch::explain_group;
-use common::commitment::Commitment;
-use common::dh::{Group, KeyPair, PublicValue};
-use common::protocol::{Notice, ServerLine};
-use common::secure::Session;
-use std::collections::HashMap;
-use std::sync::Arc;
-
-/// Which way a line went through the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Way {
-    /// From a client to the server.
-    ToServer,
-    /// From the server to a client.
-    ToClient,
-}
-
-/// A line for eve to write: on connection `conn`, to the server or to its client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
-    /// The connection (numbered by the relay, in accept order).
-    pub conn: usize,
-    /// To the server (a line the client sent, or eve's replacement) or to the client.
-    pub way: Way,
-    /// The line, without its newline.
-    pub line: String,
-}
-
-/// What eve does after a line: write these, print these, maybe start a search.
-#[derive(Debug, Default)]
-pub struct Actions {
-    /// Lines to write, in this order (per connection and direction, the order they must keep).
-    pub send: Vec<Outgoing>,
-    /// What eve prints, one line each (not yet escaped for the terminal).
-    pub print: Vec<String>,
-    /// A search for matching codes to run outside the lock, in a thread of its own; its outcome
-    /// goes back to [`Interceptor::ground`].
-    pub grind: Option<GrindJob>,
-}
-
-impl Actions {
-    pub(super) fn forward(&mut self, conn: usize, way: Way, line: &str) {
-        self.send.push(Outgoing {
-            conn,
-            way,
-            line: line.to_string(),
-        });
-    }
-}
+use crate::eve::actions::GrindJob;
+use crate::eve::actions::{Actions, Way};
+use crate::eve::grind;
+use crate::eve::middle::Middle;
+use crate::eve::search::{Finding, Goal, SearchError};
+use crate::eve::watch::{Between, Watch};
+use common::protocol::Command;
 
 /// What eve does besides watching.
 #[derive(Debug)]
@@ -111,52 +66,24 @@ impl Mode {
     }
 }
 
-/// One client connection as eve knows it.
-#[derive(Debug, Default)]
-pub(super) struct Conn {
-    /// Its registered name, once the server said hello.
-    pub(super) name: Option<String>,
-    /// Who the server said it is now chatting with.
-    pub(super) partner: Option<String>,
-    /// The chat number of its current key agreement.
-    pub(super) chat: Option<u64>,
-}
-
-/// One chat's key agreement as seen on the wire.
-#[derive(Debug, Default)]
-pub(super) struct Chat {
-    pub(super) group: Option<Group>,
-    /// Public values revealed, by connection.
-    pub(super) values: Vec<(usize, PublicValue)>,
-    /// To open messages sent by each connection, once the key is recovered.
-    pub(super) openers: HashMap<usize, Session>,
-    /// The group's strength was explained already.
-    pub(super) explained: bool,
-    /// Grinding: why eve must commit was explained already.
-    pub(super) commit_explained: bool,
-    /// Grinding: the search for this chat was handed out.
-    pub(super) grinding: bool,
-}
-
 /// Eve's view of everything that crossed the relay.
 #[derive(Debug)]
 pub struct Interceptor {
-    pub(super) conns: HashMap<usize, Conn>,
-    pub(super) chats: HashMap<u64, Chat>,
+    /// What eve knows from watching, in every mode.
+    watch: Watch,
     /// What eve does besides watching.
-    pub(super) mode: Mode,
+    mode: Mode,
     /// In the middle: key lines from a client whose partner's `GEN_KEYS` has not passed yet
     /// (the server sends both at once, but they cross eve on two connections); swapped and
     /// passed on once it has.
-    pub(super) early: Vec<(usize, String)>,
+    early: Vec<(usize, String)>,
 }
 
 impl Interceptor {
     /// Eve, before any line, in `mode`.
     pub fn new(mode: Mode) -> Interceptor {
         Interceptor {
-            conns: HashMap::new(),
-            chats: HashMap::new(),
+            watch: Watch::default(),
             mode,
             early: Vec::new(),
         }
@@ -172,7 +99,7 @@ impl Interceptor {
     /// line, unless eve sits in the middle; in grinding mode a held line is written later),
     /// what eve prints about it, and any search to start.
     pub fn relay(&mut self, conn: usize, way: Way, line: &str) -> Actions {
-        let who = self.label(conn);
+        let who = self.watch.label(conn);
         let mut actions = Actions::default();
         actions.print.push(match way {
             Way::ToServer => format!("[{who} -> server] {line}"),
@@ -180,14 +107,16 @@ impl Interceptor {
         });
         match way {
             Way::ToServer => {
-                self.client_said(conn, line, &mut actions.print);
+                self.watch.client_said(conn, line, &mut actions.print);
                 match self.mode {
                     Mode::Watch => actions.forward(conn, way, line),
-                    Mode::Middle(_) | Mode::Grind(..) => self.swap_in(conn, line, &mut actions),
+                    Mode::Middle(_) | Mode::Grind(..) => {
+                        self.pass_to_server(conn, line, &mut actions)
+                    }
                 }
             }
             Way::ToClient => {
-                self.server_said(conn, line, &mut actions);
+                self.follow_server(conn, line, &mut actions);
                 actions.forward(conn, way, line);
             }
         }
@@ -197,88 +126,77 @@ impl Interceptor {
     /// Connection `conn` is over (the server closed it): forgets it, and any line of it that
     /// waited for a partner.
     pub fn closed(&mut self, conn: usize) {
-        self.conns.remove(&conn);
+        self.watch.conns.remove(&conn);
         self.early.retain(|(c, _)| *c != conn);
     }
 
-    /// The other client in `conn`'s current chat.
-    pub(super) fn partner(&self, conn: usize) -> Option<(u64, usize)> {
-        let chat = self.conns.get(&conn)?.chat?;
-        self.conns
-            .iter()
-            .find(|(&other, c)| other != conn && c.chat == Some(chat))
-            .map(|(&other, _)| (chat, other))
-    }
-
-    /// True if `conn` is in a chat with someone eve relays, whose `GEN_KEYS` has not passed yet.
-    pub(super) fn partner_on_the_way(&self, conn: usize) -> bool {
-        let Some(me) = self.conns.get(&conn) else {
-            return false;
+    /// In the middle: passes on the line `conn` sent to the server, as eve wants its partner
+    /// to get it. A key line whose partner's `GEN_KEYS` has not passed yet waits for it.
+    fn pass_to_server(&mut self, conn: usize, line: &str, actions: &mut Actions) {
+        let command = Command::parse(line);
+        let key_line = matches!(command, Ok(Command::KeyCommit(_) | Command::KeyParam(_)));
+        let Some((chat, partner)) = self.watch.partner(conn) else {
+            if key_line && self.watch.partner_on_the_way(conn) {
+                self.early.push((conn, line.to_string()));
+            } else {
+                actions.forward(conn, Way::ToServer, line);
+            }
+            return;
         };
-        me.chat.is_some()
-            && me.partner.as_ref().is_some_and(|partner| {
-                self.conns
-                    .iter()
-                    .any(|(&other, c)| other != conn && c.name.as_ref() == Some(partner))
-            })
+        let between = Between {
+            conn,
+            chat,
+            partner,
+        };
+        match (&mut self.mode, command) {
+            (Mode::Watch, _) => actions.forward(conn, Way::ToServer, line),
+            (Mode::Grind(middle, goal), Ok(Command::KeyParam(rest))) => {
+                grind::hold(
+                    middle,
+                    &mut self.watch,
+                    *goal,
+                    between,
+                    &rest,
+                    line,
+                    actions,
+                );
+            }
+            (Mode::Middle(middle), command) => {
+                middle.swap_in(&mut self.watch, between, command, line, false, actions);
+            }
+            (Mode::Grind(middle, _), command) => {
+                middle.swap_in(&mut self.watch, between, command, line, true, actions);
+            }
+        }
     }
 
-    pub(super) fn label(&self, conn: usize) -> String {
-        self.conns
-            .get(&conn)
-            .and_then(|c| c.name.clone())
-            .unwrap_or_else(|| format!("connection {conn}"))
+    /// Follows a line the server sent `conn`. In the middle, a new chat's `GEN_KEYS` makes eve
+    /// a key for this client, and the partner's key lines that waited for it go on.
+    fn follow_server(&mut self, conn: usize, line: &str, actions: &mut Actions) {
+        let Some((chat, group)) = self.watch.server_said(conn, line, &mut actions.print) else {
+            return;
+        };
+        // A line of this connection's previous chat that still waited is stale.
+        self.early.retain(|(c, _)| *c != conn);
+        let Some(middle) = self.mode.middle_mut() else {
+            return;
+        };
+        middle.begin(chat, conn, group);
+        let early = std::mem::take(&mut self.early);
+        for (from, line) in early {
+            if self.watch.partner(from).is_some() {
+                self.pass_to_server(from, &line, actions);
+            } else {
+                self.early.push((from, line));
+            }
+        }
     }
 
-    fn server_said(&mut self, conn: usize, line: &str, actions: &mut Actions) {
-        let out = &mut actions.print;
-        match ServerLine::parse(line) {
-            Ok(ServerLine::Notice(Notice::Registered(name))) => {
-                self.conns.entry(conn).or_default().name = Some(name.to_string());
-                out.push(format!("  eve: connection {conn} is {name}"));
-            }
-            Ok(ServerLine::Notice(Notice::Connected(other))) => {
-                let me = self.label(conn);
-                self.conns.entry(conn).or_default().partner = Some(other.to_string());
-                out.push(format!("  eve: {me} is now chatting with {other}"));
-            }
-            Ok(ServerLine::GenKeys { group, chat }) => {
-                let chat_no = chat.unwrap_or(0);
-                self.conns.entry(conn).or_default().chat = Some(chat_no);
-                // A line of this connection's previous chat that still waited is stale.
-                self.early.retain(|(c, _)| *c != conn);
-                let entry = self.chats.entry(chat_no).or_default();
-                entry.group = group.parse().ok().or(Some(Group::Toy));
-                let group = entry.group.unwrap_or(Group::Toy);
-                if !std::mem::replace(&mut entry.explained, true) {
-                    out.push(explain_group(group));
-                }
-                if let Some(Middle { swaps }) = self.mode.middle_mut() {
-                    // Committed to before eve has seen anything of this chat.
-                    let pair = KeyPair::generate(group);
-                    let commitment = Commitment::to(group, chat_no, pair.public());
-                    swaps.insert(
-                        (chat_no, conn),
-                        Swap {
-                            pair: Arc::new(pair),
-                            commitment,
-                            theirs: None,
-                            session: None,
-                            held: None,
-                        },
-                    );
-                }
-                // The partner's key lines that waited for this GEN_KEYS go on now.
-                let early = std::mem::take(&mut self.early);
-                for (from, line) in early {
-                    if self.partner(from).is_some() {
-                        self.swap_in(from, &line, actions);
-                    } else {
-                        self.early.push((from, line));
-                    }
-                }
-            }
-            _ => {}
+    /// The search handed out for `job` is over: see [`grind::ground`].
+    pub fn ground(&mut self, job: &GrindJob, outcome: Result<Finding, SearchError>) -> Actions {
+        match self.mode.middle_mut() {
+            Some(middle) => grind::ground(middle, job, outcome),
+            None => Actions::default(),
         }
     }
 }
@@ -286,9 +204,11 @@ impl Interceptor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eve::actions::Outgoing;
     use common::commitment::Commitment;
+    use common::dh::{Group, KeyPair, PublicValue};
     use common::exchange::{Exchange, ExchangeError, Step};
-    use common::protocol::Command;
+    use common::secure::Session;
     use std::time::Duration;
 
     const NAMES: [&str; 2] = ["alice", "bob"];

@@ -2,9 +2,10 @@
 //! client, committed to before she has seen anything of the chat, and every secure message
 //! opened and sealed again for the other side.
 
-use crate::eve::intercept::{Actions, Interceptor, Mode, Way};
+use crate::eve::actions::{Actions, Way};
+use crate::eve::watch::{Between, Watch};
 use common::commitment::Commitment;
-use common::dh::{KeyPair, PublicValue, SharedSecret};
+use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
 use common::protocol::{Command, KeyLine};
 use common::secure::Session;
 use std::collections::HashMap;
@@ -33,26 +34,43 @@ pub(super) struct Swap {
     pub(super) held: Option<(String, PublicValue)>,
 }
 
-impl Interceptor {
-    /// Man in the middle: passes on the line `conn` sent to the server, as eve wants its
-    /// partner to get it.
-    pub(super) fn swap_in(&mut self, conn: usize, line: &str, actions: &mut Actions) {
-        let command = Command::parse(line);
-        let key_line = matches!(command, Ok(Command::KeyCommit(_) | Command::KeyParam(_)));
-        let Some((chat, partner)) = self.partner(conn) else {
-            if key_line && self.partner_on_the_way(conn) {
-                self.early.push((conn, line.to_string()));
-            } else {
-                actions.forward(conn, Way::ToServer, line);
-            }
-            return;
-        };
-        let who = self.label(conn);
-        let grinding = matches!(self.mode, Mode::Grind(..));
-        let Some(Middle { swaps }) = self.mode.middle_mut() else {
-            actions.forward(conn, Way::ToServer, line);
-            return;
-        };
+impl Middle {
+    /// A chat begins: eve makes her key for `conn`'s client, and commits to it before she has
+    /// seen anything of the chat.
+    pub(super) fn begin(&mut self, chat: u64, conn: usize, group: Group) {
+        let pair = KeyPair::generate(group);
+        let commitment = Commitment::to(group, chat, pair.public());
+        self.swaps.insert(
+            (chat, conn),
+            Swap {
+                pair: Arc::new(pair),
+                commitment,
+                theirs: None,
+                session: None,
+                held: None,
+            },
+        );
+    }
+
+    /// Passes on the line a client sent (`command`, parsed from `line`), as eve wants its
+    /// partner to get it: eve's commitment and value in place of the client's, each secure
+    /// message opened and sealed again. `grinding`: say once why eve must commit so early.
+    pub(super) fn swap_in(
+        &mut self,
+        watch: &mut Watch,
+        between: Between,
+        command: Result<Command, common::protocol::CommandError>,
+        line: &str,
+        grinding: bool,
+        actions: &mut Actions,
+    ) {
+        let Between {
+            conn,
+            chat,
+            partner,
+        } = between;
+        let who = watch.label(conn);
+        let swaps = &mut self.swaps;
         let forward = match command {
             Ok(Command::KeyCommit(rest)) => {
                 if let Some(swap) = swaps.get_mut(&(chat, conn)) {
@@ -64,7 +82,7 @@ impl Interceptor {
                         actions.print.push(format!(
                             "  eve (middle): passing on my own commitment instead of {who}'s"
                         ));
-                        let explained = self
+                        let explained = watch
                             .chats
                             .get_mut(&chat)
                             .map(|c| std::mem::replace(&mut c.commit_explained, true));
@@ -82,10 +100,6 @@ impl Interceptor {
                     }
                     None => line.to_string(),
                 }
-            }
-            Ok(Command::KeyParam(rest)) if grinding => {
-                self.hold(conn, chat, partner, &rest, line, actions);
-                return;
             }
             Ok(Command::KeyParam(rest)) => {
                 let value = rest.rsplit(' ').next().unwrap_or_default();

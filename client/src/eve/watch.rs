@@ -1,13 +1,111 @@
 //! Watching, which eve does in every mode: what each line shows, and in a toy-group chat the
 //! key, recovered from the public values, and every secure message opened with it.
 
-use crate::eve::intercept::Interceptor;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
-use common::protocol::Command;
+use common::protocol::{Command, Notice, ServerLine};
 use common::secure::Session;
+use std::collections::HashMap;
 use std::time::Instant;
 
-impl Interceptor {
+/// One client connection as eve knows it.
+#[derive(Debug, Default)]
+pub(super) struct Conn {
+    /// Its registered name, once the server said hello.
+    pub(super) name: Option<String>,
+    /// Who the server said it is now chatting with.
+    pub(super) partner: Option<String>,
+    /// The chat number of its current key agreement.
+    pub(super) chat: Option<u64>,
+}
+
+/// One chat's key agreement as seen on the wire.
+#[derive(Debug, Default)]
+pub(super) struct Chat {
+    pub(super) group: Option<Group>,
+    /// Public values revealed, by connection.
+    pub(super) values: Vec<(usize, PublicValue)>,
+    /// To open messages sent by each connection, once the key is recovered.
+    pub(super) openers: HashMap<usize, Session>,
+    /// The group's strength was explained already.
+    pub(super) explained: bool,
+    /// Grinding: why eve must commit was explained already.
+    pub(super) commit_explained: bool,
+    /// Grinding: the search for this chat was handed out.
+    pub(super) grinding: bool,
+}
+
+/// What eve knows from watching: every connection, and every chat's key agreement.
+#[derive(Debug, Default)]
+pub struct Watch {
+    pub(super) conns: HashMap<usize, Conn>,
+    pub(super) chats: HashMap<u64, Chat>,
+}
+
+impl Watch {
+    /// The other client in `conn`'s current chat.
+    pub(super) fn partner(&self, conn: usize) -> Option<(u64, usize)> {
+        let chat = self.conns.get(&conn)?.chat?;
+        self.conns
+            .iter()
+            .find(|(&other, c)| other != conn && c.chat == Some(chat))
+            .map(|(&other, _)| (chat, other))
+    }
+
+    /// True if `conn` is in a chat with someone eve relays, whose `GEN_KEYS` has not passed yet.
+    pub(super) fn partner_on_the_way(&self, conn: usize) -> bool {
+        let Some(me) = self.conns.get(&conn) else {
+            return false;
+        };
+        me.chat.is_some()
+            && me.partner.as_ref().is_some_and(|partner| {
+                self.conns
+                    .iter()
+                    .any(|(&other, c)| other != conn && c.name.as_ref() == Some(partner))
+            })
+    }
+
+    pub(super) fn label(&self, conn: usize) -> String {
+        self.conns
+            .get(&conn)
+            .and_then(|c| c.name.clone())
+            .unwrap_or_else(|| format!("connection {conn}"))
+    }
+
+    /// Follows a line the server sent `conn`: who registered, who chats with whom, and the key
+    /// agreement each chat begins. Returns the chat and group of a `GEN_KEYS`.
+    pub(super) fn server_said(
+        &mut self,
+        conn: usize,
+        line: &str,
+        out: &mut Vec<String>,
+    ) -> Option<(u64, Group)> {
+        match ServerLine::parse(line) {
+            Ok(ServerLine::Notice(Notice::Registered(name))) => {
+                self.conns.entry(conn).or_default().name = Some(name.to_string());
+                out.push(format!("  eve: connection {conn} is {name}"));
+            }
+            Ok(ServerLine::Notice(Notice::Connected(other))) => {
+                let me = self.label(conn);
+                self.conns.entry(conn).or_default().partner = Some(other.to_string());
+                out.push(format!("  eve: {me} is now chatting with {other}"));
+            }
+            Ok(ServerLine::GenKeys { group, chat }) => {
+                let chat_no = chat.unwrap_or(0);
+                self.conns.entry(conn).or_default().chat = Some(chat_no);
+                let entry = self.chats.entry(chat_no).or_default();
+                entry.group = group.parse().ok().or(Some(Group::Toy));
+                let group = entry.group.unwrap_or(Group::Toy);
+                if !std::mem::replace(&mut entry.explained, true) {
+                    out.push(explain_group(group));
+                }
+                return Some((chat_no, group));
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Follows a line `conn`'s client sent: what it gives away.
     pub(super) fn client_said(&mut self, conn: usize, line: &str, out: &mut Vec<String>) {
         match Command::parse(line) {
             Ok(Command::KeyParam(rest)) => {
@@ -86,6 +184,14 @@ impl Interceptor {
             )),
         }
     }
+}
+
+/// A line's connection, its chat, and the partner's connection in it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Between {
+    pub(super) conn: usize,
+    pub(super) chat: u64,
+    pub(super) partner: usize,
 }
 
 /// The exponent `x` with `g^x mod p = value`, found by trying every one (the toy group has

@@ -11,9 +11,12 @@ pub const NOTICE_WIDTH: usize = 80;
 /// The narrowest width wrapped to: below it the terminal may as well wrap by itself.
 const MIN_WIDTH: usize = 30;
 
-/// The width to wrap notices to on a terminal `columns` wide (if known).
+/// The width to wrap notices to on a terminal `columns` wide (if known). A terminal that says
+/// it has no columns (a pty nobody sized reports 0x0) is taken as 80 wide, as the line editor
+/// takes it.
 pub fn notice_width(columns: Option<u16>) -> usize {
     columns
+        .filter(|&columns| columns > 0)
         .map_or(NOTICE_WIDTH, usize::from)
         .clamp(MIN_WIDTH, NOTICE_WIDTH)
 }
@@ -83,6 +86,15 @@ fn between_digits(text: &str, i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A size of 0x0 means unknown, not narrow: notices wrap at 80 columns, not 30.
+    #[test]
+    fn an_unknown_width_is_80_columns() {
+        assert_eq!(notice_width(Some(0)), 80);
+        assert_eq!(notice_width(None), 80);
+        assert_eq!(notice_width(Some(40)), 40);
+        assert_eq!(notice_width(Some(10)), 30);
+    }
 
     #[test]
     fn a_line_that_fits_is_kept_as_it_is() {

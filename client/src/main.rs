@@ -35,9 +35,8 @@ struct Args {
     /// for servers on the LAN for a few seconds and connects to the one it finds (or asks
     /// which, if several answer).
     host: Option<String>,
-    /// Server port.
-    #[arg(default_value_t = DEFAULT_PORT)]
-    port: u16,
+    /// Server port (5000 if not given). `HOST:PORT` and `[IPV6]:PORT` work too.
+    port: Option<u16>,
     /// Register with this name instead of asking (exit 1 if it is taken).
     #[arg(long)]
     name: Option<String>,
@@ -73,11 +72,11 @@ fn main() -> ExitCode {
 
 fn try_main(args: Args) -> Result<Outcome, String> {
     let (socket, host, port) = match args.host.as_deref() {
-        Some(host) => {
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            let socket = client::connect(host, args.port, CONNECT_TIMEOUT, None)
-                .map_err(|err| unreachable(&shown_host(host), args.port, &err))?;
-            (socket, host.to_string(), args.port)
+        Some(given) => {
+            let (host, port) = split_host_port(given, args.port)?;
+            let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
+                .map_err(|err| unreachable(&shown_host(&host), port, &err))?;
+            (socket, host, port)
         }
         None => {
             let found = client::browse::find_server().map_err(|e| e.to_string())?;
@@ -96,6 +95,41 @@ fn try_main(args: Args) -> Result<Outcome, String> {
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }
 
+/// The host and port of `client HOST [PORT]`, where HOST may carry the port itself
+/// (`127.0.0.1:5000`, `lab3:5000`, `[::1]:5000`) as people copy it from a browser or a note.
+/// A bare IPv6 address (`::1`, `[::1]`) is a host.
+fn split_host_port(given: &str, port: Option<u16>) -> Result<(String, u16), String> {
+    let attached = match given.strip_prefix('[') {
+        Some(rest) => rest
+            .split_once("]:")
+            .or_else(|| rest.strip_suffix(']').map(|host| (host, ""))),
+        // One colon: a name or IPv4 address and a port. More: an IPv6 address.
+        None => match given.split_once(':') {
+            Some((host, port)) if !port.contains(':') => Some((host, port)),
+            _ => None,
+        },
+    };
+    let (host, attached) = match attached {
+        Some((host, "")) => (host, None),
+        Some((host, text)) => match text.parse::<u16>() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => {
+                return Err(format!(
+                    "{given:?} is not HOST:PORT: {text:?} is not a port"
+                ))
+            }
+        },
+        None => (given, None),
+    };
+    match (attached, port) {
+        (Some(a), Some(b)) if a != b => Err(format!(
+            "two ports given, {a} in {given:?} and {b}; give one of them"
+        )),
+        (Some(port), _) | (None, Some(port)) => Ok((host.to_string(), port)),
+        (None, None) => Ok((host.to_string(), DEFAULT_PORT)),
+    }
+}
+
 /// An IPv6 address is written in brackets before a port: [::1]:5000.
 fn shown_host(host: &str) -> String {
     if host.contains(':') {
@@ -107,4 +141,24 @@ fn shown_host(host: &str) -> String {
 
 fn unreachable(host: &str, port: u16, err: &std::io::Error) -> String {
     format!("cannot reach the server at {host}:{port}: {err}; check the address and that the server is running")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_host_port;
+
+    /// The port may come with the host, as people copy addresses; an IPv6 address is a host.
+    #[test]
+    fn a_host_may_carry_its_port() {
+        let ok = |given: &str, port: Option<u16>| split_host_port(given, port).unwrap();
+        assert_eq!(ok("127.0.0.1:5001", None), ("127.0.0.1".into(), 5001));
+        assert_eq!(ok("lab3:5001", Some(5001)), ("lab3".into(), 5001));
+        assert_eq!(ok("[::1]:5001", None), ("::1".into(), 5001));
+        assert_eq!(ok("[::1]", Some(7)), ("::1".into(), 7));
+        assert_eq!(ok("::1", None), ("::1".into(), 5000));
+        assert_eq!(ok("fe80::1:2", None), ("fe80::1:2".into(), 5000));
+        assert_eq!(ok("lab3", None), ("lab3".into(), 5000));
+        assert!(split_host_port("lab3:5001", Some(5002)).is_err());
+        assert!(split_host_port("lab3:http", None).is_err());
+    }
 }

@@ -216,3 +216,15 @@ fn a_server_that_welcomes_then_hangs_up_is_not_hammered() {
         client.dump()
     );
 }
+
+/// `client 127.0.0.1:PORT`, the address as people copy it, reaches the server on PORT.
+#[test]
+fn the_port_may_come_with_the_host() {
+    let server = Server::start();
+    let client = Client::spawn(&[
+        format!("127.0.0.1:{}", server.port()),
+        "--name".into(),
+        "alice".into(),
+    ]);
+    client.expect("(server): Hello alice!");
+}

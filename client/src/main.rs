@@ -60,7 +60,18 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(code) => return code,
     };
-    match try_main(args) {
+    // A malformed HOST:PORT is a usage error, like any bad argument.
+    let address = match args.host.as_deref() {
+        Some(given) => match split_host_port(given, args.port) {
+            Ok(address) => Some(address),
+            Err(message) => {
+                eprintln!("client: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    match try_main(args, address) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(message) => {
@@ -70,10 +81,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn try_main(args: Args) -> Result<Outcome, String> {
-    let (socket, host, port) = match args.host.as_deref() {
-        Some(given) => {
-            let (host, port) = split_host_port(given, args.port)?;
+fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, String> {
+    let (socket, host, port) = match address {
+        Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
                 .map_err(|err| unreachable(&shown_host(&host), port, &err))?;
             (socket, host, port)

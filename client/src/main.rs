@@ -35,8 +35,9 @@ struct Args {
     /// for servers on the LAN for a few seconds and connects to the one it finds (or asks
     /// which, if several answer).
     host: Option<String>,
-    /// Server port (5000 if not given). `HOST:PORT` and `[IPV6]:PORT` work too.
-    port: Option<u16>,
+    /// Server port. `HOST:PORT` and `[IPV6]:PORT` work too.
+    #[arg(default_value_t = DEFAULT_PORT)]
+    port: u16,
     /// Register with this name instead of asking (exit 1 if it is taken).
     #[arg(long)]
     name: Option<String>,
@@ -107,8 +108,9 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
 
 /// The host and port of `client HOST [PORT]`, where HOST may carry the port itself
 /// (`127.0.0.1:5000`, `lab3:5000`, `[::1]:5000`) as people copy it from a browser or a note.
-/// A bare IPv6 address (`::1`, `[::1]`) is a host.
-fn split_host_port(given: &str, port: Option<u16>) -> Result<(String, u16), String> {
+/// A bare IPv6 address (`::1`, `[::1]`) is a host. `port` is PORT, 5000 when not given: a port
+/// in HOST wins over that default, and another PORT given beside it is an error.
+fn split_host_port(given: &str, port: u16) -> Result<(String, u16), String> {
     let attached = match given.strip_prefix('[') {
         Some(rest) => rest
             .split_once("]:")
@@ -131,12 +133,12 @@ fn split_host_port(given: &str, port: Option<u16>) -> Result<(String, u16), Stri
         },
         None => (given, None),
     };
-    match (attached, port) {
-        (Some(a), Some(b)) if a != b => Err(format!(
-            "two ports given, {a} in {given:?} and {b}; give one of them"
+    match attached {
+        Some(a) if port != DEFAULT_PORT && port != a => Err(format!(
+            "two ports given, {a} in {given:?} and {port}; give one of them"
         )),
-        (Some(port), _) | (None, Some(port)) => Ok((host.to_string(), port)),
-        (None, None) => Ok((host.to_string(), DEFAULT_PORT)),
+        Some(port) => Ok((host.to_string(), port)),
+        None => Ok((host.to_string(), port)),
     }
 }
 
@@ -160,15 +162,15 @@ mod tests {
     /// The port may come with the host, as people copy addresses; an IPv6 address is a host.
     #[test]
     fn a_host_may_carry_its_port() {
-        let ok = |given: &str, port: Option<u16>| split_host_port(given, port).unwrap();
-        assert_eq!(ok("127.0.0.1:5001", None), ("127.0.0.1".into(), 5001));
-        assert_eq!(ok("lab3:5001", Some(5001)), ("lab3".into(), 5001));
-        assert_eq!(ok("[::1]:5001", None), ("::1".into(), 5001));
-        assert_eq!(ok("[::1]", Some(7)), ("::1".into(), 7));
-        assert_eq!(ok("::1", None), ("::1".into(), 5000));
-        assert_eq!(ok("fe80::1:2", None), ("fe80::1:2".into(), 5000));
-        assert_eq!(ok("lab3", None), ("lab3".into(), 5000));
-        assert!(split_host_port("lab3:5001", Some(5002)).is_err());
-        assert!(split_host_port("lab3:http", None).is_err());
+        let ok = |given: &str, port: u16| split_host_port(given, port).unwrap();
+        assert_eq!(ok("127.0.0.1:5001", 5000), ("127.0.0.1".into(), 5001));
+        assert_eq!(ok("lab3:5001", 5001), ("lab3".into(), 5001));
+        assert_eq!(ok("[::1]:5001", 5000), ("::1".into(), 5001));
+        assert_eq!(ok("[::1]", 7), ("::1".into(), 7));
+        assert_eq!(ok("::1", 5000), ("::1".into(), 5000));
+        assert_eq!(ok("fe80::1:2", 5000), ("fe80::1:2".into(), 5000));
+        assert_eq!(ok("lab3", 5000), ("lab3".into(), 5000));
+        assert!(split_host_port("lab3:5001", 5002).is_err());
+        assert!(split_host_port("lab3:http", 5000).is_err());
     }
 }

@@ -41,6 +41,8 @@ pub fn interrupt(link: &Link, state: &Shared, endings: &Sender<Ending>) {
         state.closing = true;
         state.name.is_some()
     };
+    // A typed line waiting for the name to be taken back is not sent now.
+    state.nudge();
     if registered {
         let _ = link.send(&Command::Close);
     }

@@ -81,6 +81,8 @@ impl Incoming {
                             .note(&format!("the server sent a bad line: {err}"));
                     }
                 }
+                // What this line changed is on screen now: a typed line waiting for it may go.
+                self.state.nudge();
             }
         }
         self.show_status();
@@ -94,6 +96,7 @@ impl Incoming {
             }
         };
         drop(state);
+        self.state.nudge();
         let _ = self.endings.send(event);
     }
 

@@ -221,6 +221,7 @@ impl Client {
         // A line typed meanwhile, waiting for the name to be taken back after a reconnect, is
         // not sent.
         self.state.lock().closing = true;
+        self.state.nudge();
         let (outcome, last_words) = self.judge(ending);
         if self.console.interactive {
             // Give the terminal back before the last words, on every way out: the editor

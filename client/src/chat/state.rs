@@ -3,12 +3,12 @@
 use crate::chat::keys::Keys;
 use common::protocol::Name;
 use parking_lot::{Condvar, Mutex, MutexGuard};
-use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 /// The [`State`] shared by the client's threads, with a condition variable: a thread that
-/// waits for the state to change (a typed line waiting for the key, or for the name to be
-/// taken back) sleeps until some thread has changed it, instead of looking again and again.
+/// waits for the state to change (a typed line waiting for the key, for the answers before it,
+/// or for the name to be taken back) sleeps until another thread says it changed something,
+/// instead of looking again and again.
 #[derive(Debug)]
 pub struct Shared {
     state: Mutex<State>,
@@ -24,17 +24,16 @@ impl Shared {
         }
     }
 
-    /// Locks the state. Waiters are woken when the guard is dropped, whether or not anything
-    /// changed: they look again, which costs nothing when no one waits.
-    pub fn lock(&self) -> Locked<'_> {
-        Locked {
-            guard: self.state.lock(),
-            changed: &self.changed,
-        }
+    /// Locks the state. Whoever changes something another thread may wait for calls
+    /// [`Shared::nudge`] once the change is done and shown: the reader after each line it
+    /// handled, so that a waiting typed line goes out only after the answer it waited for is on
+    /// screen.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock()
     }
 
-    /// Sleeps until `done` holds or `patience` has passed, whichever comes first. Anyone who
-    /// changes the state wakes the waiter (see [`Shared::lock`]); the lock is not held while
+    /// Sleeps until `done` holds or `patience` has passed, whichever comes first. Whoever
+    /// changes the state wakes the waiter (see [`Shared::nudge`]); the lock is not held while
     /// sleeping.
     pub fn wait_until(&self, patience: Duration, done: impl Fn(&State) -> bool) {
         let deadline = Instant::now() + patience;
@@ -46,34 +45,8 @@ impl Shared {
         }
     }
 
-    /// Wakes every waiter to look again: for a change that comes with time, not with a lock
-    /// (a key exchange that has now waited too long).
+    /// Wakes every waiter in [`Shared::wait_until`] to look again.
     pub fn nudge(&self) {
-        self.changed.notify_all();
-    }
-}
-
-/// The locked [`State`]; dropping it wakes whoever waits in [`Shared::wait_until`].
-pub struct Locked<'a> {
-    guard: MutexGuard<'a, State>,
-    changed: &'a Condvar,
-}
-
-impl Deref for Locked<'_> {
-    type Target = State;
-    fn deref(&self) -> &State {
-        &self.guard
-    }
-}
-
-impl DerefMut for Locked<'_> {
-    fn deref_mut(&mut self) -> &mut State {
-        &mut self.guard
-    }
-}
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
         self.changed.notify_all();
     }
 }

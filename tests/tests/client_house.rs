@@ -228,3 +228,54 @@ fn the_port_may_come_with_the_host() {
     ]);
     client.expect("(server): Hello alice!");
 }
+
+/// On a 40-column terminal a long incoming chat line is broken between words, and its later
+/// rows are indented under the text, as notices are: no row ends inside a word, and no
+/// continuation looks like a new speaker.
+#[test]
+fn a_long_chat_line_wraps_between_words() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let mut bob = server.client("bob");
+    let port = server.port().to_string();
+    let Some(alice) = FakeTerminal::start(
+        &["127.0.0.1", &port, "--name", "alice"],
+        24,
+        40,
+        Answers::AtOnce,
+    ) else {
+        return;
+    };
+    alice.wait_last_row("alice>");
+    alice.enter("connect bob");
+    bob.expect_line("(server): You are now connected to alice");
+    let words: Vec<String> = (1..=20).map(|i| format!("word{i:03}")).collect();
+    bob.send(&words.join(" "));
+    let screen = alice.wait_steady("the whole line", |s| {
+        s.iter().any(|r| r.contains("word020")) && s.last().is_some_and(|r| r.ends_with('>'))
+    });
+    let first = screen
+        .iter()
+        .position(|r| r.starts_with("bob: word001"))
+        .unwrap_or_else(|| panic!("no row starts bob's line:\n{}", screen.join("\n")));
+    let rows: Vec<&String> = screen[first..]
+        .iter()
+        .take_while(|r| r.contains("word"))
+        .collect();
+    let mut seen = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row.chars().count() <= 40, "{row:?}");
+        if i > 0 {
+            assert!(
+                row.starts_with("     word"),
+                "not indented: {row:?}\n{screen:#?}"
+            );
+        }
+        seen.extend(
+            row.split_whitespace()
+                .filter(|w| *w != "bob:")
+                .map(String::from),
+        );
+    }
+    assert_eq!(seen, words, "{screen:#?}");
+}

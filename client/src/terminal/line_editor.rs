@@ -350,6 +350,7 @@ impl LineEditor {
             TermEvent::Paste(text) => self.paste(&text),
             TermEvent::Resize(width, height) => {
                 self.painter.resize(width, height);
+                self.feed.set_columns(width);
                 Handled::Continue
             }
             _ => Handled::Continue,

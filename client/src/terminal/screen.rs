@@ -23,6 +23,7 @@ use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::io::Write;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +46,8 @@ pub struct Screen {
     interactive: bool,
     backlog: Arc<Mutex<Backlog>>,
     bell: Option<Sender<()>>,
+    /// The terminal's width, as the line editor last learned it (0: unknown).
+    columns: Arc<AtomicU16>,
 }
 
 /// What the line editor draws from: the waiting lines and the bell that says there are some.
@@ -52,6 +55,7 @@ pub struct Screen {
 pub struct Feed {
     backlog: Arc<Mutex<Backlog>>,
     bell: Receiver<()>,
+    columns: Arc<AtomicU16>,
 }
 
 /// What the editor takes from the backlog in one go.
@@ -155,6 +159,7 @@ impl Screen {
             interactive: false,
             backlog: Arc::new(Mutex::new(Backlog::new(true, Box::new(std::io::stdout())))),
             bell: None,
+            columns: Arc::default(),
         }
     }
 
@@ -167,17 +172,21 @@ impl Screen {
     fn terminal_to(palette: Palette, out: Box<dyn Write + Send>) -> (Screen, Feed) {
         let backlog = Arc::new(Mutex::new(Backlog::new(false, out)));
         let (bell, rung) = crossbeam_channel::bounded(1);
+        let columns = crossterm::terminal::size().map_or(0, |(width, _)| width);
+        let columns = Arc::new(AtomicU16::new(columns));
         let screen = Screen {
             palette,
             interactive: true,
             backlog: Arc::clone(&backlog),
             bell: Some(bell),
+            columns: Arc::clone(&columns),
         };
         (
             screen,
             Feed {
                 backlog,
                 bell: rung,
+                columns,
             },
         )
     }
@@ -227,22 +236,44 @@ impl Screen {
         self.voice(Tone::Server, "(server): ", text);
     }
 
-    /// `<from>: <text>`, the partner's message; `text` must already be escaped. Under a flood
-    /// it may be dropped from a terminal, and the person is told how many were.
+    /// `<from>: <text>`, the partner's message; `text` must already be escaped. At a terminal
+    /// it is broken between words with a hanging indent, like a notice, and under a flood it
+    /// may be dropped, and the person told how many lines were.
     pub fn chat(&self, from: &Name, text: &str) {
-        let label = self.palette.paint(Tone::Partner, &format!("{from}:"));
-        self.put(Row {
-            text: format!("{label} {text}"),
-            chat: true,
-        });
+        self.said(Tone::Partner, &format!("{from}:"), text, true);
     }
 
     /// `<from> (secure): <text>`, an opened secure message; `text` must already be escaped.
+    /// Never dropped.
     pub fn secure(&self, from: &Name, text: &str) {
-        let label = self
-            .palette
-            .paint(Tone::Secure, &format!("{from} (secure):"));
-        self.show(&format!("{label} {text}"));
+        self.said(Tone::Secure, &format!("{from} (secure):"), text, false);
+    }
+
+    /// `label` painted in `tone`, then `text`: one line in piped mode; at a terminal, rows
+    /// broken between words to fit it (at most 80 columns), later rows indented under the text.
+    fn said(&self, tone: Tone, label: &str, text: &str, chat: bool) {
+        let painted = self.palette.paint(tone, label);
+        if !self.interactive {
+            self.put(Row {
+                text: format!("{painted} {text}"),
+                chat,
+            });
+            return;
+        }
+        let rows = wrap::wrap(&format!("{label} "), text, self.width());
+        for (i, row) in rows.into_iter().enumerate() {
+            let text = match i {
+                // The label is painted; the row began with it unpainted.
+                0 => format!("{painted}{}", &row[label.len()..]),
+                _ => row,
+            };
+            self.put(Row { text, chat });
+        }
+    }
+
+    /// The width lines are broken to at a terminal.
+    fn width(&self) -> usize {
+        wrap::notice_width(Some(self.columns.load(Ordering::Relaxed)))
     }
 
     /// A step of `--explain`: `(explain): <text>`. Wrapped at a terminal.
@@ -262,8 +293,7 @@ impl Screen {
             self.show(&self.palette.paint(tone, &format!("{prefix}{text}")));
             return;
         }
-        let columns = crossterm::terminal::size().ok().map(|(w, _)| w);
-        for row in wrap::wrap(prefix, text, wrap::notice_width(columns)) {
+        for row in wrap::wrap(prefix, text, self.width()) {
             self.show(&self.palette.paint(tone, &row));
         }
     }
@@ -293,6 +323,11 @@ impl Feed {
     /// Rings when lines wait (or the editor is asked to stop): wait on it beside the keyboard.
     pub fn bell(&self) -> &Receiver<()> {
         &self.bell
+    }
+
+    /// The terminal is now `columns` wide: lines shown from now on are broken to fit.
+    pub fn set_columns(&self, columns: u16) {
+        self.columns.store(columns, Ordering::Relaxed);
     }
 
     /// Takes every waiting row, and whether the editor must stop.

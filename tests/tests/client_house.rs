@@ -279,3 +279,16 @@ fn a_long_chat_line_wraps_between_words() {
     }
     assert_eq!(seen, words, "{screen:#?}");
 }
+
+/// A `secure:` line typed at a terminal is marked as sealed and sent once it has gone out.
+#[test]
+fn your_own_sealed_line_is_marked() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let Some((alice, bob)) = alice_with_bob(&server) else {
+        return;
+    };
+    alice.enter("secure: the door code is 4711");
+    bob.expect("alice (secure): the door code is 4711");
+    alice.wait_row("(client): sealed and sent: only bob can read it");
+}

@@ -258,6 +258,14 @@ impl<S: LineSource> Keyboard<S> {
             // The connection is down: the main thread reconnects or ends the client.
             self.screen
                 .note("not sent: there is no connection to the server right now");
+        } else if matches!(command, Command::Secure(_)) && self.screen.interactive() {
+            // The typed line on screen looks like any other: say it went out sealed. (Piped
+            // output stays as scripts know it.)
+            let partner = self.state.lock().partner.clone();
+            if let Some(partner) = partner {
+                self.screen
+                    .note(&format!("sealed and sent: only {partner} can read it"));
+            }
         }
         true
     }

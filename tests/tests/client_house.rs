@@ -292,3 +292,33 @@ fn your_own_sealed_line_is_marked() {
     bob.expect("alice (secure): the door code is 4711");
     alice.wait_row("(client): sealed and sent: only bob can read it");
 }
+
+/// When the server shuts down while alice has half a line typed, the line is not left after a
+/// stale prompt: she is told it was not sent, and the client exits 0.
+#[test]
+fn the_unsent_half_line_is_told_on_the_way_out() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let port = server.port().to_string();
+    let Some(mut alice) = FakeTerminal::start(
+        &["127.0.0.1", &port, "--name", "alice"],
+        24,
+        80,
+        Answers::AtOnce,
+    ) else {
+        return;
+    };
+    alice.wait_last_row("alice>");
+    alice.type_bytes("half a line");
+    alice.wait_last_row("alice> half a line");
+    server.signal("TERM");
+    assert_eq!(alice.wait_exit().code(), Some(0));
+    let screen = alice.wait_steady("the note", |s| {
+        s.iter().any(|r| r == "(client): not sent: half a line")
+    });
+    assert!(
+        !screen.iter().any(|r| r == "alice> half a line"),
+        "a stale prompt is left:\n{}",
+        screen.join("\n")
+    );
+}

@@ -227,9 +227,19 @@ impl LineEditor {
     }
 
     /// Ends reading: the line so far stays on screen as a record, the terminal is given back.
+    /// When the client ends by itself (the server went away), a half-typed line is not left
+    /// after a prompt that no longer holds: it is said, in a note, that it was not sent.
     fn end_with(&mut self, typed: Typed) -> Typed {
         let text = self.shown_line().text();
-        self.finish(&[text]);
+        if typed == Typed::Stopped {
+            if !text.trim().is_empty() {
+                let note = format!("(client): not sent: {text}");
+                self.messages.push(self.palette.paint(Tone::Client, &note));
+            }
+            self.finish(&[]);
+        } else {
+            self.finish(&[text]);
+        }
         self.line = Line::new();
         self.leave_raw();
         typed

@@ -322,3 +322,15 @@ fn the_unsent_half_line_is_told_on_the_way_out() {
         screen.join("\n")
     );
 }
+
+/// A server that accepts the connection and never speaks: after a few seconds the person is
+/// told, instead of waiting at a bare prompt for the server's whole name timeout.
+#[test]
+fn a_silent_server_is_noticed() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().unwrap().port();
+    let held = thread::spawn(move || listener.accept().map(|(socket, _)| socket));
+    let client = Client::spawn(&["127.0.0.1".into(), port.to_string()]);
+    client.expect("(client): the server has said nothing in 5 s");
+    drop(held);
+}

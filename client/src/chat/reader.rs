@@ -22,6 +22,10 @@ use crossbeam_channel::Sender;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
+
+/// How long the server may say nothing after the connection is made before the person is told.
+pub const SERVER_SILENCE: Duration = Duration::from_secs(5);
 
 /// The outcome of one name we proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +67,8 @@ impl Incoming {
     pub fn run(mut self) {
         let mut lines = LineReader::new(4 * 1024, 64 * 1024);
         let mut broken = None;
+        // Dropped at the first line: until then a watcher waits to say the server is silent.
+        let mut silence = Some(self.watch_silence());
         loop {
             match lines.fill(&mut self.socket) {
                 Fill::Data | Fill::TimedOut => {}
@@ -73,6 +79,7 @@ impl Incoming {
                 }
             }
             while let Some(line) = lines.next_line() {
+                drop(silence.take());
                 match line {
                     Ok(line) => self.handle(&line),
                     Err(err) => {
@@ -167,6 +174,29 @@ impl Incoming {
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
         }
+    }
+
+    /// Says so, once, if the server sends nothing in [`SERVER_SILENCE`] after the connection
+    /// is made (a server that accepts but never speaks, or something that is not a labchat
+    /// server): the person is not left at a bare `name>` for the server's whole name timeout.
+    /// The watcher sleeps on a channel that the reader drops at the first line it gets.
+    fn watch_silence(&self) -> crossbeam_channel::Sender<()> {
+        let (heard, first_line) = crossbeam_channel::bounded::<()>(0);
+        let screen = Arc::clone(&self.screen);
+        let _ = thread::Builder::new()
+            .name("server-silence".into())
+            .spawn(move || {
+                if first_line.recv_timeout(SERVER_SILENCE)
+                    == Err(crossbeam_channel::RecvTimeoutError::Timeout)
+                {
+                    screen.note(&format!(
+                        "the server has said nothing in {} s since the connection was made; it \
+                         may be busy, or not a labchat server (Ctrl+C leaves)",
+                        SERVER_SILENCE.as_secs()
+                    ));
+                }
+            });
+        heard
     }
 
     fn key_step(&self, step: KeyStep) {

@@ -210,6 +210,7 @@ fn a_server_that_welcomes_then_hangs_up_is_not_hammered() {
     client.expect("(server): Hello alice!");
     thread::sleep(Duration::from_secs(10));
     let count = accepted.load(Ordering::SeqCst);
+    eprintln!("welcome-then-drop server: {count} connections in 10 s");
     assert!(
         (2..=10).contains(&count),
         "{count} connections in 10 s (at least 2: it does reconnect; at most 10)\n{}",

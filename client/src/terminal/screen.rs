@@ -67,19 +67,26 @@ pub struct Taken {
     pub stop: bool,
 }
 
-/// One waiting row, and whether it may be dropped under a flood.
+/// One waiting line, as the rows it is wrapped into, and whether it may be dropped under a
+/// flood (whole: never some rows of it without the others).
 #[derive(Debug)]
-struct Row {
-    text: String,
+struct Entry {
+    rows: Vec<String>,
     /// A partner's plain chat line: dropped (and counted) when too many wait.
     chat: bool,
 }
 
+impl Entry {
+    fn bytes(&self) -> usize {
+        self.rows.iter().map(String::len).sum()
+    }
+}
+
 /// Lines waiting for the terminal.
 struct Backlog {
-    rows: VecDeque<Row>,
-    /// Chat rows in `rows`, and their bytes.
-    chat_rows: usize,
+    entries: VecDeque<Entry>,
+    /// Chat lines in `entries`, and their bytes.
+    chat_lines: usize,
     chat_bytes: usize,
     /// Chat lines dropped since the person was last told.
     dropped: usize,
@@ -94,7 +101,7 @@ struct Backlog {
 impl std::fmt::Debug for Backlog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backlog")
-            .field("rows", &self.rows)
+            .field("entries", &self.entries)
             .field("dropped", &self.dropped)
             .field("direct", &self.direct)
             .finish_non_exhaustive()
@@ -104,8 +111,8 @@ impl std::fmt::Debug for Backlog {
 impl Backlog {
     fn new(direct: bool, out: Box<dyn Write + Send>) -> Backlog {
         Backlog {
-            rows: VecDeque::new(),
-            chat_rows: 0,
+            entries: VecDeque::new(),
+            chat_lines: 0,
             chat_bytes: 0,
             dropped: 0,
             direct,
@@ -119,20 +126,20 @@ impl Backlog {
         let _ = self.out.flush();
     }
 
-    /// Queues a row; past the bounds, drops the oldest waiting chat rows.
-    fn queue(&mut self, row: Row) {
-        if row.chat {
-            self.chat_rows += 1;
-            self.chat_bytes += row.text.len();
+    /// Queues a line; past the bounds, drops the oldest waiting chat lines.
+    fn queue(&mut self, entry: Entry) {
+        if entry.chat {
+            self.chat_lines += 1;
+            self.chat_bytes += entry.bytes();
         }
-        self.rows.push_back(row);
-        while self.chat_rows > MAX_CHAT_LINES || self.chat_bytes > MAX_CHAT_BYTES {
-            let Some(i) = self.rows.iter().position(|row| row.chat) else {
+        self.entries.push_back(entry);
+        while self.chat_lines > MAX_CHAT_LINES || self.chat_bytes > MAX_CHAT_BYTES {
+            let Some(i) = self.entries.iter().position(|entry| entry.chat) else {
                 break;
             };
-            if let Some(old) = self.rows.remove(i) {
-                self.chat_rows -= 1;
-                self.chat_bytes -= old.text.len();
+            if let Some(old) = self.entries.remove(i) {
+                self.chat_lines -= 1;
+                self.chat_bytes -= old.bytes();
                 self.dropped += 1;
             }
         }
@@ -140,12 +147,12 @@ impl Backlog {
 
     /// Everything waiting, as rows, after a note about dropped lines if there were any.
     fn take(&mut self) -> Vec<String> {
-        let mut rows = Vec::with_capacity(self.rows.len() + 1);
+        let mut rows = Vec::with_capacity(self.entries.len() + 1);
         if self.dropped > 0 {
             rows.push(dropped_note(std::mem::take(&mut self.dropped)));
         }
-        rows.extend(self.rows.drain(..).map(|row| row.text));
-        self.chat_rows = 0;
+        rows.extend(self.entries.drain(..).flat_map(|entry| entry.rows));
+        self.chat_lines = 0;
         self.chat_bytes = 0;
         rows
     }
@@ -203,22 +210,24 @@ impl Screen {
 
     /// Prints one whole line, as given (already escaped and coloured). Never dropped.
     pub fn show(&self, line: &str) {
-        self.put(Row {
-            text: line.to_string(),
+        self.put(Entry {
+            rows: vec![line.to_string()],
             chat: false,
         });
     }
 
-    fn put(&self, row: Row) {
+    fn put(&self, entry: Entry) {
         let mut backlog = self.backlog.lock();
         if backlog.direct {
-            backlog.write(&row.text);
+            for row in &entry.rows {
+                backlog.write(row);
+            }
             return;
         }
         // Rung only when the backlog was empty: the editor takes everything when it wakes, so
         // a bell is already on its way for any line behind the first.
-        let was_empty = backlog.rows.is_empty() && backlog.dropped == 0;
-        backlog.queue(row);
+        let was_empty = backlog.entries.is_empty() && backlog.dropped == 0;
+        backlog.queue(entry);
         drop(backlog);
         if was_empty {
             self.ring();
@@ -254,21 +263,18 @@ impl Screen {
     fn said(&self, tone: Tone, label: &str, text: &str, chat: bool) {
         let painted = self.palette.paint(tone, label);
         if !self.interactive {
-            self.put(Row {
-                text: format!("{painted} {text}"),
+            self.put(Entry {
+                rows: vec![format!("{painted} {text}")],
                 chat,
             });
             return;
         }
-        let rows = wrap::wrap(&format!("{label} "), text, self.width());
-        for (i, row) in rows.into_iter().enumerate() {
-            let text = match i {
-                // The label is painted; the row began with it unpainted.
-                0 => format!("{painted}{}", &row[label.len()..]),
-                _ => row,
-            };
-            self.put(Row { text, chat });
+        let mut rows = wrap::wrap(&format!("{label} "), text, self.width());
+        if let Some(first) = rows.first_mut() {
+            // The label is painted; the row began with it unpainted.
+            *first = format!("{painted}{}", &first[label.len()..]);
         }
+        self.put(Entry { rows, chat });
     }
 
     /// The width lines are broken to at a terminal.
@@ -419,6 +425,25 @@ mod tests {
         assert_eq!(rows[4], "bob: line 500");
         assert_eq!(rows.last().unwrap(), &format!("bob: line {}", flood - 1));
         assert_eq!(rows.len(), 4 + MAX_CHAT_LINES);
+    }
+
+    /// A chat line wrapped into rows is dropped whole under a flood, never a row of it alone.
+    #[test]
+    fn a_wrapped_chat_line_is_dropped_whole() {
+        let (screen, feed, _) = screen();
+        let bob = Name::parse("bob").unwrap();
+        // Three rows each at 80 columns (the width when the terminal is unknown).
+        let long = |i: usize| format!("{i:04} {}", "word ".repeat(30));
+        for i in 0..=MAX_CHAT_LINES {
+            screen.chat(&bob, &long(i));
+        }
+        let rows = feed.take().rows;
+        assert_eq!(
+            rows[0],
+            "(client): 1 lines came faster than the terminal could show them and were skipped"
+        );
+        assert!(rows[1].starts_with("bob: 0001 word"), "{:?}", rows[1]);
+        assert_eq!(rows.len(), 1 + 3 * MAX_CHAT_LINES);
     }
 
     /// Asking the editor to stop rings, and says so in what it takes.

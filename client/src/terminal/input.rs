@@ -57,43 +57,63 @@ pub fn is_secure(line: &str) -> bool {
     matches!(Input::parse(line), Input::Secure(_))
 }
 
-/// One typed line per line of a multi-line entry. From its first `secure:` line on, an entry
-/// stays secret to its end: every following line is sealed too, never sent as plain chat.
+/// One typed line per non-empty line of a multi-line entry with no `secure:` line in it (see
+/// [`sealed_entries`] for one that has).
 pub fn split_entry(entry: &str) -> Vec<String> {
-    let mut secret = false;
     entry
         .split(['\n', '\r'])
         .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            let sealed = is_secure(line);
-            let typed = if secret && !sealed {
-                format!("secure: {line}")
-            } else {
-                line.to_string()
-            };
-            secret |= sealed;
-            typed
-        })
+        .map(String::from)
         .collect()
+}
+
+/// The entries the lines of a paste make when one of them is a `secure:` line: each non-empty
+/// line before it its own, and from it to the end one entry, a multi-line secure message that
+/// is sealed whole or refused whole. Never a line of it left to go out in plain. `None` when
+/// no line is a `secure:` line.
+pub fn sealed_entries(rows: &[String]) -> Option<Vec<String>> {
+    let secret = rows.iter().position(|row| is_secure(row))?;
+    let mut entries: Vec<String> = rows[..secret]
+        .iter()
+        .filter(|row| !row.trim().is_empty())
+        .cloned()
+        .collect();
+    let mut sealed = &rows[secret..];
+    while let [rest @ .., last] = sealed {
+        if !last.trim().is_empty() {
+            break;
+        }
+        sealed = rest;
+    }
+    entries.push(sealed.join("\n"));
+    Some(entries)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A pasted entry that starts with `secure:` is sealed line by line, to its end.
+    /// A paste's lines are entries of their own, empty ones dropped.
     #[test]
-    fn a_secure_entry_stays_secure_to_its_end() {
-        assert_eq!(
-            split_entry("secure: a\nb\r\nsecure: c\n"),
-            ["secure: a", "secure: b", "secure: c"]
-        );
+    fn plain_lines_are_entries_of_their_own() {
         assert_eq!(split_entry("hi\nclose"), ["hi", "close"]);
-        assert_eq!(
-            split_entry("  \nnote\nsecure: pin is\n1234"),
-            ["note", "secure: pin is", "secure: 1234"]
-        );
+        assert_eq!(split_entry("  \nnote\r\nmore"), ["note", "more"]);
         assert_eq!(split_entry("\n"), Vec::<String>::new());
+    }
+
+    /// From the first `secure:` line on, a paste is one secure message, to its end.
+    #[test]
+    fn a_secure_paste_is_one_message_to_its_end() {
+        let rows = |text: &str| text.split('\n').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            sealed_entries(&rows("note\n\nsecure: pin is\n1234\n\n")),
+            Some(vec!["note".to_string(), "secure: pin is\n1234".to_string()])
+        );
+        assert_eq!(
+            sealed_entries(&rows("secure: a\nb\nsecure: c")),
+            Some(vec!["secure: a\nb\nsecure: c".to_string()])
+        );
+        assert_eq!(sealed_entries(&rows("hi\nthere")), None);
     }
 
     #[test]

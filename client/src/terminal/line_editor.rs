@@ -23,7 +23,7 @@
 //! (bracketed paste). History lives in memory only: secure messages are typed in plain text and
 //! never go to disk.
 
-use crate::terminal::input::{is_secure, split_entry, LineSource, Typed};
+use crate::terminal::input::{sealed_entries, split_entry, LineSource, Typed};
 use crate::terminal::line::{History, Line};
 use crate::terminal::render::Painter;
 use crate::terminal::screen::{Feed, FRAME};
@@ -300,23 +300,16 @@ impl LineEditor {
                 .collect()
         };
         let whole = filtered(&format!("{}{text}{after}", before.text()));
-        if let Some(secret) = whole.iter().position(|row| is_secure(row)) {
-            let mut entries: Vec<String> = whole[..secret]
+        if let Some(entries) = sealed_entries(&whole) {
+            let shown: Vec<String> = entries
                 .iter()
-                .filter(|row| !row.trim().is_empty())
-                .cloned()
+                .flat_map(|entry| entry.split('\n'))
+                .map(String::from)
                 .collect();
-            let mut sealed = whole[secret..].to_vec();
-            while sealed.last().is_some_and(|row| row.trim().is_empty()) {
-                sealed.pop();
-            }
-            let mut shown = entries.clone();
-            shown.extend(sealed.iter().cloned());
             self.finish(&shown);
             for row in &shown {
                 self.history.push(row);
             }
-            entries.push(sealed.join("\n"));
             self.line = Line::new();
             return self.send_entries(entries);
         }

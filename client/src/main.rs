@@ -35,7 +35,7 @@ struct Args {
     /// for servers on the LAN for a few seconds and connects to the one it finds (or asks
     /// which, if several answer).
     host: Option<String>,
-    /// Server port.
+    /// Server port. `HOST:PORT` and `[IPV6]:PORT` work too.
     #[arg(default_value_t = DEFAULT_PORT)]
     port: u16,
     /// Register with this name instead of asking (exit 1 if it is taken).
@@ -61,7 +61,18 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(code) => return code,
     };
-    match try_main(args) {
+    // A malformed HOST:PORT is a usage error, like any bad argument.
+    let address = match args.host.as_deref() {
+        Some(given) => match split_host_port(given, args.port) {
+            Ok(address) => Some(address),
+            Err(message) => {
+                eprintln!("client: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    match try_main(args, address) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(message) => {
@@ -71,17 +82,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn try_main(args: Args) -> Result<Outcome, String> {
-    let (socket, host, port) = match args.host.as_deref() {
-        Some(host) => {
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            let socket = client::connect(host, args.port, CONNECT_TIMEOUT, None)
-                .map_err(|err| unreachable(&shown_host(host), args.port, &err))?;
-            (socket, host.to_string(), args.port)
+fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, String> {
+    let (socket, host, port) = match address {
+        Some((host, port)) => {
+            let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
+                .map_err(|err| unreachable(&shown_host(&host), port, &err))?;
+            (socket, host, port)
         }
         None => {
-            let found = client::discover::find_server().map_err(|e| e.to_string())?;
-            let (socket, ip) = client::discover::connect(&found).map_err(|e| e.to_string())?;
+            let found = client::browse::find_server().map_err(|e| e.to_string())?;
+            let (socket, ip) = client::browse::connect(&found).map_err(|e| e.to_string())?;
             (socket, ip.to_string(), found.port)
         }
     };
@@ -96,6 +106,42 @@ fn try_main(args: Args) -> Result<Outcome, String> {
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }
 
+/// The host and port of `client HOST [PORT]`, where HOST may carry the port itself
+/// (`127.0.0.1:5000`, `lab3:5000`, `[::1]:5000`) as people copy it from a browser or a note.
+/// A bare IPv6 address (`::1`, `[::1]`) is a host. `port` is PORT, 5000 when not given: a port
+/// in HOST wins over that default, and another PORT given beside it is an error.
+fn split_host_port(given: &str, port: u16) -> Result<(String, u16), String> {
+    let attached = match given.strip_prefix('[') {
+        Some(rest) => rest
+            .split_once("]:")
+            .or_else(|| rest.strip_suffix(']').map(|host| (host, ""))),
+        // One colon: a name or IPv4 address and a port. More: an IPv6 address.
+        None => match given.split_once(':') {
+            Some((host, port)) if !port.contains(':') => Some((host, port)),
+            _ => None,
+        },
+    };
+    let (host, attached) = match attached {
+        Some((host, "")) => (host, None),
+        Some((host, text)) => match text.parse::<u16>() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => {
+                return Err(format!(
+                    "{given:?} is not HOST:PORT: {text:?} is not a port"
+                ))
+            }
+        },
+        None => (given, None),
+    };
+    match attached {
+        Some(a) if port != DEFAULT_PORT && port != a => Err(format!(
+            "two ports given, {a} in {given:?} and {port}; give one of them"
+        )),
+        Some(port) => Ok((host.to_string(), port)),
+        None => Ok((host.to_string(), port)),
+    }
+}
+
 /// An IPv6 address is written in brackets before a port: [::1]:5000.
 fn shown_host(host: &str) -> String {
     if host.contains(':') {
@@ -107,4 +153,24 @@ fn shown_host(host: &str) -> String {
 
 fn unreachable(host: &str, port: u16, err: &std::io::Error) -> String {
     format!("cannot reach the server at {host}:{port}: {err}; check the address and that the server is running")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_host_port;
+
+    /// The port may come with the host, as people copy addresses; an IPv6 address is a host.
+    #[test]
+    fn a_host_may_carry_its_port() {
+        let ok = |given: &str, port: u16| split_host_port(given, port).unwrap();
+        assert_eq!(ok("127.0.0.1:5001", 5000), ("127.0.0.1".into(), 5001));
+        assert_eq!(ok("lab3:5001", 5001), ("lab3".into(), 5001));
+        assert_eq!(ok("[::1]:5001", 5000), ("::1".into(), 5001));
+        assert_eq!(ok("[::1]", 7), ("::1".into(), 7));
+        assert_eq!(ok("::1", 5000), ("::1".into(), 5000));
+        assert_eq!(ok("fe80::1:2", 5000), ("fe80::1:2".into(), 5000));
+        assert_eq!(ok("lab3", 5000), ("lab3".into(), 5000));
+        assert!(split_host_port("lab3:5001", 5002).is_err());
+        assert!(split_host_port("lab3:http", 5000).is_err());
+    }
 }

@@ -15,6 +15,7 @@
 
 mod absent_hosts;
 mod bad_input;
+mod client_house;
 mod command_budget;
 mod control_lines;
 mod discovery;

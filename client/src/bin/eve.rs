@@ -9,13 +9,14 @@
 //! on purpose.
 //!
 //! Threads: two readers per connection (client to server, server to client) feed each line to
-//! the one [`Observer`]; one writer per socket and one printer take what it decides from
-//! queues; a search runs in a thread of its own and hands its outcome back to the observer.
+//! the one [`Interceptor`]; one writer per socket and one printer take what it decides from
+//! queues; a search runs in a thread of its own and hands its outcome back to the interceptor.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use client::eavesdrop::{Actions, Observer, Way};
-use client::grind::{Goal, CODE_DIGITS};
+use client::eve::actions::{Actions, Way};
+use client::eve::intercept::{Interceptor, Mode};
+use client::eve::search::{Goal, CODE_DIGITS};
 use common::line_reader::{Fill, LineReader};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
@@ -77,7 +78,7 @@ fn main() -> ExitCode {
         "eve: listening on port {port}, relaying to {}; every line below crossed the wire",
         args.server
     );
-    let observer = if args.grind {
+    let interceptor = if args.grind {
         let goal = Goal {
             digits: usize::from(args.grind_digits),
             budget: Duration::from_secs(args.grind_seconds),
@@ -88,12 +89,12 @@ fn main() -> ExitCode {
              {} digits (for at most {} s)",
             goal.digits, args.grind_seconds
         );
-        Observer::grinding(goal)
+        Interceptor::new(Mode::grind(goal))
     } else if args.mitm {
         println!("eve: in the middle: the clients' keys are swapped for eve's own");
-        Observer::in_the_middle()
+        Interceptor::new(Mode::middle())
     } else {
-        Observer::new()
+        Interceptor::new(Mode::Watch)
     };
     let _ = std::io::stdout().flush();
     let (printer, rows) = crossbeam_channel::unbounded();
@@ -105,7 +106,7 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let relay: Relay = Arc::new(Mutex::new(Shared {
-        observer,
+        interceptor,
         outboxes: HashMap::new(),
         printer,
     }));
@@ -120,7 +121,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// What the relay's threads share, under one lock: eve's [`Observer`], and the queue of each
+/// What the relay's threads share, under one lock: eve's [`Interceptor`], and the queue of each
 /// socket's writer thread and of the printer.
 ///
 /// The rule: decide and queue under the lock (queueing never blocks: the queues are
@@ -128,7 +129,7 @@ fn main() -> ExitCode {
 /// queueing in one step keeps each socket's lines in the order eve decided them, also when a
 /// held line is let go later by a search's thread. A search itself runs outside the lock.
 struct Shared {
-    observer: Observer,
+    interceptor: Interceptor,
     /// Each connection's two sockets, by the way their lines go: to the server, to the client.
     outboxes: HashMap<(usize, Way), Sender<String>>,
     printer: Sender<String>,
@@ -160,7 +161,7 @@ fn connect(relay: &Relay, conn: usize, client: TcpStream, server: &str) -> std::
     Ok(())
 }
 
-/// Feeds each line read from `from` (going `way`) to the observer, and queues what it says.
+/// Feeds each line read from `from` (going `way`) to the interceptor, and queues what it says.
 /// Lines are framed as the server frames them (`common::line_reader`): a line the server
 /// would drop (over 8192 bytes, not UTF-8, a NUL) is dropped here with a note, and a peer that
 /// sends over 1 MiB without a line break is cut off, so no peer can grow eve's memory.
@@ -171,7 +172,7 @@ fn pump(conn: usize, way: Way, mut from: TcpStream, relay: &Relay) {
             let mut shared = relay.lock();
             match line {
                 Ok(text) => {
-                    let actions = shared.observer.relay(conn, way, &text);
+                    let actions = shared.interceptor.relay(conn, way, &text);
                     dispatch(relay, &mut shared, actions);
                 }
                 Err(err) => {
@@ -195,7 +196,7 @@ fn pump(conn: usize, way: Way, mut from: TcpStream, relay: &Relay) {
     let mut shared = relay.lock();
     shared.outboxes.remove(&(conn, way));
     if way == Way::ToClient {
-        shared.observer.closed(conn);
+        shared.interceptor.closed(conn);
     }
 }
 
@@ -230,7 +231,7 @@ fn dispatch(relay: &Relay, shared: &mut Shared, actions: Actions) {
                 let _ = printer.send(row);
             });
             let mut shared = search_relay.lock();
-            let actions = shared.observer.ground(&job, outcome);
+            let actions = shared.interceptor.ground(&job, outcome);
             dispatch(&search_relay, &mut shared, actions);
         });
     if let Err(err) = started {

@@ -62,7 +62,7 @@ impl Palette {
 
 /// How the client talks to the person, decided once at start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mode {
+pub struct Console {
     /// A line editor with a prompt, history and messages printed above the prompt. Off, the
     /// client reads plain lines and prints plain lines, for pipes and scripts.
     pub interactive: bool,
@@ -70,7 +70,7 @@ pub struct Mode {
     pub colour: bool,
 }
 
-impl Mode {
+impl Console {
     /// Decides from the facts of the environment.
     ///
     /// Interactive needs both stdin and stdout on a terminal (a line editor writes escape codes
@@ -81,20 +81,20 @@ impl Mode {
         stdout_tty: bool,
         term: Option<&OsStr>,
         no_color: Option<&OsStr>,
-    ) -> Mode {
+    ) -> Console {
         let dumb = term.is_some_and(|t| t == "dumb");
         let interactive = stdin_tty && stdout_tty && !dumb;
         let no_color = no_color.is_some_and(|v| !v.is_empty());
-        Mode {
+        Console {
             interactive,
             colour: interactive && !no_color,
         }
     }
 
     /// Decides for this process: its stdin, stdout, `TERM` and `NO_COLOR`.
-    pub fn detect() -> Mode {
+    pub fn detect() -> Console {
         use std::io::IsTerminal;
-        Mode::choose(
+        Console::choose(
             std::io::stdin().is_terminal(),
             std::io::stdout().is_terminal(),
             std::env::var_os("TERM").as_deref(),
@@ -137,8 +137,8 @@ mod tests {
         ];
         for (stdin, stdout, term, no_color, interactive, colour) in cases {
             assert_eq!(
-                Mode::choose(stdin, stdout, term, no_color),
-                Mode {
+                Console::choose(stdin, stdout, term, no_color),
+                Console {
                     interactive,
                     colour
                 },

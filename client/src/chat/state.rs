@@ -1,7 +1,55 @@
 //! What the client knows about its own situation, shared by its threads.
 
-use crate::keys::Keys;
+use crate::chat::keys::Keys;
 use common::protocol::Name;
+use parking_lot::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The [`State`] shared by the client's threads, with a condition variable: a thread that
+/// waits for the state to change (a typed line waiting for the key, for the answers before it,
+/// or for the name to be taken back) sleeps until another thread says it changed something,
+/// instead of looking again and again.
+#[derive(Debug)]
+pub struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Shared {
+    /// Shares `state`.
+    pub fn new(state: State) -> Shared {
+        Shared {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Locks the state. Whoever changes something another thread may wait for calls
+    /// [`Shared::nudge`] once the change is done and shown: the reader after each line it
+    /// handled, so that a waiting typed line goes out only after the answer it waited for is on
+    /// screen.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock()
+    }
+
+    /// Sleeps until `done` holds or `patience` has passed, whichever comes first. Whoever
+    /// changes the state wakes the waiter (see [`Shared::nudge`]); the lock is not held while
+    /// sleeping.
+    pub fn wait_until(&self, patience: Duration, done: impl Fn(&State) -> bool) {
+        let deadline = Instant::now() + patience;
+        let mut state = self.state.lock();
+        while !done(&state) {
+            if self.changed.wait_until(&mut state, deadline).timed_out() {
+                break;
+            }
+        }
+    }
+
+    /// Wakes every waiter in [`Shared::wait_until`] to look again.
+    pub fn nudge(&self) {
+        self.changed.notify_all();
+    }
+}
 
 /// The client's view of the conversation, updated from what the server says.
 #[derive(Debug)]

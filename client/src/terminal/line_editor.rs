@@ -13,7 +13,7 @@
 //! width (empty) plus 3, leaving stale copies of lines that just wrap.
 //!
 //! This editor never asks: the [`Painter`] knows what it drew and where it left the cursor,
-//! so a redraw goes back up the rows it drew itself (see [`crate::render`]). The prompt follows
+//! so a redraw goes back up the rows it drew itself (see [`crate::terminal::render`]). The prompt follows
 //! the conversation (`alice> ` becomes `alice -> bob> ` with no key pressed), and lines from
 //! the reader thread are printed above the prompt and the half-typed line.
 //!
@@ -23,27 +23,47 @@
 //! (bracketed paste). History lives in memory only: secure messages are typed in plain text and
 //! never go to disk.
 
-use crate::editor::{prompt_text, split_entry, LineSource, Typed};
-use crate::line::{History, Line};
-use crate::render::Painter;
-use crate::state::State;
-use crate::style::{Palette, Tone};
-use crate::wrap;
-use common::input::Input;
-use common::protocol::Name;
-use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crate::terminal::input::{sealed_entries, split_entry, LineSource, Typed};
+use crate::terminal::line::{History, Line};
+use crate::terminal::render::Painter;
+use crate::terminal::screen::{Feed, FRAME};
+use crate::terminal::style::{Palette, Tone};
+use crate::terminal::wrap;
+use crossbeam_channel::{select, Receiver};
+use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
-use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Receiver;
-use std::sync::Arc;
-use std::time::Duration;
+use std::thread;
+use std::time::Instant;
 
-/// How often the editor looks for lines to print, a stop request and a changed prompt while
-/// waiting for a key.
-const POLL: Duration = Duration::from_millis(20);
+/// What the editor asks of the program it edits lines for: the words of the prompt, and
+/// whether an entered line must be held once instead of returned. The editor knows nothing of
+/// chats; the chat answers these.
+pub trait Conversation: Send {
+    /// The prompt's words before the `> ` (`alice -> bob`).
+    fn prompt(&self) -> String;
+    /// A mark that changes whenever the line's recipient may have changed (a chat began or
+    /// ended): the editor notes it when a line is begun and hands it back to [`Self::hold`].
+    fn moment(&self) -> u64;
+    /// Why `line`, begun at `begun` (see [`Self::moment`]), is held on the prompt with a note
+    /// instead of being returned; `None` to let it go. `again` when Enter is pressed on a line
+    /// that was held, unchanged.
+    fn hold(&self, line: &str, begun: Option<u64>, again: bool) -> Option<Hold>;
+}
+
+/// A line held back, and what the person is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    /// The note, in the client's voice.
+    pub note: String,
+    /// Keep the line on the prompt (Enter again sends it), or clear it (the note says what
+    /// to type instead).
+    pub keep: bool,
+}
+
+/// How many terminal events may wait for the editor before the terminal thread waits.
+const EVENT_SLOTS: usize = 256;
 
 /// The size assumed when the terminal does not say (a pty nobody sized).
 const FALLBACK_SIZE: (u16, u16) = (80, 24);
@@ -63,7 +83,7 @@ struct Search {
 }
 
 /// What a key asks the editor to do once handled.
-enum Outcome {
+enum Handled {
     /// Keep reading.
     Continue,
     /// Return this to the keyboard thread.
@@ -72,22 +92,24 @@ enum Outcome {
 
 /// The line editor at a terminal.
 pub struct LineEditor {
-    state: Arc<Mutex<State>>,
-    printer: Receiver<String>,
-    stop: Arc<AtomicBool>,
+    conversation: Box<dyn Conversation>,
+    feed: Feed,
+    /// Keys, pastes and resizes, from a thread that waits on the terminal; started on the
+    /// first line asked for.
+    events: Option<Receiver<std::io::Result<TermEvent>>>,
+    /// When lines from the feed were last drawn, to draw a flood in frames.
+    last_frame: Option<Instant>,
     painter: Painter,
     line: Line,
     history: History,
     search: Option<Search>,
     /// Lines of a multi-line paste not yet returned.
     pending: VecDeque<String>,
-    /// Lines from the printer not yet on the screen.
+    /// Lines to print above the prompt at the next redraw.
     messages: Vec<String>,
-    /// The prompt last drawn, to redraw when the conversation changes it.
-    drawn_prompt: String,
     /// Raw mode is on (and bracketed paste asked for).
     raw: bool,
-    /// [`State::chat_changes`] when the line being typed was begun, if anything is typed.
+    /// [`Conversation::moment`] when the line being typed was begun, if anything is typed.
     begun_in: Option<u64>,
     /// A line held once with a note: Enter on it again sends it.
     confirmed: Option<String>,
@@ -95,29 +117,25 @@ pub struct LineEditor {
 }
 
 impl LineEditor {
-    /// An editor whose prompt follows `state`, printing the lines that come through `printer`
-    /// above the prompt, stopping when `stop` is set, with a blue prompt if `palette` colours.
-    pub fn new(
-        state: Arc<Mutex<State>>,
-        printer: Receiver<String>,
-        stop: Arc<AtomicBool>,
-        palette: Palette,
-    ) -> LineEditor {
+    /// An editor whose prompt and held lines `conversation` decides, printing the lines of
+    /// `feed` above the prompt (and stopping when the feed says so), with a blue prompt if
+    /// `palette` colours.
+    pub fn new(conversation: Box<dyn Conversation>, feed: Feed, palette: Palette) -> LineEditor {
         let (width, height) = terminal::size()
             .ok()
             .filter(|&(w, h)| w > 0 && h > 0)
             .unwrap_or(FALLBACK_SIZE);
         LineEditor {
-            state,
-            printer,
-            stop,
+            conversation,
+            feed,
+            events: None,
+            last_frame: None,
             painter: Painter::new(width, height, palette.colour()),
             line: Line::new(),
             history: History::new(),
             search: None,
             pending: VecDeque::new(),
             messages: Vec::new(),
-            drawn_prompt: String::new(),
             raw: false,
             begun_in: None,
             confirmed: None,
@@ -136,12 +154,7 @@ impl LineEditor {
                 };
                 format!("({failing}search: {}) ", search.term)
             }
-            None => {
-                let state = self.state.lock();
-                // While the name is sent again after a reconnect, it is still the person's.
-                let name = state.name.as_ref().or(state.rejoining.as_ref());
-                format!("{}> ", prompt_text(name, state.partner.as_ref()))
-            }
+            None => format!("{}> ", self.conversation.prompt()),
         }
     }
 
@@ -157,13 +170,13 @@ impl LineEditor {
         }
     }
 
-    /// Takes what the printer holds. An empty message is the screen's probe: it prints nothing.
-    fn collect_messages(&mut self) {
-        while let Ok(batch) = self.printer.try_recv() {
-            if !batch.is_empty() {
-                self.messages.extend(batch.split('\n').map(String::from));
-            }
-        }
+    /// Takes the lines waiting in the feed, to print at the next redraw. True if the client
+    /// is ending and the editor must stop.
+    fn take_feed(&mut self) -> bool {
+        let taken = self.feed.take();
+        self.messages.extend(taken.rows);
+        self.last_frame = Some(Instant::now());
+        taken.stop
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -180,7 +193,6 @@ impl LineEditor {
         let bytes = self
             .painter
             .draw(&messages, &prompt, line.chars(), line.cursor());
-        self.drawn_prompt = prompt;
         self.write(&bytes);
     }
 
@@ -189,7 +201,7 @@ impl LineEditor {
     fn finish(&mut self, lines: &[String]) {
         self.search = None;
         let prompt = self.prompt();
-        self.collect_messages();
+        self.take_feed();
         let messages = std::mem::take(&mut self.messages);
         let bytes = self.painter.finish(&messages, &prompt, lines);
         self.write(&bytes);
@@ -215,9 +227,19 @@ impl LineEditor {
     }
 
     /// Ends reading: the line so far stays on screen as a record, the terminal is given back.
+    /// When the client ends by itself (the server went away), a half-typed line is not left
+    /// after a prompt that no longer holds: it is said, in a note, that it was not sent.
     fn end_with(&mut self, typed: Typed) -> Typed {
         let text = self.shown_line().text();
-        self.finish(&[text]);
+        if typed == Typed::Stopped {
+            if !text.trim().is_empty() {
+                let note = format!("(client): not sent: {text}");
+                self.messages.push(self.palette.paint(Tone::Client, &note));
+            }
+            self.finish(&[]);
+        } else {
+            self.finish(&[text]);
+        }
         self.line = Line::new();
         self.leave_raw();
         typed
@@ -227,66 +249,74 @@ impl LineEditor {
     /// next line starts empty. Some lines are held once instead, on the prompt with a note,
     /// and Enter again sends them: a message begun in another chat (see [`held_for`]), and a
     /// word like `quit` that someone used to other programs types to leave (see [`QUIT_WORDS`]).
-    fn submit(&mut self, line: Line) -> Outcome {
+    fn submit(&mut self, line: Line) -> Handled {
         let text = line.text();
-        let (now, partner) = {
-            let state = self.state.lock();
-            (state.chat_changes, state.partner.clone())
-        };
-        let note = if let Some(partner) = held_for(&text, self.begun_in, now, partner.as_ref()) {
-            Some(format!(
-                "not sent: typed before this chat; Enter sends it to {partner}"
-            ))
-        } else if is_quit_word(&text) && self.confirmed.as_deref() != Some(&text[..]) {
-            Some(match &partner {
-                Some(partner) => format!(
-                    "not sent: close leaves, goodbye ends the chat; Enter sends it to {partner}"
-                ),
-                None => "not sent: to leave, type close or press Ctrl+D".to_string(),
-            })
-        } else {
-            None
-        };
-        if let Some(note) = note {
-            self.line = line;
-            self.begun_in = Some(now);
-            self.confirmed = Some(text);
+        let again = self.confirmed.as_deref() == Some(&text[..]);
+        if let Some(hold) = self.conversation.hold(&text, self.begun_in, again) {
+            if hold.keep {
+                self.line = line;
+                self.begun_in = Some(self.conversation.moment());
+                self.confirmed = Some(text);
+            } else {
+                self.line = Line::new();
+                self.begun_in = None;
+                self.confirmed = None;
+            }
             // Wrapped like every other client note, so it stays within 80 columns.
             let width = wrap::notice_width(terminal::size().ok().map(|(w, _)| w));
-            for row in wrap::wrap("(client): ", &note, width) {
+            for row in wrap::wrap("(client): ", &hold.note, width) {
                 self.messages.push(self.palette.paint(Tone::Client, &row));
             }
-            return Outcome::Continue;
+            return Handled::Continue;
         }
         self.begun_in = None;
         self.confirmed = None;
         self.finish(std::slice::from_ref(&text));
         self.history.push(&text);
         self.line = Line::new();
-        Outcome::Done(Typed::Line(text))
+        Handled::Done(Typed::Line(text))
     }
 
     /// A paste: inserted as typed, except that each line break in it sends the line so far.
     /// The lines up to the last break form one entry (see [`split_entry`]); the rest stays on
-    /// the prompt.
-    fn paste(&mut self, text: &str) -> Outcome {
+    /// the prompt. From a line that starts with `secure:` on, the rest of the line being typed
+    /// and of the paste is one secure message, sealed whole or refused whole: nothing of it
+    /// stays on the prompt for the next Enter to send in plain.
+    fn paste(&mut self, text: &str) -> Handled {
         self.accept_search();
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
-        let Some((head, tail)) = text.rsplit_once('\n') else {
+        if !text.contains('\n') {
             self.line.insert(&text);
-            return Outcome::Continue;
-        };
+            return Handled::Continue;
+        }
         let mut before = self.line.clone();
         before.kill_to_end();
         let after: String = self.line.chars()[self.line.cursor()..].iter().collect();
         // Each pasted line is filtered as typed text is (a tab becomes a space, control
         // characters such as escape sequences are dropped).
-        let head = head
-            .split('\n')
-            .map(|line| Line::from_text(line).text())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let entry = format!("{}{head}", before.text());
+        let filtered = |rows: &str| -> Vec<String> {
+            rows.split('\n')
+                .map(|row| Line::from_text(row).text())
+                .collect()
+        };
+        let whole = filtered(&format!("{}{text}{after}", before.text()));
+        if let Some(entries) = sealed_entries(&whole) {
+            let shown: Vec<String> = entries
+                .iter()
+                .flat_map(|entry| entry.split('\n'))
+                .map(String::from)
+                .collect();
+            self.finish(&shown);
+            for row in &shown {
+                self.history.push(row);
+            }
+            self.line = Line::new();
+            return self.send_entries(entries);
+        }
+        let Some((head, tail)) = text.rsplit_once('\n') else {
+            return Handled::Continue;
+        };
+        let entry = format!("{}{}", before.text(), filtered(head).join("\n"));
         let lines = split_entry(&entry);
         self.finish(&lines);
         for line in &lines {
@@ -297,10 +327,15 @@ impl LineEditor {
         for _ in after.chars() {
             self.line.left();
         }
-        self.pending = lines.into();
+        self.send_entries(lines)
+    }
+
+    /// Returns the first of `entries` now, and the others on the next calls.
+    fn send_entries(&mut self, entries: Vec<String>) -> Handled {
+        self.pending = entries.into();
         match self.pending.pop_front() {
-            Some(line) => Outcome::Done(Typed::Line(line)),
-            None => Outcome::Continue,
+            Some(line) => Handled::Done(Typed::Line(line)),
+            None => Handled::Continue,
         }
     }
 
@@ -312,19 +347,20 @@ impl LineEditor {
         }
     }
 
-    fn on_event(&mut self, event: Event) -> Outcome {
+    fn on_event(&mut self, event: TermEvent) -> Handled {
         match event {
-            Event::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
-            Event::Paste(text) => self.paste(&text),
-            Event::Resize(width, height) => {
+            TermEvent::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
+            TermEvent::Paste(text) => self.paste(&text),
+            TermEvent::Resize(width, height) => {
                 self.painter.resize(width, height);
-                Outcome::Continue
+                self.feed.set_columns(width);
+                Handled::Continue
             }
-            _ => Outcome::Continue,
+            _ => Handled::Continue,
         }
     }
 
-    fn on_key(&mut self, key: KeyEvent) -> Outcome {
+    fn on_key(&mut self, key: KeyEvent) -> Handled {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         if let Some(outcome) = self.on_search_key(key, ctrl) {
@@ -332,9 +368,9 @@ impl LineEditor {
         }
         match key.code {
             KeyCode::Enter => return self.submit(self.line.clone()),
-            KeyCode::Char('c') if ctrl => return Outcome::Done(self.end_with(Typed::Interrupt)),
+            KeyCode::Char('c') if ctrl => return Handled::Done(self.end_with(Typed::Interrupt)),
             KeyCode::Char('d') if ctrl && self.line.is_empty() => {
-                return Outcome::Done(self.end_with(Typed::End))
+                return Handled::Done(self.end_with(Typed::End))
             }
             KeyCode::Char('j' | 'm') if ctrl => return self.submit(self.line.clone()),
             KeyCode::Char('d') if ctrl => self.line.delete(),
@@ -372,12 +408,12 @@ impl LineEditor {
             KeyCode::Down => self.newer(),
             _ => {}
         }
-        Outcome::Continue
+        Handled::Continue
     }
 
     /// Keys during a Ctrl+R search. `None` for a key that ends the search and then acts as
     /// usual (Left, Ctrl+A, ...).
-    fn on_search_key(&mut self, key: KeyEvent, ctrl: bool) -> Option<Outcome> {
+    fn on_search_key(&mut self, key: KeyEvent, ctrl: bool) -> Option<Handled> {
         let search = self.search.as_mut()?;
         match key.code {
             KeyCode::Char('r') if ctrl => {
@@ -411,7 +447,7 @@ impl LineEditor {
                 return None;
             }
         }
-        Some(Outcome::Continue)
+        Some(Handled::Continue)
     }
 
     fn cancel_search(&mut self) {
@@ -437,40 +473,87 @@ impl LineEditor {
         if self.line.is_empty() {
             self.begun_in = None;
         } else if self.begun_in.is_none() {
-            self.begun_in = Some(self.state.lock().chat_changes);
+            self.begun_in = Some(self.conversation.moment());
         }
     }
 
-    /// Reads events until one ends the line; redraws once per batch of events and messages.
+    /// The terminal's events, from a thread that waits on the terminal for them (started the
+    /// first time). Crossterm reads the terminal only by blocking or by polling; a thread of
+    /// its own lets the editor wait on the terminal and the feed at once, with no timer.
+    fn events(&mut self) -> Option<Receiver<std::io::Result<TermEvent>>> {
+        if self.events.is_none() {
+            let (sender, events) = crossbeam_channel::bounded(EVENT_SLOTS);
+            thread::Builder::new()
+                .name("terminal".into())
+                .spawn(move || loop {
+                    let event = event::read();
+                    let gone = event.is_err();
+                    if sender.send(event).is_err() || gone {
+                        return;
+                    }
+                })
+                .ok()?;
+            self.events = Some(events);
+        }
+        self.events.clone()
+    }
+
+    /// Reads events until one ends the line. Sleeps until a key, a paste or a resize comes, or
+    /// the feed rings; redraws once per batch of events, and draws lines from the feed at most
+    /// once a [`FRAME`].
     fn read(&mut self) -> Typed {
+        let Some(events) = self.events() else {
+            return self.end_with(Typed::End);
+        };
+        if self.take_feed() {
+            return self.end_with(Typed::Stopped);
+        }
         self.note_begun();
         self.redraw();
+        // The feed rang and its lines wait for the next frame.
+        let mut lines_waiting = false;
         loop {
-            if self.stop.load(Ordering::SeqCst) {
-                return self.end_with(Typed::Stopped);
+            let frame_due = self.last_frame.map_or(Instant::now(), |last| last + FRAME);
+            let mut dirty = false;
+            // Only lines waiting for their frame set a timer; else the editor sleeps until
+            // something happens.
+            let frame = if lines_waiting {
+                crossbeam_channel::at(frame_due)
+            } else {
+                crossbeam_channel::never()
+            };
+            select! {
+                recv(events) -> event => {
+                    let Ok(Ok(event)) = event else {
+                        // The terminal is gone (closed window): nothing more will be typed.
+                        return self.end_with(Typed::End);
+                    };
+                    if let Handled::Done(typed) = self.on_event(event) {
+                        return typed;
+                    }
+                    // Whatever else came with it (keys typed fast) is handled before drawing.
+                    while let Ok(event) = events.try_recv() {
+                        let Ok(event) = event else {
+                            return self.end_with(Typed::End);
+                        };
+                        if let Handled::Done(typed) = self.on_event(event) {
+                            return typed;
+                        }
+                    }
+                    self.note_begun();
+                    dirty = true;
+                }
+                recv(self.feed.bell()) -> _ => lines_waiting = true,
+                recv(frame) -> _ => {}
             }
-            self.collect_messages();
-            let mut dirty = !self.messages.is_empty();
-            let mut wait = if dirty { Duration::ZERO } else { POLL };
-            loop {
-                match event::poll(wait) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    // The terminal is gone (closed window): nothing more will be typed.
-                    Err(_) => return self.end_with(Typed::End),
+            if lines_waiting && (dirty || Instant::now() >= frame_due) {
+                lines_waiting = false;
+                if self.take_feed() {
+                    return self.end_with(Typed::Stopped);
                 }
-                let Ok(event) = event::read() else {
-                    return self.end_with(Typed::End);
-                };
-                if let Outcome::Done(typed) = self.on_event(event) {
-                    return typed;
-                }
-                self.note_begun();
                 dirty = true;
-                wait = Duration::ZERO;
             }
-            if dirty || self.prompt() != self.drawn_prompt {
-                self.collect_messages();
+            if dirty {
                 self.redraw();
             }
         }
@@ -499,32 +582,6 @@ impl Drop for LineEditor {
     }
 }
 
-/// What people type to leave other programs. In a chat the server would send them to the
-/// partner as text, so they are held once with a hint about `close` and `goodbye`.
-pub const QUIT_WORDS: [&str; 7] = ["quit", "exit", "/quit", "/exit", "/close", "/q", ":q"];
-
-/// True for a line that is one of [`QUIT_WORDS`], in any case.
-fn is_quit_word(text: &str) -> bool {
-    let text = text.trim();
-    QUIT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(text))
-}
-
-/// The partner a line would wrongly go to: `Some` when `text` is a message (plain or secure)
-/// begun while the chat count was `begun_in`, the count is now `now` (a chat started or ended
-/// since), and there is a partner now. Commands are never held.
-fn held_for<'a>(
-    text: &str,
-    begun_in: Option<u64>,
-    now: u64,
-    partner: Option<&'a Name>,
-) -> Option<&'a Name> {
-    let message = match Input::parse(text) {
-        Input::Message(text) | Input::Secure(text) => !text.trim().is_empty(),
-        _ => false,
-    };
-    (message && begun_in.is_some_and(|begun| begun != now)).then_some(partner?)
-}
-
 /// Gives the terminal back from outside the editor (its thread is stuck): raw mode off and
 /// bracketed paste off.
 pub fn restore_terminal() {
@@ -532,32 +589,4 @@ pub fn restore_terminal() {
     let _ = out.write_all(BRACKETED_PASTE_OFF);
     let _ = out.flush();
     let _ = terminal::disable_raw_mode();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::held_for;
-    use common::protocol::Name;
-
-    #[test]
-    fn quit_words_are_recognised_in_any_case() {
-        assert!(super::is_quit_word(" QUIT "));
-        assert!(super::is_quit_word("/quit"));
-        assert!(!super::is_quit_word("quit it"));
-        assert!(!super::is_quit_word("bye"));
-    }
-
-    /// Only a message begun in another chat, with someone to receive it now, is held.
-    #[test]
-    fn a_message_begun_in_another_chat_is_held() {
-        let carol = Name::parse("carol").unwrap();
-        let carol = Some(&carol);
-        assert_eq!(held_for("hi", Some(1), 3, carol), carol);
-        assert_eq!(held_for("secure: pin", Some(1), 3, carol), carol);
-        assert_eq!(held_for("hi", Some(3), 3, carol), None);
-        assert_eq!(held_for("hi", None, 3, carol), None);
-        assert_eq!(held_for("hi", Some(1), 3, None), None);
-        assert_eq!(held_for("status", Some(1), 3, carol), None);
-        assert_eq!(held_for("goodbye", Some(1), 3, carol), None);
-    }
 }

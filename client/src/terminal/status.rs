@@ -65,9 +65,16 @@ impl StatusRows {
 }
 
 /// The table's lines (without the `N users online:` header): column titles, then one line per
-/// user, columns padded to the widest cell, the asker's row ending in `(you)`.
+/// user in the order a person reads a list of names (`alice`, `José`, `Zoë`; the server sends
+/// them in byte order, capitals and accents out of place), columns padded to the widest cell,
+/// the asker's row ending in `(you)`.
 pub fn render(entries: &[StatusEntry]) -> Vec<String> {
     const TITLES: [&str; 3] = ["USER", "STATE", "PARTNER"];
+    let mut entries: Vec<&StatusEntry> = entries.iter().collect();
+    entries.sort_by_cached_key(|e| {
+        let name = e.name.to_string();
+        (reading_key(&name), name)
+    });
     let cells: Vec<[String; 3]> = entries
         .iter()
         .map(|e| {
@@ -107,9 +114,38 @@ pub fn render(entries: &[StatusEntry]) -> Vec<String> {
     lines
 }
 
+/// A name as a person alphabetises it: lower case, and each letter without its accents
+/// (`José` files as `jose`, between `jane` and `julia`).
+fn reading_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows come out in reading order whatever order the server sent them in.
+    #[test]
+    fn rows_are_in_reading_order() {
+        let entries: Vec<StatusEntry> = ["Zoë", "alice", "José", "bob", "Julia"]
+            .iter()
+            .map(|name| StatusEntry {
+                name: common::protocol::Name::parse(name).unwrap(),
+                partner: None,
+                is_you: false,
+            })
+            .collect();
+        let names: Vec<String> = render(&entries)
+            .iter()
+            .skip(1)
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["alice", "bob", "José", "Julia", "Zoë"]);
+    }
 
     /// A header announcing billions of rows gathers at most MAX_TABLE_ROWS of them.
     #[test]
@@ -173,8 +209,8 @@ mod tests {
     #[test]
     fn wide_letters_are_measured_in_columns() {
         let table = render(&[entry("李雷", None, false), entry("bob", None, true)]);
-        assert_eq!(table[1], "  李雷  FREE");
-        assert_eq!(table[2], "  bob   FREE            (you)");
+        assert_eq!(table[1], "  bob   FREE            (you)");
+        assert_eq!(table[2], "  李雷  FREE");
     }
 
     #[test]

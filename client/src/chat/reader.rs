@@ -2,27 +2,30 @@
 //!
 //! Every line is parsed into a [`ServerLine`] and shown with peer-written text escaped, so a
 //! partner cannot clear our screen or forge a `(server):` line with terminal tricks. Notices that
-//! change our situation (registered, connected, chat over) update the shared [`State`].
+//! change our situation (registered, connected, chat over) update the shared [`State`](crate::chat::state::State).
 //!
 //! At a terminal the rows of a `status` answer are gathered and shown as one aligned table
-//! (see [`crate::status`]); in piped mode they are printed as the server sent them.
+//! (see [`crate::terminal::status`]); in piped mode they are printed as the server sent them.
 
-use crate::explain;
-use crate::keys::{KeyStep, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
-use crate::link::Link;
-use crate::screen::Screen;
-use crate::state::State;
-use crate::status::{self, StatusRows};
-use crate::style::Tone;
-use crate::Event;
+use crate::chat::event::Ending;
+use crate::chat::explain;
+use crate::chat::keys::{KeyStep, KeyUnavailable, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
+use crate::chat::link::Link;
+use crate::chat::state::Shared;
+use crate::terminal::screen::Screen;
+use crate::terminal::status::{self, StatusRows};
+use crate::terminal::style::Tone;
 use common::escape::escape_for_terminal;
 use common::line_reader::{Fill, LineReader};
 use common::protocol::{Name, Notice, ServerLine};
 use crossbeam_channel::Sender;
-use parking_lot::Mutex;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
+
+/// How long the server may say nothing after the connection is made before the person is told.
+pub const SERVER_SILENCE: Duration = Duration::from_secs(5);
 
 /// The outcome of one name we proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +44,11 @@ pub enum Registration {
 }
 
 /// Everything the reader thread needs.
-pub struct Reader {
+pub struct Incoming {
     /// The connection's read half.
     pub socket: TcpStream,
     /// Shared situation.
-    pub state: Arc<Mutex<State>>,
+    pub state: Arc<Shared>,
     /// Output.
     pub screen: Arc<Screen>,
     /// Where our `key_param` goes.
@@ -53,17 +56,19 @@ pub struct Reader {
     /// Where registration outcomes go (to the keyboard thread).
     pub registration: Sender<Registration>,
     /// Where the end of the connection is reported (to the main thread).
-    pub events: Sender<Event>,
+    pub endings: Sender<Ending>,
     /// A `status` answer being gathered into a table (terminal only).
     pub status: Option<StatusRows>,
 }
 
-impl Reader {
-    /// Reads until the server closes the connection, then reports [`Event::Disconnected`] (or
-    /// [`Event::TurnedAway`]).
+impl Incoming {
+    /// Reads until the server closes the connection, then reports [`Ending::Disconnected`] (or
+    /// [`Ending::TurnedAway`]).
     pub fn run(mut self) {
         let mut lines = LineReader::new(4 * 1024, 64 * 1024);
         let mut broken = None;
+        // Dropped at the first line: until then a watcher waits to say the server is silent.
+        let mut silence = Some(self.watch_silence());
         loop {
             match lines.fill(&mut self.socket) {
                 Fill::Data | Fill::TimedOut => {}
@@ -74,6 +79,7 @@ impl Reader {
                 }
             }
             while let Some(line) = lines.next_line() {
+                drop(silence.take());
                 match line {
                     Ok(line) => self.handle(&line),
                     Err(err) => {
@@ -82,20 +88,23 @@ impl Reader {
                             .note(&format!("the server sent a bad line: {err}"));
                     }
                 }
+                // What this line changed is on screen now: a typed line waiting for it may go.
+                self.state.nudge();
             }
         }
         self.show_status();
         let state = self.state.lock();
         let event = if state.turned_away {
-            Event::TurnedAway
+            Ending::TurnedAway
         } else {
-            Event::Disconnected {
+            Ending::Disconnected {
                 expected: state.closing || state.server_said_bye,
                 broken,
             }
         };
         drop(state);
-        let _ = self.events.send(event);
+        self.state.nudge();
+        let _ = self.endings.send(event);
     }
 
     fn handle(&mut self, line: &str) {
@@ -124,7 +133,7 @@ impl Reader {
                     (Some(Registration::Refused { notice, .. }), Some(name)) => {
                         // After a reconnect no one is asked for a name: the client ends.
                         self.screen.notice(&escape_for_terminal(&notice));
-                        let _ = self.events.send(Event::RejoinRefused(format!(
+                        let _ = self.endings.send(Ending::RejoinRefused(format!(
                             "while you were away the server gave the name '{name}' to someone \
                              else; start the client again and choose another name"
                         )));
@@ -165,6 +174,29 @@ impl Reader {
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
         }
+    }
+
+    /// Says so, once, if the server sends nothing in [`SERVER_SILENCE`] after the connection
+    /// is made (a server that accepts but never speaks, or something that is not a labchat
+    /// server): the person is not left at a bare `name>` for the server's whole name timeout.
+    /// The watcher sleeps on a channel that the reader drops at the first line it gets.
+    fn watch_silence(&self) -> crossbeam_channel::Sender<()> {
+        let (heard, first_line) = crossbeam_channel::bounded::<()>(0);
+        let screen = Arc::clone(&self.screen);
+        let _ = thread::Builder::new()
+            .name("server-silence".into())
+            .spawn(move || {
+                if first_line.recv_timeout(SERVER_SILENCE)
+                    == Err(crossbeam_channel::RecvTimeoutError::Timeout)
+                {
+                    screen.note(&format!(
+                        "the server has said nothing in {} s since the connection was made; it \
+                         may be busy, or not a labchat server (Ctrl+C leaves)",
+                        SERVER_SILENCE.as_secs()
+                    ));
+                }
+            });
+        heard
     }
 
     fn key_step(&self, step: KeyStep) {
@@ -217,8 +249,10 @@ impl Reader {
                         .flatten()
                 };
                 if let Some(why) = why {
-                    screen.note(&why);
+                    screen.note(&why.to_string());
                 }
+                // A line waiting for this key (piped mode) may now be refused.
+                state.nudge();
             });
     }
 
@@ -239,7 +273,7 @@ impl Reader {
                 }
                 None => Err(format!(
                     "it cannot be read: {}",
-                    state.keys.unavailable().unwrap_or_default()
+                    state.keys.unavailable().unwrap_or(KeyUnavailable::NoChat)
                 )),
             }
         };
@@ -247,12 +281,15 @@ impl Reader {
             self.screen.explain(&line);
         }
         match opened {
+            // A pasted secret may have several lines: each is shown as sealed.
             Ok((text, toy)) => {
-                let text = escape_for_terminal(&text);
-                if toy {
-                    self.screen.secure(from, &format!("{text}   {TOY_MARK}"));
-                } else {
-                    self.screen.secure(from, &text);
+                for row in text.split('\n') {
+                    let row = escape_for_terminal(row);
+                    if toy {
+                        self.screen.secure(from, &format!("{row}   {TOY_MARK}"));
+                    } else {
+                        self.screen.secure(from, &row);
+                    }
                 }
             }
             Err(reason) => self.screen.note(&format!(

@@ -103,7 +103,7 @@ pub struct Reveal {
 
 /// What one call of [`Search::run`] came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum Progress {
     /// Two codes, one per side, agree in more leading digits than any pair before.
     Closer {
         /// How many leading digits agree.
@@ -203,10 +203,10 @@ impl Search {
 
     /// Tries up to `batch` more candidates (at least one), taking turns between the sides;
     /// stops early at anything worth telling.
-    pub fn run(&mut self, batch: u64) -> Event {
+    pub fn run(&mut self, batch: u64) -> Progress {
         for _ in 0..batch.max(1) {
             if !self.sides.iter().any(|s| s.fresh) {
-                return Event::Exhausted;
+                return Progress::Exhausted;
             }
             let i = self.turn;
             self.turn = 1 - i;
@@ -217,11 +217,11 @@ impl Search {
                 return event;
             }
         }
-        Event::Batch
+        Progress::Batch
     }
 
     /// Side `i`'s value at its current step, compared with every code of the other side.
-    fn try_next(&mut self, i: usize) -> Option<Event> {
+    fn try_next(&mut self, i: usize) -> Option<Progress> {
         let side = &mut self.sides[i];
         let (k, value, secret) = (side.walk.steps(), side.walk.value(), side.walk.secret());
         side.walk.step();
@@ -253,7 +253,7 @@ impl Search {
                 reveals.swap(0, 1);
             }
             self.best = self.best.max(digits);
-            return Some(Event::Found(Box::new(reveals)));
+            return Some(Progress::Found(Box::new(reveals)));
         }
         if digits > self.best {
             self.best = digits;
@@ -261,7 +261,7 @@ impl Search {
             if i == 1 {
                 codes.swap(0, 1);
             }
-            return Some(Event::Closer { digits, codes });
+            return Some(Progress::Closer { digits, codes });
         }
         None
     }
@@ -294,7 +294,7 @@ pub enum SearchError {
 
 /// How a [`grind`] ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Finding {
     /// What to send each client, in the order of the targets: the values found or, if none
     /// were, the ones eve committed to.
     pub reveal: [Reveal; 2],
@@ -318,7 +318,7 @@ pub fn grind(
     targets: [Target; 2],
     goal: Goal,
     mut report: impl FnMut(String),
-) -> Result<Outcome, SearchError> {
+) -> Result<Finding, SearchError> {
     let names = [targets[0].name.clone(), targets[1].name.clone()];
     let started = Instant::now();
     let mut search = Search::new(targets, goal.digits)?;
@@ -336,8 +336,8 @@ pub fn grind(
     let mut last_report = Instant::now();
     let (reveal, matched) = loop {
         match search.run(BATCH) {
-            Event::Found(reveal) => break (*reveal, true),
-            Event::Closer { digits, codes } => report(format!(
+            Progress::Found(reveal) => break (*reveal, true),
+            Progress::Closer { digits, codes } => report(format!(
                 "  eve (grind): {} candidates: codes agree in {}: {} would see {}, {} {}",
                 thousands(search.candidates()),
                 plural(digits, "digit"),
@@ -346,7 +346,7 @@ pub fn grind(
                 names[1],
                 codes[1]
             )),
-            Event::Exhausted => {
+            Progress::Exhausted => {
                 report(format!(
                     "  eve (grind): every value of the {} group tried: no pair of codes agrees \
                      in {digits} digits",
@@ -354,7 +354,7 @@ pub fn grind(
                 ));
                 break (search.starts(), false);
             }
-            Event::Batch => {}
+            Progress::Batch => {}
         }
         // Memory grows with every code kept; ten times the expected number of candidates
         // passes without a match with odds below 10^-30.
@@ -405,7 +405,7 @@ pub fn grind(
         thousands(whole),
         duration_words(whole, per_second)
     ));
-    Ok(Outcome {
+    Ok(Finding {
         reveal,
         matched,
         candidates: search.candidates(),

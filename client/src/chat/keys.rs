@@ -5,7 +5,7 @@
 //! module adds what a person needs to hear: loud warnings for the toy group and for a key
 //! exchange that someone tampered with, and a plain answer when the partner never finishes it.
 
-use crate::explain;
+use crate::chat::explain;
 use common::dh::{Group, PublicValue};
 use common::exchange::{Exchange, ExchangeError, Step};
 use common::protocol::Command;
@@ -183,26 +183,58 @@ impl Keys {
     }
 
     /// Why `secure:` cannot be used now, or `None` if it can.
-    pub fn unavailable(&self) -> Option<String> {
+    pub fn unavailable(&self) -> Option<KeyUnavailable> {
         if self.exchange.session().is_some() {
             return None;
         }
         if let Some(err) = self.exchange.failure() {
-            return Some(format!("key agreement failed ({err})"));
+            return Some(KeyUnavailable::Failed(err.clone()));
         }
         Some(if self.overdue() {
-            let waited = self.started.map_or(0, |t| t.elapsed().as_secs());
-            format!(
-                "your partner's client has not finished the key exchange in {waited} s (an old \
-                 client, nc, or a client that refused this key group), so secure: is not \
-                 possible with this partner"
-            )
+            KeyUnavailable::PartnerSilent {
+                waited: self.started.map_or(0, |t| t.elapsed().as_secs()),
+            }
         } else if self.exchange.is_pending() {
-            "the key is still being agreed; try again in a moment".into()
+            KeyUnavailable::Agreeing
         } else {
-            "no key is agreed: connect to someone first".into()
+            KeyUnavailable::NoChat
         })
     }
+}
+
+/// Why there is no key to seal or open a secure message with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyUnavailable {
+    /// Not in a chat, so no key was ever agreed.
+    #[error("no key is agreed: connect to someone first")]
+    NoChat,
+    /// The chat has begun and its key is being agreed.
+    #[error("the key is still being agreed; try again in a moment")]
+    Agreeing,
+    /// The partner's client has not finished the exchange in [`KEY_EXCHANGE_PATIENCE`].
+    #[error(
+        "your partner's client has not finished the key exchange in {waited} s (an old \
+         client, nc, or a client that refused this key group), so secure: is not possible \
+         with this partner"
+    )]
+    PartnerSilent {
+        /// Seconds waited so far.
+        waited: u64,
+    },
+    /// This chat's exchange failed for good.
+    #[error("key agreement failed ({0})")]
+    Failed(ExchangeError),
+}
+
+/// Why a `secure:` message was not sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum NotSealed {
+    /// There is no key.
+    #[error(transparent)]
+    NoKey(#[from] KeyUnavailable),
+    /// The session refused the text (too long, or the chat used up its messages).
+    #[error(transparent)]
+    Refused(#[from] common::secure::SealError),
 }
 
 /// Failures that mean someone between the two clients interfered.
@@ -235,7 +267,7 @@ mod tests {
         let (chat, commitment) = text.split_once(' ').expect("chat and commitment");
         assert_eq!(chat, "7");
         assert_eq!(commitment.len(), 64);
-        assert!(keys.unavailable().unwrap().contains("still being agreed"));
+        assert_eq!(keys.unavailable(), Some(KeyUnavailable::Agreeing));
     }
 
     /// The toy group, named or bare, is refused without the flag, and warned about with it.

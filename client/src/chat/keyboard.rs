@@ -4,23 +4,21 @@
 //! each line is an [`Input`]: commands go out as commands, everything else as `msg <text>`, so
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
-use crate::editor::{LineSource, Typed};
-use crate::keys::{KEY_EXCHANGE_PATIENCE, TOY_WARNING};
-use crate::link::Link;
-use crate::reader::Registration;
-use crate::screen::Screen;
-use crate::state::State;
-use crate::Event;
+use crate::chat::event::Ending;
+use crate::chat::keys::{KeyUnavailable, NotSealed, KEY_EXCHANGE_PATIENCE, TOY_WARNING};
+use crate::chat::link::Link;
+use crate::chat::reader::Registration;
+use crate::chat::state::{Shared, State};
+use crate::terminal::input::{LineSource, Typed};
+use crate::terminal::screen::Screen;
 use common::escape::escape_for_terminal;
 use common::input::Input;
 use common::limits::MAX_LINE_LEN;
 use common::protocol::{Command, Name};
 use crossbeam_channel::{Receiver, Sender};
-use parking_lot::Mutex;
 use std::cell::Cell;
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Everything the keyboard thread needs.
 pub struct Keyboard<S> {
@@ -29,7 +27,7 @@ pub struct Keyboard<S> {
     /// Where commands go.
     pub link: Arc<Link>,
     /// Shared situation.
-    pub state: Arc<Mutex<State>>,
+    pub state: Arc<Shared>,
     /// Output for the client's own notes.
     pub screen: Arc<Screen>,
     /// Registration outcomes from the reader thread.
@@ -37,14 +35,10 @@ pub struct Keyboard<S> {
     /// A name given on the command line: register with it, and give up if it is refused.
     pub preset_name: Option<String>,
     /// Where a fatal refusal is reported (to the main thread).
-    pub events: Sender<Event>,
+    pub endings: Sender<Ending>,
     /// [`State::chat_changes`] when the last `connect` was sent (piped mode waits on it).
     pub connect_sent: Cell<Option<u64>>,
 }
-
-/// How often a waiting typed line looks whether the key has been agreed, an answer has come or
-/// the name was taken back after a reconnect.
-const KEY_POLL: Duration = Duration::from_millis(10);
 
 /// How long piped mode waits for the server's answers before answering a line itself.
 const REPLY_PATIENCE: Duration = Duration::from_secs(2);
@@ -101,7 +95,9 @@ impl<S: LineSource> Keyboard<S> {
         // for Ctrl+C, not for the keyboard: leave as Ctrl+C does.
         let rejoining = self.state.lock().rejoining.is_some();
         match stop {
-            Stop::Close if rejoining => crate::interrupt(&self.link, &self.state, &self.events),
+            Stop::Close if rejoining => {
+                crate::chat::event::interrupt(&self.link, &self.state, &self.endings)
+            }
             Stop::Close => {
                 self.state.lock().closing = true;
                 let _ = self.link.send(&Command::Close);
@@ -111,7 +107,9 @@ impl<S: LineSource> Keyboard<S> {
                 self.state.lock().closing = true;
                 self.link.finish();
             }
-            Stop::Interrupt => crate::interrupt(&self.link, &self.state, &self.events),
+            Stop::Interrupt => {
+                crate::chat::event::interrupt(&self.link, &self.state, &self.endings)
+            }
             Stop::Exiting => {}
         }
         // The editor has stopped reading; what it did not print is printed now, before it goes.
@@ -158,7 +156,7 @@ impl<S: LineSource> Keyboard<S> {
                 let reason =
                     format!("{word} is a command word, not a name; type the name you want");
                 if preset {
-                    let _ = self.events.send(Event::NameRefused(reason));
+                    let _ = self.endings.send(Ending::NameRefused(reason));
                     return Err(Stop::Leave);
                 }
                 self.screen.note(&reason);
@@ -170,7 +168,7 @@ impl<S: LineSource> Keyboard<S> {
             match self.registration.recv() {
                 Ok(Registration::Accepted) => return Ok(()),
                 Ok(Registration::Refused { reason, .. }) if preset => {
-                    let _ = self.events.send(Event::NameRefused(reason));
+                    let _ = self.endings.send(Ending::NameRefused(reason));
                     return Err(Stop::Leave);
                 }
                 Ok(Registration::Refused { notice, .. }) => {
@@ -260,6 +258,14 @@ impl<S: LineSource> Keyboard<S> {
             // The connection is down: the main thread reconnects or ends the client.
             self.screen
                 .note("not sent: there is no connection to the server right now");
+        } else if matches!(command, Command::Secure(_)) && self.screen.interactive() {
+            // The typed line on screen looks like any other: say it went out sealed. (Piped
+            // output stays as scripts know it.)
+            let partner = self.state.lock().partner.clone();
+            if let Some(partner) = partner {
+                self.screen
+                    .note(&format!("sealed and sent: only {partner} can read it"));
+            }
         }
         true
     }
@@ -287,17 +293,14 @@ impl<S: LineSource> Keyboard<S> {
         self.wait_until(REPLY_PATIENCE, |state| state.awaiting_replies == 0);
     }
 
-    /// Looks at the shared state every [`KEY_POLL`] until `done` holds or `patience` has
-    /// passed. The lock is taken only for each look: the reader thread changes the state.
+    /// Sleeps until `done` holds or `patience` has passed: the reader thread wakes it when it
+    /// changes the state.
     fn wait_until(&self, patience: Duration, done: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + patience;
-        while !done(&self.state.lock()) && Instant::now() < deadline {
-            thread::sleep(KEY_POLL);
-        }
+        self.state.wait_until(patience, done);
     }
 
     /// Seals `text` for the partner, or says why it cannot be sent securely.
-    fn seal(&self, text: &str) -> Result<Command, String> {
+    fn seal(&self, text: &str) -> Result<Command, NotSealed> {
         if !self.screen.interactive() {
             self.wait_for_key();
         }
@@ -306,15 +309,21 @@ impl<S: LineSource> Keyboard<S> {
         let explain = state.keys.explains();
         let (sealed, explained) = match state.keys.session_mut() {
             Some(session) => {
-                let sealed = session.seal(text).map_err(|e| e.to_string())?;
+                let sealed = session.seal(text)?;
                 let explained = if explain {
-                    crate::explain::message(session.send_keys(), &sealed, true)
+                    crate::chat::explain::message(session.send_keys(), &sealed, true)
                 } else {
                     Vec::new()
                 };
                 (sealed, explained)
             }
-            None => return Err(state.keys.unavailable().unwrap_or_default()),
+            None => {
+                return Err(state
+                    .keys
+                    .unavailable()
+                    .unwrap_or(KeyUnavailable::NoChat)
+                    .into())
+            }
         };
         drop(state);
         for line in explained {
@@ -358,7 +367,11 @@ impl<S: LineSource> Keyboard<S> {
                     }
                     lines
                 }
-                _ => vec![state.keys.unavailable().unwrap_or_default()],
+                _ => vec![state
+                    .keys
+                    .unavailable()
+                    .unwrap_or(KeyUnavailable::NoChat)
+                    .to_string()],
             }
         };
         for line in lines {

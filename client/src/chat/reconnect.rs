@@ -82,6 +82,19 @@ impl Reconnector {
                 .connected
                 .is_some_and(|connected| connected.elapsed() >= STEADY_AFTER)
         };
+        // Rejoining before saying so: end of input read after the note must find the client
+        // rejoining (and leave as Ctrl+C does), not registered on a dead connection. End of
+        // input read before it has already closed: nobody is left to reconnect for.
+        {
+            let mut state = state.lock();
+            if state.closing {
+                return Reconnect::Interrupted;
+            }
+            state.end_chat();
+            // Not registered on the new connection until the server says so.
+            state.name = None;
+            state.rejoining = Some(name.clone());
+        }
         let mut backoff = match self.backoff.take() {
             Some(backoff) if !steady(&backoff) => {
                 let left = backoff.deadline.saturating_duration_since(Instant::now());
@@ -105,13 +118,6 @@ impl Reconnector {
                 }
             }
         };
-        {
-            let mut state = state.lock();
-            state.end_chat();
-            // Not registered on the new connection until the server says so.
-            state.name = None;
-            state.rejoining = Some(name.clone());
-        }
         let outcome = self.attempts(&mut backoff, name, link, screen, endings);
         self.backoff = Some(backoff);
         outcome

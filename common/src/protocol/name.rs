@@ -101,7 +101,10 @@ impl Name {
             return Err(NameError::NoLetterOrDigit);
         }
         let key = fold(&text);
-        if RESERVED_NAMES.iter().any(|r| fold(r) == key) {
+        // Folded once, not on every parse: the client parses the sender of every chat line.
+        static RESERVED_KEYS: std::sync::LazyLock<Vec<String>> =
+            std::sync::LazyLock::new(|| RESERVED_NAMES.iter().map(|r| fold(r)).collect());
+        if RESERVED_KEYS.contains(&key) {
             return Err(NameError::Reserved(text));
         }
         Ok(Name { text, key })

@@ -36,6 +36,10 @@ pub struct KeptNames {
     /// Names kept per network, and the most one network may have.
     per_network: HashMap<Network, usize>,
     network_quota: usize,
+    /// No kept name expires before this (a lower bound: a name let go early may have held
+    /// it), so a full room is swept only when one may have: a flood of lost names into a
+    /// full room costs a comparison each, not a pass over the whole room under the lock.
+    first_expiry: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +70,7 @@ impl KeptNames {
             by_host: HashMap::new(),
             per_network: HashMap::new(),
             network_quota: usize::MAX,
+            first_expiry: None,
         }
     }
 
@@ -114,7 +119,9 @@ impl KeptNames {
             }
             return Keeping::NetworkFull;
         } else if self.names.len() >= self.room {
-            self.sweep(now);
+            if self.first_expiry.is_some_and(|first| first <= now) {
+                self.sweep(now);
+            }
             if self.names.len() >= self.room {
                 if self.by_host.get(&host).is_some_and(VecDeque::is_empty) {
                     self.by_host.remove(&host);
@@ -134,6 +141,8 @@ impl KeptNames {
                 until: now + time,
             },
         );
+        let until = now + time;
+        self.first_expiry = Some(self.first_expiry.map_or(until, |first| first.min(until)));
         outcome
     }
 
@@ -169,6 +178,7 @@ impl KeptNames {
     /// Forgets every expired name (a bounded sweep, only when the room is full).
     fn sweep(&mut self, now: Instant) {
         self.names.retain(|_, kept| kept.until > now);
+        self.first_expiry = self.names.values().map(|kept| kept.until).min();
         let names = &self.names;
         self.by_host.retain(|_, own| {
             own.retain(|n| names.contains_key(n));

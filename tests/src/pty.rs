@@ -204,6 +204,21 @@ impl FakeTerminal {
             .start()
     }
 
+    /// `client 127.0.0.1 <port> --name <name>` against `server` on a `rows` x `cols` terminal
+    /// that answers cursor queries at once, once its prompt `<name>>` shows; `None` (with a
+    /// note) where no pty can be had.
+    pub fn named(server: &crate::Server, name: &str, rows: u16, cols: u16) -> Option<FakeTerminal> {
+        let port = server.port().to_string();
+        let terminal = FakeTerminal::start(
+            &["127.0.0.1", &port, "--name", name],
+            rows,
+            cols,
+            Answers::AtOnce,
+        )?;
+        terminal.wait_last_row(&format!("{name}>"));
+        Some(terminal)
+    }
+
     /// Types `text` (as the terminal sends keys: Enter is `\r`, Ctrl+C is `\x03`).
     pub fn type_bytes(&self, text: &str) {
         let mut master = self.master.lock();

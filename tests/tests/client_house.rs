@@ -155,16 +155,9 @@ fn a_pasted_secure_message_is_sealed_whole() {
 fn a_pasted_secure_message_without_a_key_is_refused_whole() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let port = server.port().to_string();
-    let Some(alice) = FakeTerminal::start(
-        &["127.0.0.1", &port, "--name", "alice"],
-        24,
-        80,
-        Answers::AtOnce,
-    ) else {
+    let Some(alice) = FakeTerminal::named(&server, "alice", 24, 80) else {
         return;
     };
-    alice.wait_last_row("alice>");
     alice.paste("secure: the door code is\n4711");
     alice.wait_steady("the refusal and an empty prompt", |s| {
         s.iter().any(|r| r.contains("nothing was sent"))
@@ -238,16 +231,9 @@ fn a_long_chat_line_wraps_between_words() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let mut bob = server.client("bob");
-    let port = server.port().to_string();
-    let Some(alice) = FakeTerminal::start(
-        &["127.0.0.1", &port, "--name", "alice"],
-        24,
-        40,
-        Answers::AtOnce,
-    ) else {
+    let Some(alice) = FakeTerminal::named(&server, "alice", 24, 40) else {
         return;
     };
-    alice.wait_last_row("alice>");
     alice.enter("connect bob");
     bob.expect_line("(server): You are now connected to alice");
     let words: Vec<String> = (1..=20).map(|i| format!("word{i:03}")).collect();
@@ -300,16 +286,9 @@ fn your_own_sealed_line_is_marked() {
 fn the_unsent_half_line_is_told_on_the_way_out() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let port = server.port().to_string();
-    let Some(mut alice) = FakeTerminal::start(
-        &["127.0.0.1", &port, "--name", "alice"],
-        24,
-        80,
-        Answers::AtOnce,
-    ) else {
+    let Some(mut alice) = FakeTerminal::named(&server, "alice", 24, 80) else {
         return;
     };
-    alice.wait_last_row("alice>");
     alice.type_bytes("half a line");
     alice.wait_last_row("alice> half a line");
     server.signal("TERM");

@@ -5,7 +5,6 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use tests::pty::{keys, Answers, FakeTerminal};
-use tests::screen::Screen;
 use tests::{serial, Serial, Server, WAIT};
 
 /// A test server never advertises on the machine's own network: its log says it was not
@@ -104,16 +103,9 @@ fn children_inherit_no_other_test_s_descriptors() {
 fn the_fake_terminal_tells_a_raw_terminal_from_a_cooked_one() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let port = server.port().to_string();
-    let Some(mut alice) = FakeTerminal::start(
-        &["127.0.0.1", &port, "--name", "alice"],
-        24,
-        80,
-        Answers::AtOnce,
-    ) else {
+    let Some(mut alice) = FakeTerminal::named(&server, "alice", 24, 80) else {
         return;
     };
-    alice.wait_last_row("alice>");
     assert!(
         !alice.cooked(),
         "the terminal is cooked while the client edits a line"

@@ -222,16 +222,9 @@ fn a_line_typed_for_one_partner_is_held_when_the_partner_changes() {
     let server = Server::start();
     let mut alice = server.client("alice");
     let mut carol = server.client("carol");
-    let port = server.port().to_string();
-    let Some(bob) = FakeTerminal::start(
-        &["127.0.0.1", &port, "--name", "bob"],
-        24,
-        80,
-        Answers::AtOnce,
-    ) else {
+    let Some(bob) = FakeTerminal::named(&server, "bob", 24, 80) else {
         return;
     };
-    bob.wait_last_row("bob>");
     alice.send("connect bob");
     bob.wait_last_row("bob -> alice>");
     bob.type_bytes("see you at six");

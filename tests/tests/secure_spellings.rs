@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 use tests::agreement::connect_until_keyed;
-use tests::pty::{Answers, FakeTerminal};
+use tests::pty::FakeTerminal;
 use tests::relay::Relay;
 use tests::screen::Screen;
 use tests::{serial, Serial, Server};
@@ -206,16 +206,9 @@ fn every_spelling_typed_at_a_terminal_is_sealed() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
     let bob = server.client("bob");
-    let port = server.port().to_string();
-    let Some(alice) = FakeTerminal::start(
-        &["127.0.0.1", &port, "--name", "alice"],
-        30,
-        100,
-        Answers::AtOnce,
-    ) else {
+    let Some(alice) = FakeTerminal::named(&server, "alice", 30, 100) else {
         return;
     };
-    alice.wait_last_row("alice>");
     alice.enter("connect bob");
     alice.wait_row_prefix("(client): secure messages to bob are ready");
     for (n, spelling) in spellings().iter().enumerate() {

@@ -97,7 +97,7 @@ pub enum Serial {
     /// Tests that time a terminal's redraws (`terminal.rs`, `pty_screen.rs`): on a two-core
     /// machine a dozen editors redrawing at once starve the one being timed.
     Terminal,
-    /// The load-heavy tests of the `heavy` binary (a hundred clients killed at once, floods,
+    /// The load-heavy tests of the `stress` binary (a hundred clients killed at once, floods,
     /// a thousand threads): each loads both cores, so one's time budget must not be spent
     /// waiting for another.
     Load,

@@ -2,7 +2,8 @@
 //! driven through stdin, signals, sockets and terminals. One module per file, as ripgrep's
 //! `tests/tests.rs` does, so the suite links once and its tests run side by side; tests that
 //! must not overlap take a [`tests::Serial`] group. The load-heavy tests are the other
-//! program, `heavy.rs`, which `cargo test` runs on its own, before this one.
+//! program, `stress.rs`, which `cargo test` runs on its own, after this one (binaries run in
+//! name order).
 //!
 //! libtest starts tests in name order, up to `RUST_TEST_THREADS` at once (8, from
 //! `.cargo/config.toml`). `absent_hosts` sorts first on purpose: it holds the suite's longest

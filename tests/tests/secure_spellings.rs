@@ -6,7 +6,6 @@
 //! the partner's socket never shows the text either. The same spellings typed and pasted at
 //! a terminal (the line editor, not a pipe) reach the partner sealed too.
 
-use std::time::Duration;
 use tests::agreement::connect_until_keyed;
 use tests::pty::FakeTerminal;
 use tests::relay::Relay;

@@ -46,6 +46,8 @@ fn both_sides_explain_the_same_numbers() {
 
     alice.send("secure: explained");
     bob.expect("alice (secure): explained");
+    // alice's screen can be a moment behind the wire: wait for her own line too.
+    alice.expect("(explain): message #0 sent: ");
     let sent = explained(
         &alice,
         "message #0 sent: RC4 key = HMAC(enc key, \"rc4\" || 0) = ",

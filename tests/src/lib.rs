@@ -18,7 +18,7 @@ pub mod slot;
 mod transcript;
 
 pub use binaries::binary;
-pub use raw::RawClient;
+pub use raw::{connect_from, RawClient};
 pub use running::{run_to_exit, Client, Finished, Server, ServerBuilder};
 pub use transcript::Transcript;
 
@@ -31,13 +31,26 @@ use std::time::Duration;
 /// # Panics
 /// If the process is gone.
 pub fn rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+/// The most resident memory process `pid` ever had, in KiB (`VmHWM` in `/proc/PID/status`):
+/// a peak between two samples is not missed.
+///
+/// # Panics
+/// If the process is gone.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmHWM:")
+}
+
+fn proc_status_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
-        .expect("VmRSS in /proc/PID/status")
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
 }
 
 /// Asserts that none of `lines` (what `whose` terminal showed) holds a raw control character

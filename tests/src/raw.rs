@@ -83,3 +83,29 @@ impl RawClient {
         let _ = self.socket.shutdown(Shutdown::Write);
     }
 }
+
+/// A TCP connection to the server on `127.0.0.1:port` from the loopback address `from`
+/// (127.0.0.2 is "another machine" to the server), with send and receive buffers of `buffers`
+/// bytes if given (a client whose own memory must stay small), and reads that give up after
+/// [`WAIT`].
+///
+/// # Panics
+/// If `from` cannot be bound or the server does not accept.
+pub fn connect_from(from: std::net::Ipv4Addr, port: u16, buffers: Option<usize>) -> TcpStream {
+    use socket2::{Domain, Socket, Type};
+    use std::net::{Ipv4Addr, SocketAddr};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    if let Some(bytes) = buffers {
+        socket.set_recv_buffer_size(bytes).expect("SO_RCVBUF");
+        socket.set_send_buffer_size(bytes).expect("SO_SNDBUF");
+    }
+    socket
+        .bind(&SocketAddr::from((from, 0)).into())
+        .unwrap_or_else(|e| panic!("cannot bind {from}: {e}"));
+    socket
+        .connect(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)).into())
+        .expect("the server accepts");
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(WAIT)).expect("a timeout");
+    stream
+}

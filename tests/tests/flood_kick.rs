@@ -5,12 +5,12 @@
 
 use parking_lot::Mutex;
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::net::{Ipv4Addr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use tests::{serial, RawClient, Serial, Server, WAIT};
+use tests::{connect_from, serial, RawClient, Serial, Server, WAIT};
 
 /// A client that reads slowly but steadily (16 KiB every 2 ms, at most 8 MB/s) and keeps the
 /// tail of what it read.
@@ -163,17 +163,6 @@ fn flood_partner(sender: &str, line: &str) {
     );
 }
 
-/// Connects to the server from the loopback address `from` (127.0.0.2 is another "machine").
-fn connect_from(from: [u8; 4], port: u16) -> TcpStream {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
-    let local = std::net::SocketAddr::from((from, 0));
-    socket.bind(&local.into()).expect("bind a loopback address");
-    let server = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    socket.connect(&server.into()).expect("server up");
-    socket.into()
-}
-
 /// Sends `name` from `socket` and returns the server's answer to it.
 fn propose(socket: &TcpStream, name: &str) -> String {
     use std::io::BufRead;
@@ -200,7 +189,7 @@ fn propose(socket: &TcpStream, name: &str) -> String {
 fn a_lost_name_is_kept_for_its_owner_s_machine() {
     let _serial = serial(Serial::Load);
     let server = Server::start();
-    let victim = connect_from([127, 0, 0, 1], server.port());
+    let victim = connect_from(Ipv4Addr::new(127, 0, 0, 1), server.port(), None);
     assert!(propose(&victim, "victim").starts_with("(server): Hello victim!"));
     drop(victim);
     server
@@ -208,12 +197,12 @@ fn a_lost_name_is_kept_for_its_owner_s_machine() {
         .wait_for(WAIT, |l| l.ends_with(" victim left"))
         .expect("the server sees victim go");
 
-    let thief = connect_from([127, 0, 0, 2], server.port());
+    let thief = connect_from(Ipv4Addr::new(127, 0, 0, 2), server.port(), None);
     let answer = propose(&thief, "victim");
     assert!(
         answer.contains("'victim' lost the connection a moment ago, and the name is kept"),
         "{answer}"
     );
-    let back = connect_from([127, 0, 0, 1], server.port());
+    let back = connect_from(Ipv4Addr::new(127, 0, 0, 1), server.port(), None);
     assert!(propose(&back, "victim").starts_with("(server): Hello victim!"));
 }

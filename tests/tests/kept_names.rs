@@ -1,22 +1,13 @@
 //! A name kept after a lost connection cannot be evicted by other addresses, however many
 //! connections they lose.
 
-use socket2::{Domain, Socket, Type};
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use tests::{serial, Serial, Server, WAIT};
+use std::net::{Ipv4Addr, TcpStream};
+use tests::{connect_from, serial, Serial, Server, WAIT};
 
 /// Connects from `from`, sends `name` and returns the server's answer to it.
 fn propose_from(from: Ipv4Addr, port: u16, name: &str) -> (TcpStream, String) {
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
-    socket
-        .bind(&SocketAddr::from((from, 0)).into())
-        .expect("bind to a 127.x address");
-    socket
-        .connect(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)).into())
-        .expect("the server accepts");
-    let mut stream: TcpStream = socket.into();
-    stream.set_read_timeout(Some(WAIT)).expect("a timeout");
+    let mut stream = connect_from(from, port, None);
     stream
         .write_all(format!("{name}\n").as_bytes())
         .expect("the name goes out");

@@ -1,22 +1,13 @@
 //! Hosts, not just addresses: the addresses of one network share a ceiling on connections
 //! (`--max-per-network`); all of loopback is one network, the server's own machine.
 
-use socket2::{Domain, Socket, Type};
 use std::io::{BufRead, BufReader};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use tests::{Server, WAIT};
+use std::net::{Ipv4Addr, TcpStream};
+use tests::{connect_from, Server, WAIT};
 
 /// Connects from `from` and returns the socket with the first line the server sent.
 fn first_line_from(from: Ipv4Addr, port: u16) -> (TcpStream, String) {
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
-    socket
-        .bind(&SocketAddr::from((from, 0)).into())
-        .expect("bind to a 127.x address");
-    socket
-        .connect(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)).into())
-        .expect("the server accepts");
-    let stream: TcpStream = socket.into();
-    stream.set_read_timeout(Some(WAIT)).expect("a timeout");
+    let stream = connect_from(from, port, None);
     let mut line = String::new();
     BufReader::new(stream.try_clone().expect("clones"))
         .read_line(&mut line)

@@ -1,41 +1,20 @@
 //! The server's memory budget for queued output: connections that ask for answers and never
 //! read them cost the server a bounded amount, whatever their number and addresses.
 
-use socket2::{Domain, Socket, Type};
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::thread;
-use tests::{rss_kib, serial, RawClient, Serial, Server};
+use tests::{connect_from, peak_rss_kib, rss_kib, serial, RawClient, Serial, Server};
 
 /// Connections per address: the default `--max-per-host`.
 const PER_ADDRESS: usize = 32;
 /// Addresses the flood comes from: 127.0.0.2 to 127.0.0.5.
 const ADDRESSES: u8 = 4;
 
-/// Peak resident memory of process `pid` in KiB (`VmHWM` in `/proc/PID/status`).
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmHWM in /proc/PID/status")
-}
-
 /// Connects from `from` with a small receive buffer (the attacker's own memory is not what is
 /// measured) and registers `name`, reading nothing after the welcome.
 fn register_from(from: Ipv4Addr, port: u16, name: &str) -> TcpStream {
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
-    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-    socket.set_send_buffer_size(4096).expect("SO_SNDBUF");
-    socket
-        .bind(&SocketAddr::from((from, 0)).into())
-        .expect("bind to a 127.x address");
-    socket
-        .connect(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)).into())
-        .expect("the server accepts");
-    let mut stream: TcpStream = socket.into();
+    let mut stream = connect_from(from, port, Some(4096));
     stream
         .write_all(format!("{name}\n").as_bytes())
         .expect("the name goes out");

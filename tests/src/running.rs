@@ -111,6 +111,23 @@ impl ServerBuilder {
         self
     }
 
+    /// Lifts every limit per address, per network and per connection's rate (`--max-per-host`,
+    /// `--max-per-network`, `--status-rate`, `--command-rate`): a test's many clients all come
+    /// from 127.0.0.1, which the server would otherwise count as one busy machine. As
+    /// `bench/compare.sh` does for the benchmark.
+    pub fn without_host_limits(self) -> ServerBuilder {
+        self.args(&[
+            "--max-per-host",
+            "1000000",
+            "--max-per-network",
+            "1000000",
+            "--status-rate",
+            "1000000",
+            "--command-rate",
+            "1000000",
+        ])
+    }
+
     /// Runs the server under a wrapper command, e.g. `prlimit --nofile=40:40`.
     pub fn under(mut self, wrapper: &[&str]) -> ServerBuilder {
         self.wrapper = wrapper.iter().map(|a| a.to_string()).collect();

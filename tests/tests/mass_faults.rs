@@ -12,18 +12,8 @@ use tests::{serial, Client, RawClient, Serial, Server, WAIT};
 #[test]
 fn hundred_clients_killed_mid_chat() {
     let _serial = serial(Serial::Load);
-    let server = Server::builder()
-        .args(&[
-            "--max-per-host",
-            "10000",
-            "--max-per-network",
-            "100000",
-            // A hundred `connect`s from one address at once: the per-address command budget
-            // is lifted, as every other limit this load test would meet.
-            "--command-rate",
-            "1000000",
-        ])
-        .start();
+    // A hundred clients and a hundred `connect`s from one address at once.
+    let server = Server::builder().without_host_limits().start();
     let victims: Vec<Client> = (0..100).map(|i| server.client(&format!("v{i}"))).collect();
     let partners: Vec<RawClient> = (0..100)
         .map(|i| {
@@ -59,17 +49,8 @@ fn hundred_clients_killed_mid_chat() {
 #[test]
 fn shutdown_with_a_thousand_clients() {
     let _serial = serial(Serial::Load);
-    // 1,000 users from 127.0.0.1, 500 of them connecting at once: lift the per-address limits.
-    let mut server = Server::builder()
-        .args(&[
-            "--max-per-host",
-            "10000",
-            "--max-per-network",
-            "100000",
-            "--command-rate",
-            "1000000",
-        ])
-        .start();
+    // 1,000 users from 127.0.0.1, 500 of them connecting at once.
+    let mut server = Server::builder().without_host_limits().start();
     let mut clients: Vec<RawClient> = (0..1000)
         .map(|i| RawClient::register(server.port(), &format!("n{i}")))
         .collect();

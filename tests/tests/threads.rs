@@ -29,14 +29,8 @@ fn wait_for_leaves(server: &Server, count: usize) {
 fn a_burst_bigger_than_the_spare_threads_is_served() {
     let _serial = serial(Serial::Load);
     let server = Server::builder()
-        .args(&[
-            "--spare-threads",
-            "2",
-            "--max-per-host",
-            "1000",
-            "--max-per-network",
-            "100000",
-        ])
+        .without_host_limits()
+        .args(&["--spare-threads", "2"])
         .start();
     let waiting: Vec<RawClient> = (0..40).map(|_| RawClient::connect(server.port())).collect();
     let mut people = Vec::new();
@@ -118,14 +112,8 @@ fn running_out_of_descriptors_is_waited_out() {
     let _serial = serial(Serial::Load);
     let server = Server::builder()
         .under(&["prlimit", "--nofile=40:40"])
-        .args(&[
-            "--spare-threads",
-            "4",
-            "--max-per-host",
-            "1000",
-            "--max-per-network",
-            "100000",
-        ])
+        .without_host_limits()
+        .args(&["--spare-threads", "4"])
         .start();
     let started = std::time::Instant::now();
     let clients: Vec<RawClient> = (0..45).map(|_| RawClient::connect(server.port())).collect();

@@ -172,6 +172,8 @@ fn secure_text(line: &str) -> Option<&str> {
 mod tests {
     use super::{Incomplete, Input};
     use crate::fold::{is_colon, is_ignorable};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     use unicode_normalization::UnicodeNormalization;
@@ -388,33 +390,21 @@ mod tests {
         }
     }
 
-    /// A small deterministic random source (xorshift), so a failure can be replayed.
-    struct Random(u64);
-
-    impl Random {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
-
     /// `word` spelled at random: each letter in either case, full-width or a look-alike,
     /// with invisible characters around.
-    fn disguise(word: &str, random: &mut Random, ignorables: &[char]) -> String {
+    fn disguise(word: &str, random: &mut StdRng, ignorables: &[char]) -> String {
         let mut line = String::new();
         for c in word.chars() {
-            if random.below(3) == 0 {
-                line.push(ignorables[random.below(ignorables.len())]);
+            if random.gen_range(0..3) == 0 {
+                line.push(ignorables[random.gen_range(0..ignorables.len())]);
             }
             let alikes = look_alikes(c);
-            let c = match random.below(4) {
+            let c = match random.gen_range(0..4) {
                 0 => c.to_ascii_uppercase(),
                 1 if c.is_ascii_alphabetic() => {
                     char::from_u32(u32::from(c.to_ascii_uppercase()) - 0x21 + 0xff01).unwrap()
                 }
-                2 if !alikes.is_empty() => alikes[random.below(alikes.len())],
+                2 if !alikes.is_empty() => alikes[random.gen_range(0..alikes.len())],
                 _ => c,
             };
             line.push(c);
@@ -429,18 +419,18 @@ mod tests {
         let ignorables = ignorables();
         let colons = [':', '：', '﹕', '∶', '꞉', '˸', '׃', '︓'];
         let spaces = [' ', '\t', '\u{a0}', '\u{3000}', '\u{2003}'];
-        let mut random = Random(0x5eed_1abc_04a7);
+        let mut random = StdRng::seed_from_u64(0x5eed_1abc_04a7);
         for _ in 0..2000 {
             let mut line = String::new();
-            for _ in 0..random.below(3) {
-                line.push(spaces[random.below(spaces.len())]);
+            for _ in 0..random.gen_range(0..3) {
+                line.push(spaces[random.gen_range(0..spaces.len())]);
             }
             line += &disguise("secure", &mut random, ignorables);
-            if random.below(2) == 0 {
-                line.push(spaces[random.below(spaces.len())]);
+            if random.gen_range(0..2) == 0 {
+                line.push(spaces[random.gen_range(0..spaces.len())]);
             }
-            line.push(colons[random.below(colons.len())]);
-            line.push(spaces[random.below(spaces.len())]);
+            line.push(colons[random.gen_range(0..colons.len())]);
+            line.push(spaces[random.gen_range(0..spaces.len())]);
             line.push_str("the code");
             assert_sealed(&line, "the code");
         }
@@ -475,7 +465,7 @@ mod tests {
     #[test]
     fn near_misses_stay_chat() {
         let ignorables = ignorables();
-        let mut random = Random(0xc0ffee);
+        let mut random = StdRng::seed_from_u64(0xc0ffee);
         for near in [
             "securely: x",
             "insecure: x",
@@ -508,7 +498,7 @@ mod tests {
     #[test]
     fn every_command_word_by_one_rule() {
         let ignorables = ignorables();
-        let mut random = Random(0xbadc0de);
+        let mut random = StdRng::seed_from_u64(0xbadc0de);
         let words = [
             ("status", Input::Status),
             ("goodbye", Input::Goodbye),

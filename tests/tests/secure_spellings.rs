@@ -6,6 +6,8 @@
 //! the partner's socket never shows the text either. The same spellings typed and pasted at
 //! a terminal (the line editor, not a pipe) reach the partner sealed too.
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use tests::agreement::connect_until_keyed;
 use tests::pty::FakeTerminal;
 use tests::relay::Relay;
@@ -31,18 +33,6 @@ fn look_alikes(letter: char) -> &'static [char] {
         'u' => &['υ', 'ս'],
         'r' => &['г'],
         _ => &[],
-    }
-}
-
-/// A deterministic random source (xorshift), so a failure can be replayed.
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
     }
 }
 
@@ -72,25 +62,25 @@ fn spellings() -> Vec<String> {
             out.push(line.into_iter().collect());
         }
     }
-    let mut random = Random(0x18_5ec0);
+    let mut random = StdRng::seed_from_u64(0x18_5ec0);
     for _ in 0..12 {
         let mut line = String::new();
         for &c in &word[..6] {
-            if random.below(3) == 0 {
-                line.push(IGNORABLES[random.below(IGNORABLES.len())]);
+            if random.gen_range(0..3) == 0 {
+                line.push(IGNORABLES[random.gen_range(0..IGNORABLES.len())]);
             }
             let alikes = look_alikes(c);
-            line.push(match random.below(4) {
+            line.push(match random.gen_range(0..4) {
                 0 => c.to_ascii_uppercase(),
                 1 => full_width(c),
-                2 if !alikes.is_empty() => alikes[random.below(alikes.len())],
+                2 if !alikes.is_empty() => alikes[random.gen_range(0..alikes.len())],
                 _ => c,
             });
         }
-        if random.below(2) == 0 {
-            line.push(['\u{a0}', '\u{3000}', '\t'][random.below(3)]);
+        if random.gen_range(0..2) == 0 {
+            line.push(['\u{a0}', '\u{3000}', '\t'][random.gen_range(0..3)]);
         }
-        line.push(COLONS[random.below(COLONS.len())]);
+        line.push(COLONS[random.gen_range(0..COLONS.len())]);
         out.push(line);
     }
     out

@@ -13,6 +13,7 @@
 //! - [`commitment`]: hash commitments to a public value, sent before the value itself.
 //! - [`exchange`]: one chat's key agreement as a state machine (commit, reveal, agree).
 //! - [`secure`]: per-chat keys, sealed secure messages and the safety code.
+//! - [`identity`]: long-term identity keys (Ed25519), their private files, and pinned keys.
 //! - [`discovery`]: what a server advertises on the LAN (mDNS/DNS-SD) and how a client chooses.
 //! - [`usage`]: command-line errors in one line.
 #![forbid(unsafe_code)]
@@ -25,6 +26,7 @@ pub mod escape;
 pub mod exchange;
 pub mod fold;
 pub mod framing;
+pub mod identity;
 pub mod input;
 pub mod limits;
 pub mod line_reader;

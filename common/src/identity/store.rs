@@ -1,0 +1,179 @@
+//! Where identity files live, and the rule that they are private.
+//!
+//! As ssh does with `~/.ssh`, a key that others could read (or a folder where others could
+//! replace it) is refused rather than used, and the error gives the command that fixes it.
+//! New folders are made 0700 and new files 0600; a file is written whole to a temporary name
+//! in the same folder and renamed over the old one, so a crash never leaves half a key.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// What went wrong with an identity folder or file.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// Neither `XDG_CONFIG_HOME` nor `HOME` is set.
+    #[error("cannot find a folder for labchat's identity: set HOME or XDG_CONFIG_HOME, or give --identity FILE")]
+    NoHome,
+    /// Others may read or change the folder or file.
+    #[error("{path} is readable or writable by others (mode {mode:o}); an identity must be private. Fix it with: chmod {fix:o} {path}")]
+    TooOpen {
+        /// The folder or file.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+        /// The mode to set (0700 for a folder, 0600 for a file).
+        fix: u32,
+    },
+    /// Reading, writing or creating failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The folder or file.
+        path: String,
+        /// What the system said.
+        source: io::Error,
+    },
+}
+
+impl StoreError {
+    fn io(path: &Path, source: io::Error) -> Self {
+        StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/labchat`, or `$HOME/.config/labchat` when `XDG_CONFIG_HOME` is unset or
+/// empty (the XDG base directory rule).
+pub fn config_dir() -> Result<PathBuf, StoreError> {
+    let from = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    if let Some(config) = from("XDG_CONFIG_HOME") {
+        return Ok(PathBuf::from(config).join("labchat"));
+    }
+    let home = from("HOME").ok_or(StoreError::NoHome)?;
+    Ok(PathBuf::from(home).join(".config").join("labchat"))
+}
+
+/// Makes `dir` (and its parents) if missing, the last one 0700; refuses a folder that others
+/// may read or write.
+pub fn private_dir(dir: &Path) -> Result<(), StoreError> {
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|error| StoreError::io(dir, error))?;
+    }
+    check_private(dir, 0o700)
+}
+
+/// Refuses `path` if its group or others have any permission on it. `fix` is the mode the
+/// error tells the user to set.
+pub fn check_private(path: &Path, fix: u32) -> Result<(), StoreError> {
+    let meta = fs::metadata(path).map_err(|error| StoreError::io(path, error))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(StoreError::TooOpen {
+            path: path.display().to_string(),
+            mode,
+            fix,
+        });
+    }
+    Ok(())
+}
+
+/// Reads a private file: `None` when it does not exist, an error when others may read it.
+pub fn read_private(path: &Path) -> Result<Option<String>, StoreError> {
+    match fs::read_to_string(path) {
+        Ok(text) => {
+            check_private(path, 0o600)?;
+            Ok(Some(text))
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(StoreError::io(path, error)),
+    }
+}
+
+/// Writes `text` to `path` as a 0600 file, whole or not at all: a temporary file in the same
+/// folder, synced, then renamed over `path`. The folder is made private first.
+pub fn write_private(path: &Path, text: &str) -> Result<(), StoreError> {
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        private_dir(dir)?;
+    }
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    written.map_err(|error| {
+        let _ = fs::remove_file(&temp);
+        StoreError::io(path, error)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("labchat-store-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn new_folders_and_files_are_private() {
+        let dir = scratch("new").join("labchat");
+        let file = dir.join("identity");
+        write_private(&file, "secret").unwrap();
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(read_private(&file).unwrap().as_deref(), Some("secret"));
+        write_private(&file, "again").unwrap();
+        assert_eq!(read_private(&file).unwrap().as_deref(), Some("again"));
+        fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_file_others_can_read_is_refused_with_the_fix() {
+        let dir = scratch("open");
+        let file = dir.join("identity");
+        write_private(&file, "secret").unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        let error = read_private(&file).unwrap_err().to_string();
+        assert!(error.contains("chmod 600"), "{error}");
+        assert!(error.contains("mode 644"), "{error}");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        let error = private_dir(&dir).unwrap_err().to_string();
+        assert!(error.contains("chmod 700"), "{error}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_file_is_none() {
+        let dir = scratch("missing");
+        assert!(read_private(&dir.join("nothing")).unwrap().is_none());
+    }
+}

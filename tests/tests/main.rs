@@ -16,6 +16,7 @@
 
 mod absent_hosts;
 mod bad_input;
+mod chat_restarts;
 mod client_house;
 mod command_budget;
 mod control_lines;

@@ -33,6 +33,7 @@ mod lost_connection;
 mod network_ceiling;
 mod pairing_races;
 mod piped_secure;
+mod protocol_gaps;
 mod pty_screen;
 mod races;
 mod raw_socket;

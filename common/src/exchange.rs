@@ -468,6 +468,27 @@ mod tests {
         ));
     }
 
+    /// In the toy group both sides draw the same value by chance about once in 998 chats; equal
+    /// values give equal commitments, so the chance is caught at key_commit, before either
+    /// value is sent, and told as chance, not as a reflection (PROTOCOL.md).
+    #[test]
+    fn equal_toy_values_are_caught_at_the_commitment() {
+        // 20,000 chats all differ with odds about e^-20.
+        for chat in 1..=20_000 {
+            let (mut a, mut b) = (Exchange::new(true), Exchange::new(true));
+            let ca = sent(a.on_gen_keys("toy", Some(chat)));
+            let cb = sent(b.on_gen_keys("toy", Some(chat)));
+            if ca == cb {
+                assert!(matches!(
+                    a.on_commit(&value(&cb)),
+                    Step::Failed(ExchangeError::SameToyValue)
+                ));
+                return;
+            }
+        }
+        panic!("20,000 toy chats without equal values");
+    }
+
     /// A second GEN_KEYS in a chat is refused at every stage, and secure stays off.
     #[test]
     fn one_key_per_chat() {

@@ -149,7 +149,7 @@ fn a_chat_restarted_in_the_middle_is_said_loudly() {
         }),
     );
     let mut alice = Client::registered_at(relay.port(), "alice", &[]);
-    let mut bob = Client::registered_at(relay.port(), "bob", &[]);
+    let bob = Client::registered_at(relay.port(), "bob", &[]);
     alice.send("connect bob");
     let (a, b) = (agreement(&alice), agreement(&bob));
     assert!(a.is_ok() && a == b, "an honest first exchange: {a:?} {b:?}");

@@ -1,12 +1,11 @@
 //! Places where PROTOCOL.md and the code once disagreed, as a second implementation found them,
 //! checked against the real binaries: the original's bare exchange marks its code as one that
-//! cannot be verified.
+//! cannot be verified, and the number in the "message too long" notice is the documented one.
 
 use std::sync::Arc;
 use tests::agreement::connect_until_keyed;
 use tests::relay::{Direction, Relay};
-use tests::Client;
-use tests::Server;
+use tests::{Client, RawClient, Server};
 
 /// The words that mark the bare exchange's code.
 const UNVERIFIABLE: &str = "WARNING: this safety code cannot be verified";
@@ -62,4 +61,24 @@ fn bare_exchange_code_is_marked_unverifiable() {
         "{}",
         carol.dump()
     );
+}
+
+/// PROTOCOL.md: a relayed line that would pass 8192 bytes is refused with `more than <n> bytes
+/// after your name`, `<n>` being 8192 less what the server puts around the text: `<name>: ` for
+/// chat, `<name> (secure): ` for a sealed line. One byte less than the limit goes through.
+#[test]
+fn too_long_notice_gives_the_documented_room() {
+    let server = Server::start();
+    let mut sender = RawClient::register(server.port(), "nc");
+    let partner = RawClient::register(server.port(), "bo");
+    sender.send("connect bo");
+    partner.expect("(server): You are now connected to nc");
+    for (prefix, room) in [("", 8192 - 2 - 2), ("secure: ", 8192 - 2 - 11)] {
+        sender.send(&format!("{prefix}{}", "x".repeat(room + 1)));
+        sender.expect(&format!(
+            "(server): Error: message too long (more than {room} bytes after your name); it was not sent"
+        ));
+        sender.send(&format!("{prefix}{}", "y".repeat(room)));
+        partner.expect(&"y".repeat(room));
+    }
 }

@@ -16,6 +16,7 @@
 
 mod absent_hosts;
 mod bad_input;
+mod chat_restarts;
 mod client_house;
 mod command_budget;
 mod control_lines;
@@ -32,6 +33,7 @@ mod lost_connection;
 mod network_ceiling;
 mod pairing_races;
 mod piped_secure;
+mod protocol_gaps;
 mod pty_screen;
 mod races;
 mod raw_socket;

@@ -5,7 +5,9 @@
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
 use crate::chat::event::Ending;
-use crate::chat::keys::{KeyUnavailable, NotSealed, KEY_EXCHANGE_PATIENCE, TOY_WARNING};
+use crate::chat::keys::{
+    KeyUnavailable, NotSealed, BARE_WARNING, KEY_EXCHANGE_PATIENCE, TOY_WARNING,
+};
 use crate::chat::link::Link;
 use crate::chat::reader::Registration;
 use crate::chat::state::{Shared, State};
@@ -364,6 +366,9 @@ impl<S: LineSource> Keyboard<S> {
                     )];
                     if !session.code_is_sound() {
                         lines.push(TOY_WARNING.to_string());
+                    }
+                    if !session.is_committed() {
+                        lines.push(BARE_WARNING.to_string());
                     }
                     lines
                 }

@@ -20,6 +20,12 @@ pub const TOY_WARNING: &str = "WARNING: this chat uses the original's toy group 
      anyone watching the network can read its secure: messages, and matching safety codes \
      prove nothing. Use it only to see how it breaks";
 
+/// The warning shown with the code of the original's bare exchange, and again on `verify`: it
+/// has no commitments, so comparing its code proves nothing.
+pub const BARE_WARNING: &str = "WARNING: this safety code cannot be verified: the original's \
+     bare key exchange (GEN_KEYS with no group) has no commitments, so someone in the middle can \
+     make both codes match";
+
 /// The mark after every secure line of a toy-group chat.
 pub const TOY_MARK: &str = "[toy group: readable by anyone watching]";
 
@@ -53,6 +59,8 @@ pub enum KeyStep {
         code: String,
         /// False for the toy group and the original's bare exchange.
         sound: bool,
+        /// The original's bare exchange: the code cannot be verified at all.
+        bare: bool,
     },
     /// The agreement failed; show this reason. `alarm` for signs of tampering.
     Failed {
@@ -94,6 +102,19 @@ impl Keys {
     pub fn reset(&mut self) {
         self.exchange.reset();
         self.started = None;
+    }
+
+    /// A new connection to the server: no key, and no chat number used yet.
+    pub fn new_connection(&mut self) {
+        self.exchange.new_connection();
+        self.started = None;
+    }
+
+    /// The server sent `GEN_KEYS <group> <chat>` with a chat number spelled another way than
+    /// the protocol's one spelling: refused.
+    pub fn gen_keys_misnumbered(&mut self, chat: &str) -> KeyStep {
+        let step = self.exchange.on_bad_chat_number(chat);
+        self.step(step, None)
     }
 
     /// The server sent `GEN_KEYS <group> <chat>`.
@@ -144,6 +165,7 @@ impl Keys {
                 KeyStep::Agreed {
                     code: session.safety_code(),
                     sound: session.code_is_sound(),
+                    bare: !session.is_committed(),
                 }
             }
             Step::Failed(err) => KeyStep::Failed {
@@ -242,6 +264,7 @@ fn is_alarm(err: &ExchangeError) -> bool {
     matches!(
         err,
         ExchangeError::SecondExchange
+            | ExchangeError::ChatNumberReused(_)
             | ExchangeError::Unexpected(_)
             | ExchangeError::Reflected
             | ExchangeError::CommitmentMismatch

@@ -9,9 +9,11 @@
 
 use crate::chat::event::Ending;
 use crate::chat::explain;
-use crate::chat::keys::{KeyStep, KeyUnavailable, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
+use crate::chat::keys::{
+    KeyStep, KeyUnavailable, BARE_WARNING, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING,
+};
 use crate::chat::link::Link;
-use crate::chat::state::Shared;
+use crate::chat::state::{restart_warning, Shared};
 use crate::terminal::screen::Screen;
 use crate::terminal::status::{self, StatusRows};
 use crate::terminal::style::Tone;
@@ -121,6 +123,11 @@ impl Incoming {
         }
         match parsed {
             Ok(ServerLine::Notice(notice)) => {
+                // A chat that starts over a running one: said after the notice itself.
+                let running = match &notice {
+                    Notice::Connected(_) => self.state.lock().partner.clone(),
+                    _ => None,
+                };
                 let registration = self.follow(&notice);
                 // A refused name is shown by the keyboard thread, which knows whether the
                 // person is asked again or the client gives up (`--name`).
@@ -143,6 +150,9 @@ impl Incoming {
                     }
                     (None, _) => {}
                 }
+                if let (Some(was), Notice::Connected(now)) = (&running, &notice) {
+                    self.screen.note(&restart_warning(was, now));
+                }
                 if let Notice::StatusHeader(n) = notice {
                     if self.screen.interactive() && n > 0 {
                         self.status = Some(StatusRows::new(n));
@@ -153,6 +163,21 @@ impl Incoming {
                 self.screen.chat(&from, &escape_for_terminal(&text));
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
+            Ok(ServerLine::GenKeys { .. } | ServerLine::GenKeysMisnumbered { .. })
+                if self.state.lock().partner.is_none() =>
+            {
+                // An honest server sends GEN_KEYS only right after "You are now connected":
+                // outside a chat there is nothing to tie a key to, so it is not answered.
+                self.screen.note(&format!(
+                    "the server sent {} outside a chat, which an honest server never does; it \
+                     was not answered",
+                    escape_for_terminal(line)
+                ));
+            }
+            Ok(ServerLine::GenKeysMisnumbered { chat, .. }) => {
+                let step = self.state.lock().keys.gen_keys_misnumbered(&chat);
+                self.key_step(step);
+            }
             Ok(ServerLine::GenKeys { group, chat }) => {
                 let (step, this_chat) = {
                     let mut state = self.state.lock();
@@ -214,13 +239,16 @@ impl Incoming {
                 // A failed send means the server is gone; the read loop will notice.
                 let _ = self.link.send(&command);
             }
-            KeyStep::Agreed { code, sound } => {
+            KeyStep::Agreed { code, sound, bare } => {
                 let partner = self.partner_label();
                 self.screen.note(&format!(
                     "secure messages to {partner} are ready; safety code {code} (compare it with {partner}; type verify to see it again)"
                 ));
                 if !sound {
                     self.screen.note(TOY_WARNING);
+                }
+                if bare {
+                    self.screen.note(BARE_WARNING);
                 }
             }
             KeyStep::Failed { reason, alarm } => {
@@ -364,7 +392,8 @@ impl Incoming {
                 });
             }
             Notice::Connected(peer) => {
-                state.start_chat(peer.clone());
+                // A chat still running is said in `handle`, after the notice.
+                let _ = state.start_chat(peer.clone());
             }
             Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
                 state.end_chat();

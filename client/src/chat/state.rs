@@ -103,10 +103,22 @@ impl State {
         }
     }
 
-    /// A chat with `peer` begins (ending any other first).
-    pub fn start_chat(&mut self, peer: Name) {
+    /// A chat with `peer` begins (ending any other first). Returns the partner of a chat that
+    /// was still running: an honest server never starts a chat over a running one (it refuses
+    /// `connect` until `goodbye`), so a restart is someone between us and the server, and a
+    /// code compared in the old chat says nothing about the new one (see
+    /// [`restart_warning`]).
+    pub fn start_chat(&mut self, peer: Name) -> Option<Name> {
+        let running = self.partner.take();
         self.end_chat();
         self.partner = Some(peer);
+        running
+    }
+
+    /// A new connection to the server: no chat, no key, no chat number used yet.
+    pub fn new_connection(&mut self) {
+        self.end_chat();
+        self.keys.new_connection();
     }
 
     /// One answer to a command has come.
@@ -120,4 +132,15 @@ impl State {
         self.partner = None;
         self.keys.reset();
     }
+}
+
+/// What the client says when a chat with `now` starts while the chat with `was` is running:
+/// loudly, because a safety code compared in that chat no longer vouches for this one.
+pub fn restart_warning(was: &Name, now: &Name) -> String {
+    format!(
+        "WARNING: the server started a new chat with {now} while your chat with {was} was still \
+         running, which an honest server never does (someone between you may have restarted \
+         it); a safety code compared earlier no longer vouches for this chat: compare the new \
+         code with {now} before you trust it"
+    )
 }

@@ -1,5 +1,6 @@
 //! Lines the server sends to a client.
 
+use super::key_line::chat_number;
 use super::{split_word, Name, Notice};
 use std::fmt;
 use thiserror::Error;
@@ -33,6 +34,16 @@ pub enum ServerLine {
         /// The server's number for this chat.
         chat: Option<u64>,
     },
+    /// `GEN_KEYS <group> <chat>` whose chat number is spelled another way than PROTOCOL.md's one
+    /// spelling (a leading zero, a sign, 2^64 and above, more words): its keys cannot be tied to
+    /// a chat, so the client refuses it (not an unknown line: it still starts the chat's one key
+    /// exchange, which fails).
+    GenKeysMisnumbered {
+        /// The group's name.
+        group: String,
+        /// Everything after the group, as sent.
+        chat: String,
+    },
     /// `key_commit <commitment>`: the partner's commitment to its public value (64 hex digits).
     KeyCommit(String),
     /// `key_param <number>`: the partner's public Diffie-Hellman value.
@@ -62,13 +73,17 @@ impl ServerLine {
             }),
             ("GEN_KEYS", Some(rest)) => {
                 let (group, chat) = split_word(rest);
-                let chat = match chat {
-                    None => None,
-                    Some(n) => Some(n.parse().map_err(|_| unknown())?),
-                };
-                Ok(ServerLine::GenKeys {
-                    group: group.to_string(),
-                    chat,
+                let group = group.to_string();
+                Ok(match chat.map(|text| (text, chat_number(text))) {
+                    None => ServerLine::GenKeys { group, chat: None },
+                    Some((_, Some(n))) => ServerLine::GenKeys {
+                        group,
+                        chat: Some(n),
+                    },
+                    Some((text, None)) => ServerLine::GenKeysMisnumbered {
+                        group,
+                        chat: text.to_string(),
+                    },
                 })
             }
             ("key_commit", Some(value)) => Ok(ServerLine::KeyCommit(value.to_string())),
@@ -110,6 +125,7 @@ impl fmt::Display for ServerLine {
                 group,
                 chat: Some(n),
             } => write!(f, "GEN_KEYS {group} {n}"),
+            ServerLine::GenKeysMisnumbered { group, chat } => write!(f, "GEN_KEYS {group} {chat}"),
             ServerLine::KeyCommit(value) => write!(f, "key_commit {value}"),
             ServerLine::KeyParam(value) => write!(f, "key_param {value}"),
         }
@@ -157,6 +173,14 @@ mod tests {
                 group: "".into(),
                 chat: None,
             },
+            ServerLine::GenKeysMisnumbered {
+                group: "toy".into(),
+                chat: "07".into(),
+            },
+            ServerLine::GenKeysMisnumbered {
+                group: "ffdhe2048".into(),
+                chat: "18446744073709551616".into(),
+            },
             ServerLine::KeyParam("1234".into()),
             ServerLine::KeyCommit("ab12".into()),
         ];
@@ -178,6 +202,28 @@ mod tests {
             ServerLine::parse(&forged),
             Ok(ServerLine::Chat { .. })
         ));
+    }
+
+    /// A chat number has one spelling: `GEN_KEYS toy 07` is not chat 7, and 2^64 is no chat.
+    #[test]
+    fn chat_numbers_have_one_spelling() {
+        assert_eq!(
+            ServerLine::parse("GEN_KEYS toy 7"),
+            Ok(ServerLine::GenKeys {
+                group: "toy".into(),
+                chat: Some(7)
+            })
+        );
+        for chat in ["07", "+7", "18446744073709551616", "7 8", "x"] {
+            assert_eq!(
+                ServerLine::parse(&format!("GEN_KEYS toy {chat}")),
+                Ok(ServerLine::GenKeysMisnumbered {
+                    group: "toy".into(),
+                    chat: chat.into()
+                }),
+                "{chat}"
+            );
+        }
     }
 
     #[test]

@@ -115,10 +115,12 @@ fn label_end(row: &str) -> Option<usize> {
     (label.width() <= MAX_LABEL_INDENT && !label.contains('"')).then_some(end)
 }
 
-/// A duration as a person reads it: `1.3 ms`, `0.4 ms`, `2.5 s`.
+/// A duration as a person reads it: `1.3 ms`, `0.42 ms`, `2.5 s`.
 pub fn duration(took: Duration) -> String {
     let ms = took.as_secs_f64() * 1000.0;
-    if ms < 1000.0 {
+    if ms < 1.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 1000.0 {
         format!("{ms:.1} ms")
     } else {
         format!("{:.1} s", ms / 1000.0)
@@ -184,7 +186,8 @@ mod tests {
         assert_eq!(width_of(120), 120);
         assert_eq!(width_of(10), 30);
         assert_eq!(duration(Duration::from_micros(1_329)), "1.3 ms");
-        assert_eq!(duration(Duration::from_micros(420)), "0.4 ms");
+        assert_eq!(duration(Duration::from_micros(420)), "0.42 ms");
+        assert_eq!(duration(Duration::from_micros(25)), "0.03 ms");
         assert_eq!(duration(Duration::from_millis(2_540)), "2.5 s");
     }
 }

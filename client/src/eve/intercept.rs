@@ -695,4 +695,33 @@ mod tests {
             assert_eq!(decrypted, readable, "{group}: {seen:#?}");
         }
     }
+
+    /// When a chat ends eve prints one verdict and forgets the chat; when the connections
+    /// close she forgets them too: a class that chats all afternoon costs her nothing.
+    #[test]
+    fn an_ended_chat_gets_a_verdict_and_is_forgotten() {
+        let mut eve = Interceptor::new(Mode::middle());
+        let mut printed = Vec::new();
+        for (conn, name) in NAMES.iter().enumerate() {
+            printed.extend(eve.observe(conn, Way::ToClient, &format!("(server): Hello {name}! Type status to see who is here, connect <user> to chat, help for more.")));
+        }
+        for conn in [0, 1] {
+            eve.observe(conn, Way::ToClient, "GEN_KEYS toy 4");
+        }
+        assert_eq!(eve.remembered(), (2, 1));
+        printed.extend(eve.observe(0, Way::ToClient, "(server): You ended the chat with bob"));
+        assert_eq!(eve.remembered(), (2, 1), "bob is still in it");
+        printed.extend(eve.observe(1, Way::ToClient, "(server): alice ended the chat"));
+        assert_eq!(eve.remembered(), (2, 0));
+        let verdicts: Vec<&String> = printed
+            .iter()
+            .filter(|l| l.starts_with("eve: verdict on alice and bob's chat (toy)"))
+            .collect();
+        assert_eq!(verdicts.len(), 1, "{printed:#?}");
+        for conn in [0, 1] {
+            let closed = eve.closed(conn);
+            assert!(closed.print.is_empty(), "no second verdict");
+        }
+        assert_eq!(eve.remembered(), (0, 0));
+    }
 }

@@ -25,7 +25,10 @@ pub(super) fn verdict(
     };
     let group = chat.group.unwrap_or(Group::Toy);
     let t = chat.tally;
-    let read = format!("{} of {}", t.opened, count(t.sealed, "secure message"));
+    let read = match t.sealed {
+        0 => "no secure message went by".to_string(),
+        n => format!("eve read {} of {}", t.opened, count(n, "secure message")),
+    };
     let plain = match t.plain {
         0 => String::new(),
         n => format!(", and {} anyone could read", count(n, "plain message")),
@@ -34,13 +37,13 @@ pub(super) fn verdict(
     if !in_middle {
         return match (group, chat.cracked) {
             (Group::Toy, Some((x, took))) => format!(
-                "{head}: the key fell in {} (x = {x}); eve read {read}{plain}",
+                "{head}: the key fell in {} (x = {x}); {read}{plain}",
                 duration(took)
             ),
             (Group::Toy, None) => {
-                format!("{head}: no key agreement went by in full; eve read {read}{plain}")
+                format!("{head}: no key agreement went by in full; {read}{plain}")
             }
-            _ => format!("{head}: the key held; eve read {read}{plain}"),
+            _ => format!("{head}: the key held; {read}{plain}"),
         };
     }
     match codes {
@@ -62,11 +65,11 @@ pub(super) fn verdict(
                     count(same as u32, "digit")
                 )
             };
-            format!("{head}: eve sat in the middle and read {read}{plain}; {codes}: {compared}")
+            format!("{head}: eve sat in the middle; {read}{plain}; {codes}: {compared}")
         }
         _ => format!(
-            "{head}: eve sat in the middle, but no client took her key to the end (a refused \
-             value ends secure: for the chat); eve read {read}{plain}"
+            "{head}: eve sat in the middle, but not both clients agreed a key with her (a \
+             client refused her value, so secure: is off, or left first); {read}{plain}"
         ),
     }
 }

@@ -108,6 +108,7 @@ fn eve_in_the_middle_never_says_it_cannot_read() {
     alice.send("goodbye");
     eve.says("the verdict", |l| l.starts_with("eve: verdict on "));
     for line in eve.out.lines() {
+        assert!(longest_number(&line) <= 40, "a long number: {line}");
         let lower = line.to_lowercase();
         for denial in ["cannot read", "unreadable", "cannot open", "could not open"] {
             assert!(
@@ -116,6 +117,19 @@ fn eve_in_the_middle_never_says_it_cannot_read() {
             );
         }
     }
+}
+
+/// `--full` prints the public values whole (617 digits), where eve shortens them by default.
+#[test]
+fn eve_full_prints_numbers_whole() {
+    let server = Server::start();
+    let eve = Eve::start_with(&server, &["--full"]);
+    let mut alice = Client::registered_at(eve.port, "alice", &[]);
+    let bob = Client::registered_at(eve.port, "bob", &[]);
+    connect_until_keyed(&mut alice, &bob);
+    eve.says("a whole public value", |l| {
+        l.starts_with("[alice -> server] key_param ") && longest_number(l) >= 600
+    });
 }
 
 /// A mistake in eve's command, a server that does not answer, or a port in use: eve exits at

@@ -57,6 +57,13 @@ fn main() -> ExitCode {
     say(&format!(
         "eve: listening on port {port}, relaying to {server}; every line below crossed the wire"
     ));
+    if client::eve::source::source_for(server.ip(), server).is_none() {
+        say(
+            "eve: the server is not on this machine's IPv4 loopback, so eve connects for every \
+             student from its own address: the server counts the whole class as one address \
+             (start it with --max-per-host 200)",
+        );
+    }
     let interceptor = if args.grind {
         let goal = Goal {
             digits: usize::from(args.grind_digits),

@@ -1,7 +1,6 @@
 //! The lines eve owes one socket, bounded by the server's back-pressure rules
 //! ([`common::backpressure`]): a peer that stops reading costs eve at most the backlog limit,
-//! slows only whoever floods it, and is cut off once it has not read for
-//! [`STALL`](common::backpressure::STALL).
+//! slows only whoever floods it, and is cut off once it has not read for 5 s (`STALL`).
 //!
 //! Each socket eve writes (a client's, or the server connection made for it) has one
 //! [`Outbox`] and one writer thread ([`Outbox::write_all_to`]). Lines are pushed under eve's

@@ -21,9 +21,13 @@
 //!   which releases the held lines with the values found and says what follows: clients that
 //!   committed first refuse them, clients that did not are fooled.
 //!
-//! No socket here: `eve` (the binary) moves the bytes. Each line fed in gives [`Actions`]: the
-//! lines to write (on any connection, not only the one the line came from, since a held line
-//! goes out later), what to print, and any search to run outside the lock.
+//! No socket here: [`crate::eve::relay`] moves the bytes. Each line fed in gives [`Actions`]:
+//! the lines to write (on any connection, not only the one the line came from, since a held
+//! line goes out later), what to print, and any search to run outside the lock. Modular
+//! exponentiations (eve's key pair for a chat, her secret with a client) are asked for first
+//! ([`Interceptor::needs`]) so the relay can do them with no lock held and hand them in
+//! ([`Interceptor::relay_prepared`]). When a chat ends eve prints a verdict on it
+//! ([`crate::eve::verdict`]) and forgets it.
 
 use crate::eve::actions::{Actions, Agreed, GrindJob, Needs, Prepared, Way};
 use crate::eve::grind;

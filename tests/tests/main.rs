@@ -22,6 +22,7 @@ mod command_budget;
 mod control_lines;
 mod discovery;
 mod eve;
+mod eve_classroom;
 mod explain;
 mod graceful_close;
 mod harness;

@@ -39,6 +39,8 @@ pub struct Keys {
     explained: Vec<String>,
     /// When this chat's `GEN_KEYS` arrived.
     started: Option<Instant>,
+    /// The partner's name, for `--explain` ("bob's value").
+    partner: String,
 }
 
 /// What the reader thread should do after a key line.
@@ -79,7 +81,13 @@ impl Keys {
             explain: false,
             explained: Vec::new(),
             started: None,
+            partner: "your partner".into(),
         }
+    }
+
+    /// The partner of the chat whose keys come next, as `--explain` names it.
+    pub fn set_partner(&mut self, name: &str) {
+        name.clone_into(&mut self.partner);
     }
 
     /// The same, telling each step with its numbers (`client --explain`).
@@ -122,7 +130,7 @@ impl Keys {
         self.started.get_or_insert_with(Instant::now);
         let step = self.exchange.on_gen_keys(group, chat);
         if let (true, Some(pair)) = (self.explain, self.exchange.pair()) {
-            let lines = explain::started(pair, self.exchange.my_commitment());
+            let lines = explain::started(pair, self.exchange.my_commitment(), &self.partner);
             self.explained.extend(lines);
         }
         let toy = self.exchange.group() == Some(Group::Toy);
@@ -133,7 +141,8 @@ impl Keys {
     pub fn commit(&mut self, text: &str) -> KeyStep {
         let step = self.exchange.on_commit(text);
         if self.explain && matches!(step, Step::Send(_)) {
-            self.explained.extend(explain::partner_committed(text));
+            self.explained
+                .extend(explain::partner_committed(text, &self.partner));
         }
         self.step(step, None)
     }
@@ -143,7 +152,7 @@ impl Keys {
         // Explained before the exchange takes it: our key pair is gone once it is agreed.
         let before = match (self.explain, self.exchange.pair()) {
             (true, Some(pair)) => PublicValue::parse(pair.group(), text)
-                .map(|peer| explain::agreed(pair, &peer))
+                .map(|peer| explain::agreed(pair, &peer, &self.partner))
                 .unwrap_or_default(),
             _ => Vec::new(),
         };

@@ -181,6 +181,9 @@ impl Incoming {
             Ok(ServerLine::GenKeys { group, chat }) => {
                 let (step, this_chat) = {
                     let mut state = self.state.lock();
+                    if let Some(partner) = state.partner.as_ref().map(ToString::to_string) {
+                        state.keys.set_partner(&partner);
+                    }
                     (state.keys.gen_keys(&group, chat), state.chat_changes)
                 };
                 let waiting = matches!(step, KeyStep::Send { .. });
@@ -244,7 +247,8 @@ impl Incoming {
                 self.screen.note(&format!(
                     "secure messages to {partner} are ready; safety code {code} (compare it with {partner}; type verify to see it again)"
                 ));
-                if !sound {
+                // The toy group's warning was shown when the chat began: once is enough.
+                if !sound && !self.state.lock().keys.is_toy() {
                     self.screen.note(TOY_WARNING);
                 }
                 if bare {

@@ -1,12 +1,17 @@
 //! Drawing the prompt and the half-typed line, and printing messages above them, without ever
 //! asking the terminal where its cursor is.
 //!
-//! The [`Painter`] remembers what it drew below the messages (the prompt and the line, as the
-//! terminal wraps them at the current width) and on which of those rows it left the cursor.
-//! To redraw it goes back up that many rows, clears to the end of the screen, prints any new
-//! messages, and draws again: everything it needs is arithmetic on the width, never an answer
-//! from the terminal. On a resize it works out the same rows at the new width, as terminals that
-//! reflow wrapped lines (tmux, VTE, kitty, Windows Terminal) lay them out.
+//! The [`Painter`] remembers what it drew below the messages (the prompt and the line, in rows
+//! of the current width) and on which of those rows it left the cursor. To redraw it goes back
+//! up that many rows, clears to the end of the screen, prints any new messages, and draws
+//! again: everything it needs is arithmetic on the width, never an answer from the terminal.
+//!
+//! A line longer than a row is drawn as rows ended by the painter itself (`\r\n`), not left
+//! for the terminal to wrap. That is what keeps a resize exact: a terminal that reflows
+//! (tmux, VTE, kitty) joins rows *it* wrapped when the window gets wider, and one that does not
+//! (xterm) leaves them, so after a resize nobody could say how many rows above the cursor were
+//! the line's. Rows ended by the program are never joined: after a wider window the line still
+//! has the rows it was drawn in, on every terminal, and the painter goes back up exactly those.
 //!
 //! A line with more rows than the screen is drawn as a window of rows around the cursor, so a
 //! redraw never scrolls part of the line into the scrollback.
@@ -48,18 +53,15 @@ impl Painter {
 
     /// The window is now `width` x `height`.
     ///
-    /// Terminals differ in how they reflow what was drawn (tmux and VTE rewrap it, xterm does
-    /// not, and where the cursor ends up after a line that exactly filled a row differs too),
-    /// so after a resize the painter no longer knows how many rows above the cursor are its
-    /// own. It takes the cursor's row as the first one it drew: the next draw clears from there
-    /// down and never moves up. A wrapped line can leave a stale copy of its upper rows, but a
-    /// message above the prompt is never erased.
+    /// The rows drawn stay where they were (see the module documentation), so the next draw
+    /// goes back up the same rows as before and clears them: no stale copy of a line of
+    /// several rows is left, and no message above it is erased. (A terminal that reflows may
+    /// still split a row that no longer fits a narrower window in two; the painter then
+    /// clears the lower part of the line and its first rows are left over. xterm does not
+    /// reflow; a wider window, the usual case, is exact everywhere.)
     pub fn resize(&mut self, width: u16, height: u16) {
         self.width = usize::from(width.max(1));
         self.height = usize::from(height.max(1));
-        if let Some(shown) = &mut self.shown {
-            shown.cursor_row = 0;
-        }
     }
 
     /// The screen was cleared with the cursor put at the top left: nothing is drawn any more.
@@ -95,6 +97,10 @@ impl Painter {
             .partition_point(|&(row, _)| row <= last_row);
 
         for (i, &c) in cells.iter().enumerate().take(to).skip(from) {
+            // Each row ended by the painter, not wrapped by the terminal (see the module).
+            if i > from && placement.starts[i].0 != placement.starts[i - 1].0 {
+                out.extend_from_slice(b"\r\n");
+            }
             if self.colour && i < prompt_len && i == from {
                 out.extend_from_slice(PROMPT_COLOUR);
             }
@@ -272,7 +278,7 @@ mod tests {
     fn a_wrapped_line_is_cleared_from_its_first_row() {
         let mut painter = Painter::new(10, 24, false);
         let out = draw(&mut painter, &[], "a> ", "0123456789", 10);
-        assert_eq!(out, "\r\x1b[Ja> 0123456789\r\x1b[3C");
+        assert_eq!(out, "\r\x1b[Ja> 0123456\r\n789\r\x1b[3C");
         let out = draw(&mut painter, &["m"], "a> ", "0123456789", 10);
         assert!(out.starts_with("\r\x1b[1A\x1b[J"), "{out:?}");
     }
@@ -302,16 +308,22 @@ mod tests {
         let out = draw(&mut painter, &[], "a> ", &text, 50);
         // 53 cells: rows 0 to 5; three rows fit, the cursor's (5) the last of them.
         let cells = "a> ".to_string() + &text;
-        assert_eq!(out, format!("\r\x1b[J{}\r\x1b[3C", &cells[30..]));
+        let rows = [&cells[30..40], &cells[40..50], &cells[50..]].join("\r\n");
+        assert_eq!(out, format!("\r\x1b[J{rows}\r\x1b[3C"));
     }
 
-    /// After a resize the next draw never moves above the cursor's row: how a terminal
-    /// reflowed the old rows is not known, and a message above must never be erased.
+    /// After a resize the next draw goes back up the rows the line was drawn in (the
+    /// painter ended them, so no terminal joins them), narrower or wider.
     #[test]
-    fn a_resize_never_moves_up() {
+    fn a_resize_clears_the_rows_drawn() {
         let mut painter = Painter::new(80, 24, false);
+        // 93 cells: two rows at 80 columns, the cursor on the second.
         draw(&mut painter, &[], "a> ", &"x".repeat(90), 90);
         painter.resize(60, 24);
+        assert!(draw(&mut painter, &[], "a> ", &"x".repeat(90), 90).starts_with("\r\x1b[1A\x1b[J"));
+        // 93 cells at 60 columns: two rows again; at 100, the line is back on one row.
+        painter.resize(100, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[1A\x1b[J"));
         assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[J"));
     }
 

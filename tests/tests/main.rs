@@ -17,6 +17,7 @@
 mod absent_hosts;
 mod bad_input;
 mod client_house;
+mod client_words;
 mod command_budget;
 mod control_lines;
 mod discovery;

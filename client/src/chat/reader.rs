@@ -27,6 +27,10 @@ use std::time::Duration;
 /// How long the server may say nothing after the connection is made before the person is told.
 pub const SERVER_SILENCE: Duration = Duration::from_secs(5);
 
+/// The server's welcome, as shown when the client sends the name itself: the rest of it
+/// (`Please enter your user name:`) asks for what nobody has to type.
+pub const WELCOME: &str = "Welcome to labchat!";
+
 /// The outcome of one name we proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Registration {
@@ -125,8 +129,9 @@ impl Incoming {
                 // A refused name is shown by the keyboard thread, which knows whether the
                 // person is asked again or the client gives up (`--name`).
                 if !matches!(registration, Some(Registration::Refused { .. })) {
-                    self.screen
-                        .notice(&escape_for_terminal(&notice.to_string()));
+                    if let Some(text) = self.shown(&notice) {
+                        self.screen.notice(&escape_for_terminal(&text));
+                    }
                 }
                 let rejoining = self.state.lock().rejoining.clone();
                 match (registration, rejoining) {
@@ -173,6 +178,21 @@ impl Incoming {
                 self.key_step(step);
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
+        }
+    }
+
+    /// A notice as the person is shown it. When the client sends the name itself (`--name`,
+    /// or the name sent again after a reconnect) nobody is asked for one: the welcome is shown
+    /// without its request for a name, and the time limit for sending one not at all.
+    fn shown(&self, notice: &Notice) -> Option<String> {
+        let names_itself = {
+            let state = self.state.lock();
+            state.preset_name || state.rejoining.is_some()
+        };
+        match notice {
+            Notice::AskName if names_itself => Some(WELCOME.to_string()),
+            Notice::NameTimeLimit(_) if names_itself => None,
+            _ => Some(notice.to_string()),
         }
     }
 
@@ -304,14 +324,14 @@ impl Incoming {
             return;
         };
         let palette = self.screen.palette();
-        for (i, line) in status::render(rows.rows()).iter().enumerate() {
-            // Names cannot hold control characters, but the rule is: peer text is escaped.
-            let line = escape_for_terminal(line);
-            if i == 0 {
-                self.screen.show(&palette.paint(Tone::Server, &line));
-            } else {
-                self.screen.show(&line);
-            }
+        let shown = status::render(rows.rows(), self.screen.columns());
+        // Names cannot hold control characters, but the rule is: peer text is escaped.
+        if let Some(titles) = shown.titles {
+            let titles = escape_for_terminal(&titles);
+            self.screen.show(&palette.paint(Tone::Server, &titles));
+        }
+        for line in shown.rows {
+            self.screen.show(&escape_for_terminal(&line));
         }
     }
 

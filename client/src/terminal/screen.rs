@@ -48,6 +48,8 @@ pub struct Screen {
     bell: Option<Sender<()>>,
     /// The terminal's width, as the line editor last learned it (0: unknown).
     columns: Arc<AtomicU16>,
+    /// `--timestamps`: the local time (`HH:MM `) before each chat line, as irssi shows it.
+    timestamps: bool,
 }
 
 /// What the line editor draws from: the waiting lines and the bell that says there are some.
@@ -167,6 +169,7 @@ impl Screen {
             backlog: Arc::new(Mutex::new(Backlog::new(true, Box::new(std::io::stdout())))),
             bell: None,
             columns: Arc::default(),
+            timestamps: false,
         }
     }
 
@@ -187,6 +190,7 @@ impl Screen {
             backlog: Arc::clone(&backlog),
             bell: Some(bell),
             columns: Arc::clone(&columns),
+            timestamps: false,
         };
         (
             screen,
@@ -196,6 +200,12 @@ impl Screen {
                 columns,
             },
         )
+    }
+
+    /// Puts the local time (`14:05 bob: hi`) before each chat line (plain and secure) from
+    /// now on, or not.
+    pub fn set_timestamps(&mut self, on: bool) {
+        self.timestamps = on;
     }
 
     /// True at a terminal: the person reads tables, not the server's raw lines.
@@ -261,7 +271,13 @@ impl Screen {
     /// `label` painted in `tone`, then `text`: one line in piped mode; at a terminal, rows
     /// broken between words to fit it (at most 80 columns), later rows indented under the text.
     fn said(&self, tone: Tone, label: &str, text: &str, chat: bool) {
-        let painted = self.palette.paint(tone, label);
+        let stamp = if self.timestamps {
+            format!("{} ", jiff::ZonedDateTime::now().strftime("%H:%M"))
+        } else {
+            String::new()
+        };
+        let painted = format!("{stamp}{}", self.palette.paint(tone, label));
+        let label = format!("{stamp}{label}");
         if !self.interactive {
             self.put(Entry {
                 rows: vec![format!("{painted} {text}")],
@@ -275,6 +291,29 @@ impl Screen {
             *first = format!("{painted}{}", &first[label.len()..]);
         }
         self.put(Entry { rows, chat });
+    }
+
+    /// The terminal's width in columns (80 when it is not known).
+    pub fn columns(&self) -> usize {
+        match self.columns.load(Ordering::Relaxed) {
+            0 => wrap::NOTICE_WIDTH,
+            columns => usize::from(columns),
+        }
+    }
+
+    /// A row of a two-column list in the client's voice (`help`), whose second column starts
+    /// `column` bytes into `row`: at a terminal, rows it is broken into are indented under the
+    /// second column, not under `(client): `.
+    pub fn note_row(&self, row: &str, column: usize) {
+        let split = row.is_char_boundary(column) && row[..column].ends_with("  ");
+        if !self.interactive || !split || row.len() <= column {
+            self.note(row);
+            return;
+        }
+        let prefix = format!("(client): {}", &row[..column]);
+        for row in wrap::wrap(&prefix, &row[column..], self.width()) {
+            self.show(&self.palette.paint(Tone::Client, &row));
+        }
     }
 
     /// The width lines are broken to at a terminal.
@@ -453,6 +492,26 @@ mod tests {
         screen.stop_editor();
         assert!(feed.bell().try_recv().is_ok());
         assert!(feed.take().stop);
+    }
+
+    /// `--timestamps`: each chat line, plain or secure, starts with the local time, HH:MM.
+    #[test]
+    fn timestamps_come_before_chat_lines() {
+        let (mut screen, feed, _) = screen();
+        screen.set_timestamps(true);
+        let bob = Name::parse("bob").unwrap();
+        screen.chat(&bob, "hello");
+        screen.secure(&bob, "psst");
+        screen.notice("Goodbye!");
+        let rows = feed.take().rows;
+        let stamped = |row: &str, rest: &str| {
+            let (time, after) = row.split_at(6);
+            let digits = time.chars().filter(char::is_ascii_digit).count();
+            digits == 4 && &time[2..3] == ":" && &time[5..] == " " && after == rest
+        };
+        assert!(stamped(&rows[0], "bob: hello"), "{rows:?}");
+        assert!(stamped(&rows[1], "bob (secure): psst"), "{rows:?}");
+        assert_eq!(rows[2], "(server): Goodbye!");
     }
 
     #[test]

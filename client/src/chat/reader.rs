@@ -17,7 +17,7 @@ use crate::terminal::status::{self, StatusRows};
 use crate::terminal::style::Tone;
 use common::escape::escape_for_terminal;
 use common::line_reader::{Fill, LineReader};
-use common::protocol::{Name, Notice, ServerLine};
+use common::protocol::{Name, Notice, Senders, ServerLine};
 use crossbeam_channel::Sender;
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -63,6 +63,8 @@ pub struct Incoming {
     pub endings: Sender<Ending>,
     /// A `status` answer being gathered into a table (terminal only).
     pub status: Option<StatusRows>,
+    /// The last sender's name, read once for a run of lines from one partner.
+    pub senders: Senders,
 }
 
 impl Incoming {
@@ -112,7 +114,7 @@ impl Incoming {
     }
 
     fn handle(&mut self, line: &str) {
-        let parsed = ServerLine::parse(line);
+        let parsed = ServerLine::parse_with(line, &mut self.senders);
         if let Some(rows) = &mut self.status {
             if let Ok(ServerLine::Notice(Notice::Status(entry))) = &parsed {
                 if rows.push(entry.clone()) {

@@ -174,6 +174,7 @@ impl Client {
             registration: self.registration.clone(),
             endings: self.ending_sender.clone(),
             status: None,
+            senders: Default::default(),
         };
         thread::Builder::new()
             .name("reader".into())

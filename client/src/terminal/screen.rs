@@ -69,18 +69,64 @@ pub struct Taken {
     pub stop: bool,
 }
 
-/// One waiting line, as the rows it is wrapped into, and whether it may be dropped under a
-/// flood (whole: never some rows of it without the others).
+/// One waiting line, and whether it may be dropped under a flood (whole: never some rows of
+/// it without the others).
 #[derive(Debug)]
 struct Entry {
-    rows: Vec<String>,
+    body: Body,
     /// A partner's plain chat line: dropped (and counted) when too many wait.
     chat: bool,
 }
 
+/// A waiting line's text.
+#[derive(Debug)]
+enum Body {
+    /// Rows ready to print.
+    Rows(Vec<String>),
+    /// Someone's message, broken into rows only when it is taken to be drawn: under a flood
+    /// most chat lines are dropped unseen, and they cost no wrapping (nor the terminal's
+    /// width then matters).
+    Said(Said),
+}
+
+/// `label text` from someone, as [`Screen::said`] shows it at a terminal.
+#[derive(Debug)]
+struct Said {
+    tone: Tone,
+    /// `14:05 ` with `--timestamps`, else empty.
+    stamp: String,
+    /// `bob:` or `bob (secure):`.
+    label: String,
+    text: String,
+}
+
+impl Said {
+    /// The rows at `width` columns: broken between words, later rows indented under the text.
+    fn rows(&self, width: usize, palette: Palette) -> Vec<String> {
+        let plain = format!("{}{} ", self.stamp, self.label);
+        let mut rows = wrap::wrap(&plain, &self.text, width);
+        if let Some(first) = rows.first_mut() {
+            // The label is painted; the row began with it unpainted.
+            let painted = palette.paint(self.tone, &self.label);
+            *first = format!("{}{painted}{}", self.stamp, &first[plain.len() - 1..]);
+        }
+        rows
+    }
+}
+
 impl Entry {
     fn bytes(&self) -> usize {
-        self.rows.iter().map(String::len).sum()
+        match &self.body {
+            Body::Rows(rows) => rows.iter().map(String::len).sum(),
+            Body::Said(said) => said.label.len() + said.text.len() + said.stamp.len() + 1,
+        }
+    }
+
+    fn into_rows(self, width: usize, palette: Palette) -> Vec<String> {
+        match self.body {
+            Body::Rows(rows) => rows,
+            Body::Said(said) => said.rows(width, palette),
+        }
     }
 }
 
@@ -98,6 +144,9 @@ struct Backlog {
     stop: bool,
     /// Stdout (a buffer in tests).
     out: Box<dyn Write + Send>,
+    /// The terminal's width, as the line editor last learned it (0: unknown).
+    columns: Arc<AtomicU16>,
+    palette: Palette,
 }
 
 impl std::fmt::Debug for Backlog {
@@ -111,8 +160,15 @@ impl std::fmt::Debug for Backlog {
 }
 
 impl Backlog {
-    fn new(direct: bool, out: Box<dyn Write + Send>) -> Backlog {
+    fn new(
+        direct: bool,
+        out: Box<dyn Write + Send>,
+        columns: Arc<AtomicU16>,
+        palette: Palette,
+    ) -> Backlog {
         Backlog {
+            columns,
+            palette,
             entries: VecDeque::new(),
             chat_lines: 0,
             chat_bytes: 0,
@@ -121,6 +177,11 @@ impl Backlog {
             stop: false,
             out,
         }
+    }
+
+    /// The width lines are broken to at a terminal.
+    fn width(&self) -> usize {
+        wrap::notice_width(Some(self.columns.load(Ordering::Relaxed)))
     }
 
     fn write(&mut self, line: &str) {
@@ -153,7 +214,12 @@ impl Backlog {
         if self.dropped > 0 {
             rows.push(dropped_note(std::mem::take(&mut self.dropped)));
         }
-        rows.extend(self.entries.drain(..).flat_map(|entry| entry.rows));
+        let (width, palette) = (self.width(), self.palette);
+        rows.extend(
+            self.entries
+                .drain(..)
+                .flat_map(|entry| entry.into_rows(width, palette)),
+        );
         self.chat_lines = 0;
         self.chat_bytes = 0;
         rows
@@ -163,12 +229,16 @@ impl Backlog {
 impl Screen {
     /// Plain lines straight to stdout: no colour, no prompt (pipes, scripts, tests).
     pub fn plain() -> Screen {
+        let columns = Arc::new(AtomicU16::new(0));
+        let palette = Palette::new(false);
+        let stdout = Box::new(std::io::stdout());
+        let backlog = Backlog::new(true, stdout, Arc::clone(&columns), palette);
         Screen {
-            palette: Palette::new(false),
+            palette,
             interactive: false,
-            backlog: Arc::new(Mutex::new(Backlog::new(true, Box::new(std::io::stdout())))),
+            backlog: Arc::new(Mutex::new(backlog)),
             bell: None,
-            columns: Arc::default(),
+            columns,
             timestamps: false,
         }
     }
@@ -180,10 +250,11 @@ impl Screen {
 
     /// [`Screen::terminal`], writing to `out` instead of stdout once the editor is gone.
     fn terminal_to(palette: Palette, out: Box<dyn Write + Send>) -> (Screen, Feed) {
-        let backlog = Arc::new(Mutex::new(Backlog::new(false, out)));
         let (bell, rung) = crossbeam_channel::bounded(1);
         let columns = crossterm::terminal::size().map_or(0, |(width, _)| width);
         let columns = Arc::new(AtomicU16::new(columns));
+        let backlog = Backlog::new(false, out, Arc::clone(&columns), palette);
+        let backlog = Arc::new(Mutex::new(backlog));
         let screen = Screen {
             palette,
             interactive: true,
@@ -221,7 +292,7 @@ impl Screen {
     /// Prints one whole line, as given (already escaped and coloured). Never dropped.
     pub fn show(&self, line: &str) {
         self.put(Entry {
-            rows: vec![line.to_string()],
+            body: Body::Rows(vec![line.to_string()]),
             chat: false,
         });
     }
@@ -229,8 +300,9 @@ impl Screen {
     fn put(&self, entry: Entry) {
         let mut backlog = self.backlog.lock();
         if backlog.direct {
-            for row in &entry.rows {
-                backlog.write(row);
+            let (width, palette) = (backlog.width(), backlog.palette);
+            for row in entry.into_rows(width, palette) {
+                backlog.write(&row);
             }
             return;
         }
@@ -276,21 +348,24 @@ impl Screen {
         } else {
             String::new()
         };
-        let painted = format!("{stamp}{}", self.palette.paint(tone, label));
-        let label = format!("{stamp}{label}");
         if !self.interactive {
+            let painted = self.palette.paint(tone, label);
             self.put(Entry {
-                rows: vec![format!("{painted} {text}")],
+                body: Body::Rows(vec![format!("{stamp}{painted} {text}")]),
                 chat,
             });
             return;
         }
-        let mut rows = wrap::wrap(&format!("{label} "), text, self.width());
-        if let Some(first) = rows.first_mut() {
-            // The label is painted; the row began with it unpainted.
-            *first = format!("{painted}{}", &first[label.len()..]);
-        }
-        self.put(Entry { rows, chat });
+        let said = Said {
+            tone,
+            stamp,
+            label: label.to_string(),
+            text: text.to_string(),
+        };
+        self.put(Entry {
+            body: Body::Said(said),
+            chat,
+        });
     }
 
     /// The terminal's width in columns (80 when it is not known).

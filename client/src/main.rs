@@ -18,7 +18,8 @@ Exit status:
   1  runtime failure: no server found on the LAN (or none chosen), the server
      cannot be reached, the connection was lost (and, at a terminal or with
      --reconnect, did not come back within a minute), or you never got in
-     (--name refused, server full, no name given in time)
+     (--name refused, server full, no name given in time, or piped input
+     ended before a name was accepted)
   2  usage error: bad or missing arguments
 
 At a terminal the client shows a prompt (alice> when free, alice -> bob> in a

@@ -28,6 +28,10 @@ const RESET: &[u8] = b"\x1b[0m";
 struct Shown {
     /// The row the cursor was left on, counted from the first row drawn.
     cursor_row: usize,
+    /// The column the cursor was left on.
+    cursor_col: usize,
+    /// How many columns each row drawn above the cursor's took.
+    above: Vec<usize>,
 }
 
 /// Draws the prompt and line at a terminal of a known size.
@@ -36,7 +40,31 @@ pub struct Painter {
     width: usize,
     height: usize,
     colour: bool,
+    /// The terminal rewraps its rows when the window gets narrower (see [`reflows`]).
+    reflows: bool,
     shown: Option<Shown>,
+}
+
+/// Whether the terminal rewraps what it shows when its window gets narrower (tmux, VTE's
+/// GNOME Terminal and friends, kitty, Konsole, Alacritty, Windows Terminal, iTerm2, Terminal.app
+/// do; xterm, rxvt, the Linux console and GNU screen do not), as far as the environment says:
+/// those terminals set a variable of their own. Unknown means no: assuming a reflow that did
+/// not happen would erase messages above the line, not assuming one only leaves a stale row.
+pub fn reflows(var: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
+    let program = var("TERM_PROGRAM").unwrap_or_default();
+    set("TMUX")
+        || (!var("TERM").unwrap_or_default().starts_with("screen")
+            && ([
+                "VTE_VERSION",
+                "KITTY_WINDOW_ID",
+                "KONSOLE_VERSION",
+                "WT_SESSION",
+            ]
+            .iter()
+            .any(|name| set(name))
+                || var("ALACRITTY_WINDOW_ID").is_some()
+                || ["iTerm.app", "Apple_Terminal", "WezTerm", "vscode"].contains(&&program[..])))
 }
 
 impl Painter {
@@ -47,18 +75,25 @@ impl Painter {
             width: usize::from(width.max(1)),
             height: usize::from(height.max(1)),
             colour,
+            reflows: false,
             shown: None,
         }
+    }
+
+    /// The same painter for a terminal that rewraps its rows when the window gets narrower
+    /// (`true`), or that leaves them (`false`, the default: see [`reflows`]).
+    pub fn reflowing(mut self, reflows: bool) -> Painter {
+        self.reflows = reflows;
+        self
     }
 
     /// The window is now `width` x `height`.
     ///
     /// The rows drawn stay where they were (see the module documentation), so the next draw
     /// goes back up the same rows as before and clears them: no stale copy of a line of
-    /// several rows is left, and no message above it is erased. (A terminal that reflows may
-    /// still split a row that no longer fits a narrower window in two; the painter then
-    /// clears the lower part of the line and its first rows are left over. xterm does not
-    /// reflow; a wider window, the usual case, is exact everywhere.)
+    /// several rows is left, and no message above it is erased. A terminal that reflows splits
+    /// each row that no longer fits a narrower window into as many as it now needs, and the
+    /// painter counts those (see [`Painter::rows_above`]).
     pub fn resize(&mut self, width: u16, height: u16) {
         self.width = usize::from(width.max(1));
         self.height = usize::from(height.max(1));
@@ -132,10 +167,36 @@ impl Painter {
             move_cursor(&mut out, "A", end.0 - target.0);
             move_cursor(&mut out, "C", target.1);
         }
+        let mut above = vec![0; target.0];
+        for i in from..to {
+            let (row, col) = placement.starts[i];
+            if let Some(columns) = above.get_mut(row - first_row) {
+                *columns = col + width_at(&cells, i);
+            }
+        }
         self.shown = Some(Shown {
             cursor_row: target.0,
+            cursor_col: target.1,
+            above,
         });
         out
+    }
+
+    /// How many rows above the cursor's are the painter's now. As drawn, unless the window
+    /// got narrower on a terminal that reflows: then each row drawn above is as many rows as
+    /// its columns need at the new width, and the cursor's own row may have split before the
+    /// cursor. Where the terminal puts a cursor that sat just after a split is its own choice:
+    /// that one row is not counted, so as never to erase a message.
+    fn rows_above(&self, shown: &Shown) -> usize {
+        if !self.reflows {
+            return shown.cursor_row;
+        }
+        let rows: usize = shown
+            .above
+            .iter()
+            .map(|&columns| columns.div_ceil(self.width).max(1))
+            .sum();
+        rows + shown.cursor_col.saturating_sub(1) / self.width
     }
 
     /// The bytes that print `messages`, then each of `lines` as it was entered (after `prompt`),
@@ -162,7 +223,7 @@ impl Painter {
         let mut out = Vec::new();
         out.push(b'\r');
         if let Some(shown) = self.shown.take() {
-            move_cursor(&mut out, "A", shown.cursor_row);
+            move_cursor(&mut out, "A", self.rows_above(&shown));
         }
         out.extend_from_slice(b"\x1b[J");
         for message in messages {
@@ -325,6 +386,54 @@ mod tests {
         painter.resize(100, 24);
         assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[1A\x1b[J"));
         assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[J"));
+    }
+
+    /// On a terminal that reflows, a narrower window splits each row drawn above the cursor
+    /// into the rows it now needs, and the painter goes back up all of them; a wider one
+    /// joins nothing (the rows were ended by the painter).
+    #[test]
+    fn a_reflowing_terminal_counts_the_rows_it_split() {
+        let mut painter = Painter::new(80, 24, false).reflowing(true);
+        // 3 + 200 cells: rows of 80, 80 and 43, the cursor after the last.
+        draw(&mut painter, &[], "a> ", &"x".repeat(200), 200);
+        // At 50 columns the two full rows are two each, and the cursor's row (43) one.
+        painter.resize(50, 24);
+        assert!(
+            draw(&mut painter, &[], "a> ", &"x".repeat(200), 200).starts_with("\r\x1b[4A\x1b[J")
+        );
+        // Drawn at 50: rows of 50, 50, 50, 50 and 3. Wider: still five rows.
+        painter.resize(100, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[4A\x1b[J"));
+        // Without reflow the rows stay as drawn.
+        let mut painter = Painter::new(80, 24, false);
+        draw(&mut painter, &[], "a> ", &"x".repeat(200), 200);
+        painter.resize(50, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[2A\x1b[J"));
+    }
+
+    /// Which terminals reflow, from their environment.
+    #[test]
+    fn reflowing_terminals_are_known_by_their_variables() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(reflows(env(&[("TMUX", "/tmp/tmux-0/default,1,0")])));
+        assert!(reflows(env(&[
+            ("TERM", "xterm-256color"),
+            ("VTE_VERSION", "7600")
+        ])));
+        assert!(reflows(env(&[("TERM_PROGRAM", "iTerm.app")])));
+        assert!(!reflows(env(&[("TERM", "xterm-256color")])));
+        assert!(!reflows(env(&[
+            ("TERM", "screen"),
+            ("VTE_VERSION", "7600")
+        ])));
+        assert!(!reflows(env(&[])));
     }
 
     /// Emoji sequences take the columns terminals give them: 👩‍💻 (joined) and 👍🏽 (with a skin

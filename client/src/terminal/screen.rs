@@ -103,12 +103,12 @@ struct Said {
 impl Said {
     /// The rows at `width` columns: broken between words, later rows indented under the text.
     fn rows(&self, width: usize, palette: Palette) -> Vec<String> {
-        let plain = format!("{}{} ", self.stamp, self.label);
-        let mut rows = wrap::wrap(&plain, &self.text, width);
+        let plain = format!("{}{}", self.stamp, self.label);
+        let mut rows = wrap::said(&plain, &self.text, width);
         if let Some(first) = rows.first_mut() {
             // The label is painted; the row began with it unpainted.
             let painted = palette.paint(self.tone, &self.label);
-            *first = format!("{}{painted}{}", self.stamp, &first[plain.len() - 1..]);
+            *first = format!("{}{painted}{}", self.stamp, &first[plain.len()..]);
         }
         rows
     }

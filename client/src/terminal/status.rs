@@ -104,12 +104,8 @@ pub fn render(entries: &[StatusEntry], width: usize) -> Shown {
             if e.is_you {
                 text.push_str(" (you)");
             }
-            let rows = crate::terminal::wrap::wrap(&format!("  {}  ", e.name), &text, width);
             // Later rows under the name, not under the state: a long name would leave no room.
-            rows.into_iter().enumerate().map(|(i, row)| match i {
-                0 => row,
-                _ => format!("      {}", row.trim_start()),
-            })
+            crate::terminal::wrap::hanging(&format!("  {}  ", e.name), 6, &text, width)
         })
         .collect();
     Shown { titles: None, rows }

@@ -18,7 +18,8 @@ Exit status:
   1  runtime failure: no server found on the LAN (or none chosen), the server
      cannot be reached, the connection was lost (and, at a terminal or with
      --reconnect, did not come back within a minute), or you never got in
-     (--name refused, server full, no name given in time)
+     (--name refused, server full, no name given in time, or piped input
+     ended before a name was accepted)
   2  usage error: bad or missing arguments
 
 At a terminal the client shows a prompt (alice> when free, alice -> bob> in a
@@ -54,6 +55,9 @@ struct Args {
     /// At a terminal this is always on; in scripts (piped mode) only with this flag.
     #[arg(long)]
     reconnect: bool,
+    /// Put the local time before each chat line, as irssi does (14:05 bob: hi).
+    #[arg(long)]
+    timestamps: bool,
 }
 
 fn main() -> ExitCode {
@@ -87,6 +91,11 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
                 .map_err(|err| unreachable(&shown_host(&host), port, &err))?;
+            // Where it went, as discovery says it (`Found "Lab 3" at ...`): the address a
+            // name resolved to is worth knowing when it is not the server you meant.
+            if let Ok(address) = socket.peer_addr() {
+                println!("{}", connected_to(&host, address));
+            }
             (socket, host, port)
         }
         None => {
@@ -102,6 +111,7 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         explain: args.explain,
         server: Some((host, port)),
         reconnect: args.reconnect,
+        timestamps: args.timestamps,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }
@@ -142,6 +152,16 @@ fn split_host_port(given: &str, port: u16) -> Result<(String, u16), String> {
     }
 }
 
+/// `Connected to 10.0.0.5:5000.`, or `Connected to lab3 at 10.0.0.5:5000.` when the host
+/// was given as a name.
+fn connected_to(host: &str, address: std::net::SocketAddr) -> String {
+    let address = std::net::SocketAddr::new(address.ip().to_canonical(), address.port());
+    match host.parse::<std::net::IpAddr>() {
+        Ok(_) => format!("Connected to {address}."),
+        Err(_) => format!("Connected to {host} at {address}."),
+    }
+}
+
 /// An IPv6 address is written in brackets before a port: [::1]:5000.
 fn shown_host(host: &str) -> String {
     if host.contains(':') {
@@ -157,7 +177,28 @@ fn unreachable(host: &str, port: u16, err: &std::io::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::split_host_port;
+    use super::{connected_to, split_host_port};
+
+    /// The address connected to is said, and the name it came from if one was given.
+    #[test]
+    fn where_it_connected_is_said() {
+        let v4 = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(
+            connected_to("127.0.0.1", v4),
+            "Connected to 127.0.0.1:5000."
+        );
+        assert_eq!(
+            connected_to("localhost", v4),
+            "Connected to localhost at 127.0.0.1:5000."
+        );
+        let v6 = "[::1]:5000".parse().unwrap();
+        assert_eq!(connected_to("::1", v6), "Connected to [::1]:5000.");
+        let mapped = "[::ffff:10.0.0.5]:5000".parse().unwrap();
+        assert_eq!(
+            connected_to("lab3", mapped),
+            "Connected to lab3 at 10.0.0.5:5000."
+        );
+    }
 
     /// The port may come with the host, as people copy addresses; an IPv6 address is a host.
     #[test]

@@ -152,6 +152,19 @@ impl FakeTerminalBuilder {
             .arg(binary(&program))
             .args(args)
             .env("TERM", "xterm-256color");
+        // Like xterm, this terminal does not rewrap its rows on a resize: nothing may say
+        // otherwise to the client (the tests may run inside tmux or GNOME Terminal).
+        for reflowing in [
+            "TMUX",
+            "VTE_VERSION",
+            "KITTY_WINDOW_ID",
+            "KONSOLE_VERSION",
+            "WT_SESSION",
+            "ALACRITTY_WINDOW_ID",
+            "TERM_PROGRAM",
+        ] {
+            command.env_remove(reflowing);
+        }
         match colour {
             Colour::Allowed => command.env_remove("NO_COLOR"),
             Colour::NoColor => command.env("NO_COLOR", "1"),

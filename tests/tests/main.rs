@@ -18,6 +18,7 @@ mod absent_hosts;
 mod bad_input;
 mod chat_restarts;
 mod client_house;
+mod client_words;
 mod command_budget;
 mod control_lines;
 mod discovery;

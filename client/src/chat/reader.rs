@@ -19,7 +19,7 @@ use crate::terminal::status::{self, StatusRows};
 use crate::terminal::style::Tone;
 use common::escape::escape_for_terminal;
 use common::line_reader::{Fill, LineReader};
-use common::protocol::{Name, Notice, ServerLine};
+use common::protocol::{Name, Notice, Senders, ServerLine};
 use crossbeam_channel::Sender;
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -28,6 +28,10 @@ use std::time::Duration;
 
 /// How long the server may say nothing after the connection is made before the person is told.
 pub const SERVER_SILENCE: Duration = Duration::from_secs(5);
+
+/// The server's welcome, as shown when the client sends the name itself: the rest of it
+/// (`Please enter your user name:`) asks for what nobody has to type.
+pub const WELCOME: &str = "Welcome to labchat!";
 
 /// The outcome of one name we proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +65,8 @@ pub struct Incoming {
     pub endings: Sender<Ending>,
     /// A `status` answer being gathered into a table (terminal only).
     pub status: Option<StatusRows>,
+    /// The last sender's name, read once for a run of lines from one partner.
+    pub senders: Senders,
 }
 
 impl Incoming {
@@ -110,7 +116,7 @@ impl Incoming {
     }
 
     fn handle(&mut self, line: &str) {
-        let parsed = ServerLine::parse(line);
+        let parsed = ServerLine::parse_with(line, &mut self.senders);
         if let Some(rows) = &mut self.status {
             if let Ok(ServerLine::Notice(Notice::Status(entry))) = &parsed {
                 if rows.push(entry.clone()) {
@@ -132,8 +138,9 @@ impl Incoming {
                 // A refused name is shown by the keyboard thread, which knows whether the
                 // person is asked again or the client gives up (`--name`).
                 if !matches!(registration, Some(Registration::Refused { .. })) {
-                    self.screen
-                        .notice(&escape_for_terminal(&notice.to_string()));
+                    if let Some(text) = self.shown(&notice) {
+                        self.screen.notice(&escape_for_terminal(&text));
+                    }
                 }
                 let rejoining = self.state.lock().rejoining.clone();
                 match (registration, rejoining) {
@@ -201,6 +208,21 @@ impl Incoming {
                 self.key_step(step);
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
+        }
+    }
+
+    /// A notice as the person is shown it. When the client sends the name itself (`--name`,
+    /// or the name sent again after a reconnect) nobody is asked for one: the welcome is shown
+    /// without its request for a name, and the time limit for sending one not at all.
+    fn shown(&self, notice: &Notice) -> Option<String> {
+        let names_itself = {
+            let state = self.state.lock();
+            state.preset_name || state.rejoining.is_some()
+        };
+        match notice {
+            Notice::AskName if names_itself => Some(WELCOME.to_string()),
+            Notice::NameTimeLimit(_) if names_itself => None,
+            _ => Some(notice.to_string()),
         }
     }
 
@@ -336,14 +358,14 @@ impl Incoming {
             return;
         };
         let palette = self.screen.palette();
-        for (i, line) in status::render(rows.rows()).iter().enumerate() {
-            // Names cannot hold control characters, but the rule is: peer text is escaped.
-            let line = escape_for_terminal(line);
-            if i == 0 {
-                self.screen.show(&palette.paint(Tone::Server, &line));
-            } else {
-                self.screen.show(&line);
-            }
+        let shown = status::render(rows.rows(), self.screen.columns());
+        // Names cannot hold control characters, but the rule is: peer text is escaped.
+        if let Some(titles) = shown.titles {
+            let titles = escape_for_terminal(&titles);
+            self.screen.show(&palette.paint(Tone::Server, &titles));
+        }
+        for line in shown.rows {
+            self.screen.show(&escape_for_terminal(&line));
         }
     }
 

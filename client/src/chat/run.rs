@@ -43,6 +43,8 @@ pub struct Options {
     pub server: Option<(String, u16)>,
     /// `--reconnect`: also reconnect in piped mode.
     pub reconnect: bool,
+    /// `--timestamps`: the local time (`HH:MM`) before each chat line.
+    pub timestamps: bool,
 }
 
 /// How long the main thread waits for the line editor to give the terminal back before
@@ -88,10 +90,9 @@ struct Client {
 impl Client {
     /// Starts the reader on `socket`, the Ctrl+C handler and the keyboard.
     fn start(console: Console, socket: TcpStream, options: Options) -> io::Result<Client> {
-        let state = Arc::new(Shared::new(State::new(
-            options.allow_toy_group,
-            options.explain,
-        )));
+        let mut state = State::new(options.allow_toy_group, options.explain);
+        state.preset_name = options.name.is_some();
+        let state = Arc::new(Shared::new(state));
         let link = Arc::new(Link::new(socket.try_clone()?));
         let palette = Palette::new(console.colour);
         let (screen, feed) = if console.interactive {
@@ -100,6 +101,8 @@ impl Client {
         } else {
             (Screen::plain(), None)
         };
+        let mut screen = screen;
+        screen.set_timestamps(options.timestamps);
         let screen = Arc::new(screen);
         let (ending_sender, endings) = crossbeam_channel::unbounded();
         let (registration, registration_rx) = crossbeam_channel::unbounded();
@@ -171,6 +174,7 @@ impl Client {
             registration: self.registration.clone(),
             endings: self.ending_sender.clone(),
             status: None,
+            senders: Default::default(),
         };
         thread::Builder::new()
             .name("reader".into())
@@ -257,10 +261,7 @@ impl Client {
             ),
             Some(Ending::TurnedAway) => (Outcome::Failed, None),
             Some(Ending::RejoinRefused(text)) => (Outcome::Failed, Some(text)),
-            Some(Ending::NameRefused(reason)) => (
-                Outcome::Failed,
-                Some(format!("{reason}; try again with another --name")),
-            ),
+            Some(Ending::NameRefused(words)) => (Outcome::Failed, Some(words)),
             Some(Ending::Interrupted) => {
                 // Let the server's goodbye arrive so the close is clean, but do not linger;
                 // with no connection there is none to wait for.

@@ -76,6 +76,9 @@ pub struct State {
     pub awaiting_replies: usize,
     /// Rows of a `status` answer still to come.
     pub status_rows_left: usize,
+    /// The name was given on the command line (`--name`): the client sends it itself, and
+    /// nobody is asked for one.
+    pub preset_name: bool,
     /// The server turned us away before we got in (full, or no name in time): the person
     /// never chatted, so the client exits 1.
     pub turned_away: bool,
@@ -98,6 +101,7 @@ impl State {
             closing: false,
             server_said_bye: false,
             turned_away: false,
+            preset_name: false,
             awaiting_replies: 0,
             status_rows_left: 0,
         }

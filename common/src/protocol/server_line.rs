@@ -55,12 +55,43 @@ pub enum ServerLine {
 #[error("unexpected line from the server: {0:?}")]
 pub struct UnknownServerLine(pub String);
 
+/// The last sender's name as it came on the wire and as read, so that a run of lines from one
+/// partner reads the name once: [`Name::parse`] (NFKC and three confusable skeletons) costs
+/// more than all the rest of a chat line, and a partner may send megabytes a second.
+#[derive(Debug, Clone, Default)]
+pub struct Senders {
+    last: Option<(String, Name)>,
+}
+
+impl Senders {
+    /// `raw` read as a name: the last one again if `raw` is the same text.
+    fn parse(&mut self, raw: &str) -> Option<Name> {
+        match &self.last {
+            Some((text, name)) if text == raw => Some(name.clone()),
+            _ => {
+                let name = Name::parse(raw).ok()?;
+                self.last = Some((raw.to_string(), name.clone()));
+                Some(name)
+            }
+        }
+    }
+}
+
 impl ServerLine {
     /// Reads one line (without its line ending).
     ///
     /// # Errors
     /// [`UnknownServerLine`] when the line has none of the five forms.
     pub fn parse(line: &str) -> Result<ServerLine, UnknownServerLine> {
+        ServerLine::parse_with(line, &mut Senders::default())
+    }
+
+    /// [`ServerLine::parse`], reading a sender's name the same as the last one from
+    /// `senders` (a reader keeps one for its connection).
+    ///
+    /// # Errors
+    /// [`UnknownServerLine`] when the line has none of the five forms.
+    pub fn parse_with(line: &str, senders: &mut Senders) -> Result<ServerLine, UnknownServerLine> {
         if let Some(text) = line.strip_prefix("(server): ") {
             return Ok(ServerLine::Notice(Notice::parse(text)));
         }
@@ -90,13 +121,13 @@ impl ServerLine {
             ("key_param", Some(value)) => Ok(ServerLine::KeyParam(value.to_string())),
             (word, Some(rest)) => {
                 if let Some(from) = word.strip_suffix(':') {
-                    let from = Name::parse(from).map_err(|_| unknown())?;
+                    let from = senders.parse(from).ok_or_else(unknown)?;
                     Ok(ServerLine::Chat {
                         from,
                         text: rest.to_string(),
                     })
                 } else if let Some(payload) = rest.strip_prefix("(secure): ") {
-                    let from = Name::parse(word).map_err(|_| unknown())?;
+                    let from = senders.parse(word).ok_or_else(unknown)?;
                     Ok(ServerLine::Secure {
                         from,
                         payload: payload.to_string(),
@@ -135,6 +166,29 @@ impl fmt::Display for ServerLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that keeps the last sender reads every line as a fresh parse does.
+    #[test]
+    fn the_last_sender_is_read_once_and_the_same() {
+        let mut senders = Senders::default();
+        for line in [
+            "bob: hi",
+            "bob: again",
+            "Bob: other spelling",
+            "bob (secure): 0.abc.def",
+            "b\u{200b}ob: hidden",
+            "carol: hi",
+            "bob: back",
+            "server: x",
+            "(server): Goodbye!",
+        ] {
+            let cached = ServerLine::parse_with(line, &mut senders);
+            assert_eq!(cached, ServerLine::parse(line), "{line:?}");
+            if let Ok(ServerLine::Chat { from, .. }) = cached {
+                assert_eq!(from.as_str(), line.split(':').next().unwrap(), "{line:?}");
+            }
+        }
+    }
 
     fn name(n: &str) -> Name {
         Name::parse(n).unwrap()

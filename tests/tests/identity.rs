@@ -268,3 +268,32 @@ fn eve_in_the_middle_of_a_pinned_pair_reads_nothing() {
     );
     assert!(!seen.iter().any(|l| l.contains("(secure)")), "{seen:#?}");
 }
+
+/// In the toy group a trusted partner is still "verified", and the line says that the chat is
+/// readable by anyone watching.
+#[test]
+fn verified_in_the_toy_group_still_says_readable_by_anyone() {
+    let server = Server::builder().args(&["--dh-group", "toy"]).start();
+    let flag = ["--allow-toy-group"];
+    let (alice_home, bob_home) = (ConfigHome::new(), ConfigHome::new());
+    let mut alice = Client::registered_in(&alice_home, server.port(), "alice", &flag);
+    let mut bob = Client::registered_in(&bob_home, server.port(), "bob", &flag);
+    let (a, b) = tests::agreement::connect_until_keyed(&mut alice, &bob);
+    assert_eq!(a, b);
+    trust_each_other(&mut alice, &mut bob);
+    alice.send("goodbye");
+    alice.expect("You ended the chat");
+    bob.expect("alice ended the chat");
+    tests::agreement::connect_until_keyed(&mut alice, &bob);
+    let ready = alice
+        .stdout
+        .lines()
+        .into_iter()
+        .rev()
+        .find(|l| l.contains("secure messages to bob are ready"))
+        .expect("a ready line");
+    assert!(
+        ready.contains("bob is verified") && ready.contains("readable by anyone watching"),
+        "{ready}"
+    );
+}

@@ -297,3 +297,110 @@ fn verified_in_the_toy_group_still_says_readable_by_anyone() {
         "{ready}"
     );
 }
+
+/// What a relay that restarts alice's chat with identities keeps: its keys, and the proof it
+/// owes alice once her value has come.
+#[derive(Default)]
+struct Impostor {
+    pair: Option<KeyPair>,
+    commitment: Option<Commitment>,
+    alice_commitment: Option<Commitment>,
+    proof: Option<String>,
+}
+
+/// The same restart, but the relay asks for identities and proves one of its own (it cannot
+/// sign as bob): alice's client takes the proof as valid for *that* identity, which is not the
+/// one pinned for bob, so it warns that bob's identity changed and holds `secure:`.
+#[test]
+fn a_relay_restarting_with_an_identity_of_its_own_is_a_change() {
+    use common::identity::proof::{transcript, Party, ProofKeys};
+    use common::identity::Identity;
+    let server = Server::start();
+    let state: Arc<Mutex<Impostor>> = Arc::default();
+    let shared = Arc::clone(&state);
+    let throwaway = Arc::new(Identity::generate());
+    let fingerprint = throwaway.public().fingerprint().to_string();
+    // Set once alice has answered the relay's exchange and its proof waits to go down.
+    let answered: Arc<tests::slot::Slot> = Arc::default();
+    let proof_ready = Arc::clone(&answered);
+    let relay = Relay::start(
+        server.port(),
+        Arc::new(move |conn, direction, line: &str| {
+            let group = Group::Ffdhe2048;
+            let mut me = shared.lock();
+            match direction {
+                Direction::ToClient if line == "bob: restart" && conn == 0 => {
+                    let pair = KeyPair::generate(group);
+                    let commitment =
+                        Commitment::with_identity(group, 999, pair.public(), &throwaway.public());
+                    let lines = format!(
+                        "(server): You are now connected to bob\nGEN_KEYS ffdhe2048 999 identity\nkey_commit {commitment}\nkey_param {}",
+                        pair.public()
+                    );
+                    me.pair = Some(pair);
+                    me.commitment = Some(commitment);
+                    lines
+                }
+                // The proof it owes alice goes down with the next line for her.
+                Direction::ToClient if conn == 0 && me.proof.is_some() => {
+                    format!("key_proof {}\n{line}", me.proof.take().unwrap())
+                }
+                Direction::ToServer if conn == 0 && line.starts_with("key_commit 999 ") => {
+                    me.alice_commitment = Commitment::parse(&line["key_commit 999 ".len()..]).ok();
+                    String::new()
+                }
+                Direction::ToServer if conn == 0 && line.starts_with("key_param 999 ") => {
+                    let alice = PublicValue::parse(group, &line["key_param 999 ".len()..]).unwrap();
+                    let pair = me.pair.take().unwrap();
+                    let (ours, hers) = (me.commitment.unwrap(), me.alice_commitment.unwrap());
+                    let signer = Party {
+                        name: "bob",
+                        commitment: &ours,
+                        value: pair.public(),
+                    };
+                    let partner = Party {
+                        name: "alice",
+                        commitment: &hers,
+                        value: &alice,
+                    };
+                    let signed = transcript(group, 999, &signer, &throwaway.public(), &partner);
+                    let secret = pair.agree(&alice);
+                    me.proof = Some(
+                        ProofKeys::derive(group, &secret, pair.public(), &alice)
+                            .seal(&throwaway, &signed),
+                    );
+                    proof_ready.set(Some("ready".into()));
+                    String::new()
+                }
+                Direction::ToServer if conn == 0 && line.starts_with("key_proof 999 ") => {
+                    String::new()
+                }
+                _ => line.to_string(),
+            }
+        }),
+    );
+    let (alice_home, bob_home) = pinned_pair(server.port());
+    let mut alice = Client::registered_in(&alice_home, relay.port(), "alice", &[]);
+    let mut bob = Client::registered_in(&bob_home, relay.port(), "bob", &[]);
+    alice.send("connect bob");
+    alice.expect("bob is verified");
+    bob.send("restart");
+    // Once alice has answered the relay's exchange, bob's next line carries its proof down.
+    assert!(
+        answered.wait().is_some(),
+        "alice never answered\n{}",
+        alice.dump()
+    );
+    bob.send("go");
+    let warning = alice.expect("WARNING: bob's identity changed");
+    assert!(warning.contains(&fingerprint), "{warning}");
+    alice.send("secure: the door code is 4711");
+    alice.expect("secure: to bob is held");
+    alice.send("plain");
+    bob.expect_line("alice: plain");
+    let wire = relay.wire();
+    assert!(
+        !wire.contains("4711") && !wire.contains("secure:"),
+        "{wire}"
+    );
+}

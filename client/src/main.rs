@@ -5,6 +5,7 @@
 use clap::Parser;
 use client::Outcome;
 use common::discovery::DEFAULT_PORT;
+use common::identity::Identity;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -58,6 +59,10 @@ struct Args {
     /// Put the local time before each chat line, as irssi does (14:05 bob: hi).
     #[arg(long)]
     timestamps: bool,
+    /// Your identity key, which partners pin with `trust` (made on first use, private to
+    /// you; default $XDG_CONFIG_HOME/labchat/identity, that is ~/.config/labchat/identity).
+    #[arg(long, value_name = "FILE")]
+    identity: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -87,6 +92,17 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, String> {
+    // The identity first: a problem with its file is said before anything connects.
+    let identity = match &args.identity {
+        Some(path) => path.clone(),
+        None => Identity::default_path().map_err(|e| e.to_string())?,
+    };
+    // Made quietly on first use; `verify` shows its fingerprint.
+    let (identity, _made) = Identity::load_or_create(&identity).map_err(|e| e.to_string())?;
+    let partners = common::identity::store::config_dir()
+        .map_err(|e| e.to_string())?
+        .join("partners");
+    common::identity::Pins::load(&partners).map_err(|e| e.to_string())?;
     let (socket, host, port) = match address {
         Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
@@ -112,6 +128,8 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         server: Some((host, port)),
         reconnect: args.reconnect,
         timestamps: args.timestamps,
+        identity: Some(std::sync::Arc::new(identity)),
+        partners: Some(partners),
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }

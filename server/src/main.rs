@@ -5,11 +5,14 @@
 use clap::Parser;
 use common::dh::Group;
 use common::discovery::{check_instance_name, default_instance_name, DEFAULT_PORT};
+use common::identity::Identity;
 use server::advertise::Advertisement;
 use server::config::Config;
 use server::{listen, log};
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The labchat server: people connect with `client` (which finds it on the LAN) or
@@ -70,6 +73,11 @@ struct Args {
     /// logins you expect, e.g. the seats in the building: each costs about 27 KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
     spare_threads: u32,
+    /// The server's identity key, which it proves to every client (made on first use,
+    /// private to you; default $XDG_CONFIG_HOME/labchat/server-identity, that is
+    /// ~/.config/labchat/server-identity). Its fingerprint is printed at start.
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -110,6 +118,8 @@ fn try_main(args: Args) -> Result<(), String> {
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let port = local.port();
     let addresses = listen::addresses(&listener);
+    let identity = load_identity(args.identity.as_deref())?;
+    let fingerprint = identity.public().fingerprint();
     let config = Config {
         max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
         max_per_host: args.max_per_host as usize,
@@ -121,6 +131,7 @@ fn try_main(args: Args) -> Result<(), String> {
         spare_threads: args.spare_threads as usize,
         status_per_second: args.status_rate,
         command_per_second: args.command_rate,
+        identity: Some(Arc::new(identity)),
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {
@@ -138,6 +149,7 @@ fn try_main(args: Args) -> Result<(), String> {
     };
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Server started successfully");
+    let _ = writeln!(out, "Server key fingerprint: {fingerprint}");
     let _ = writeln!(out, "Listening on port {port}. Clients can connect with:");
     for ip in addresses {
         let _ = writeln!(out, "  client {ip} {port}");
@@ -177,6 +189,19 @@ fn advertise(name: Option<String>, port: u16, group: &Group) -> Option<Advertise
             None
         }
     }
+}
+
+/// The server's identity from `--identity FILE` or the default file, made there on first use.
+fn load_identity(given: Option<&std::path::Path>) -> Result<Identity, String> {
+    let path = match given {
+        Some(path) => path.to_path_buf(),
+        None => Identity::default_server_path().map_err(|e| e.to_string())?,
+    };
+    let (identity, made) = Identity::load_or_create(&path).map_err(|e| e.to_string())?;
+    if made {
+        log!("made a new server identity in {}", path.display());
+    }
+    Ok(identity)
 }
 
 /// `--name`: a name that fits one mDNS label and prints safely.

@@ -14,9 +14,10 @@ use crate::log;
 use crate::outbox::{Outbox, Room};
 use crate::rate::RateLimit;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Parting, Users};
+use common::identity::server_proof::prove_server;
 use common::limits::MAX_LINE_LEN;
 use common::line_reader::{Fill, LineReader};
-use common::protocol::{Command, KeyLine, Name, Notice, ServerLine};
+use common::protocol::{Command, Hello, KeyLine, Name, Notice, ServerLine};
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -232,10 +233,20 @@ struct Session {
 
 impl Session {
     /// Asks for names until one is free and valid. `None` if the client left or took too long.
+    /// A first line `hello <nonce>` is answered with the server's proof of its key instead
+    /// (see [`Session::prove`]).
     fn register(&mut self) -> Option<Name> {
         let deadline = Instant::now() + self.config.name_timeout;
+        let mut first = true;
         loop {
             while let Some(line) = self.input.lines.next_line() {
+                if std::mem::take(&mut first) {
+                    if let Ok(Some(hello)) = line.as_deref().map(Hello::parse) {
+                        if self.prove(hello) {
+                            continue;
+                        }
+                    }
+                }
                 match line
                     .map_err(|e| e.to_string())
                     .and_then(|l| Name::parse(l.trim()).map_err(|e| e.to_string()))
@@ -268,6 +279,21 @@ impl Session {
         }
     }
 
+    /// Answers `hello <nonce>` with `(server): proof <key> <signature>` and marks the
+    /// connection as speaking identity. False when the server has no identity: the line is
+    /// then a proposed name, as for an older server.
+    fn prove(&mut self, Hello(nonce): Hello) -> bool {
+        let Some(identity) = &self.config.identity else {
+            return false;
+        };
+        let signature = prove_server(identity, &nonce);
+        let key = identity.public();
+        self.users
+            .tell(self.id, Notice::ServerProof { key, signature });
+        self.users.speaks_identity(self.id);
+        true
+    }
+
     /// Serves commands until `close`, end of stream or a broken connection.
     fn chat(&mut self, name: &Name) {
         let mut to_partner = Vec::new();
@@ -295,7 +321,8 @@ impl Session {
                         | Command::Goodbye
                         | Command::Help
                         | Command::KeyCommit(_)
-                        | Command::KeyParam(_))
+                        | Command::KeyParam(_)
+                        | Command::KeyProof(_))
                 );
                 if costly && !self.may_work() {
                     continue;
@@ -328,6 +355,9 @@ impl Session {
                     }
                     Ok(Command::KeyParam(rest)) => {
                         self.key_line(name, &mut to_partner, KeyLine::Param, line, &rest);
+                    }
+                    Ok(Command::KeyProof(rest)) => {
+                        self.key_line(name, &mut to_partner, KeyLine::Proof, line, &rest);
                     }
                     Ok(other) => {
                         self.end_refusals();
@@ -393,7 +423,8 @@ impl Session {
             Command::Message(_)
             | Command::Secure(_)
             | Command::KeyCommit(_)
-            | Command::KeyParam(_) => {}
+            | Command::KeyParam(_)
+            | Command::KeyProof(_) => {}
         }
         true
     }

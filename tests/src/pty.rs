@@ -87,6 +87,8 @@ struct Seen {
 /// The client running on a pseudo-terminal that the test plays the terminal for.
 pub struct FakeTerminal {
     child: Child,
+    /// The client's own XDG_CONFIG_HOME.
+    _home: crate::ConfigHome,
     master: Arc<Mutex<File>>,
     seen: Arc<Mutex<Seen>>,
 }
@@ -165,6 +167,8 @@ impl FakeTerminalBuilder {
         ] {
             command.env_remove(reflowing);
         }
+        let home = crate::ConfigHome::new();
+        home.apply(&mut command);
         match colour {
             Colour::Allowed => command.env_remove("NO_COLOR"),
             Colour::NoColor => command.env("NO_COLOR", "1"),
@@ -199,6 +203,7 @@ impl FakeTerminalBuilder {
         }
         Some(FakeTerminal {
             child,
+            _home: home,
             master,
             seen,
         })

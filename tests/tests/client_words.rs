@@ -48,8 +48,10 @@ fn server_that_hangs_up_once() -> u16 {
                 b"(server): Welcome to labchat! Please enter your user name:\n\
                   (server): You have 30 seconds to send a name.\n",
             );
-            let mut name = String::new();
-            let _ = BufReader::new(&socket).read_line(&mut name);
+            let Ok(reading) = socket.try_clone() else {
+                continue;
+            };
+            let name = tests::fake_server::read_name(&mut BufReader::new(reading), &mut socket);
             let _ = writeln!(
                 socket,
                 "(server): Hello {}! Type status to see who is here, connect <user> to chat, \

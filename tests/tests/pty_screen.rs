@@ -300,7 +300,7 @@ fn quit_words_are_held_with_a_hint_about_close() {
 fn notices_stay_within_80_columns() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let Some((alice, _bob)) = alice_with_bob(&server, Answers::AtOnce, 30, 100) else {
+    let Some((alice, _bob)) = alice_with_bob(&server, Answers::AtOnce, 40, 100) else {
         return;
     };
     alice.enter("verify");

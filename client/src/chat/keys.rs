@@ -7,9 +7,11 @@
 
 use crate::chat::explain;
 use common::dh::{Group, PublicValue};
-use common::exchange::{Exchange, ExchangeError, Step};
+use common::exchange::{Exchange, ExchangeError, Names, Step};
+use common::identity::{Identity, PublicKey};
 use common::protocol::Command;
 use common::secure::Session;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a key exchange may take before `secure:` says the partner cannot do it.
@@ -33,6 +35,8 @@ pub const TOY_MARK: &str = "[toy group: readable by anyone watching]";
 #[derive(Debug)]
 pub struct Keys {
     exchange: Exchange,
+    /// Our identity, proved in chats whose `GEN_KEYS` says `identity`.
+    me: Option<Arc<Identity>>,
     /// `client --explain`: each step is also told with its numbers.
     explain: bool,
     /// Lines explaining the last step, not yet shown.
@@ -63,6 +67,9 @@ pub enum KeyStep {
         sound: bool,
         /// The original's bare exchange: the code cannot be verified at all.
         bare: bool,
+        /// The identity key the partner proved in this chat (`None`: a chat without
+        /// identities).
+        partner_key: Option<PublicKey>,
     },
     /// The agreement failed; show this reason. `alarm` for signs of tampering.
     Failed {
@@ -78,6 +85,7 @@ impl Keys {
     pub fn new(allow_toy: bool) -> Keys {
         Keys {
             exchange: Exchange::new(allow_toy),
+            me: None,
             explain: false,
             explained: Vec::new(),
             started: None,
@@ -88,6 +96,12 @@ impl Keys {
     /// The partner of the chat whose keys come next, as `--explain` names it.
     pub fn set_partner(&mut self, name: &str) {
         name.clone_into(&mut self.partner);
+    }
+
+    /// The same, with our identity to prove in chats that ask for it.
+    pub fn with_identity(mut self, me: Arc<Identity>) -> Keys {
+        self.me = Some(me);
+        self
     }
 
     /// The same, telling each step with its numbers (`client --explain`).
@@ -127,8 +141,25 @@ impl Keys {
 
     /// The server sent `GEN_KEYS <group> <chat>`.
     pub fn gen_keys(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
+        self.gen_keys_with(group, chat, None)
+    }
+
+    /// The server sent `GEN_KEYS <group> <chat>`, with `identity` when `names` is given (ours
+    /// and the partner's, as the server gave them): we then prove our identity in this chat.
+    pub fn gen_keys_with(
+        &mut self,
+        group: &str,
+        chat: Option<u64>,
+        names: Option<Names>,
+    ) -> KeyStep {
         self.started.get_or_insert_with(Instant::now);
-        let step = self.exchange.on_gen_keys(group, chat);
+        let step = match names {
+            Some(names) => {
+                self.exchange
+                    .on_gen_keys_with_identity(group, chat, self.me.clone(), names)
+            }
+            None => self.exchange.on_gen_keys(group, chat),
+        };
         if let (true, Some(pair)) = (self.explain, self.exchange.pair()) {
             let lines = explain::started(pair, self.exchange.my_commitment(), &self.partner);
             self.explained.extend(lines);
@@ -161,8 +192,31 @@ impl Keys {
         {
             self.explained.extend(before);
             self.explained.push(explain::code(&session.safety_code()));
+        } else if self.explain && matches!(step, Step::Send(_)) {
+            // A chat with identities: the key is agreed, the code waits for the partner's proof.
+            self.explained.extend(before);
         }
         self.step(step, None)
+    }
+
+    /// The partner's `key_proof` arrived.
+    pub fn proof(&mut self, text: &str) -> KeyStep {
+        let step = self.exchange.on_proof(text);
+        if let (true, Step::Agreed, Some(session)) = (self.explain, &step, self.exchange.session())
+        {
+            self.explained.push(explain::code(&session.safety_code()));
+        }
+        self.step(step, None)
+    }
+
+    /// Our identity, if the client has one.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.me.as_deref()
+    }
+
+    /// Whether this chat proves identities and the partner's proof is still to come.
+    pub fn proves_identity(&self) -> bool {
+        self.exchange.proves_identity()
     }
 
     fn step(&self, step: Step, warn: Option<&'static str>) -> KeyStep {
@@ -175,6 +229,7 @@ impl Keys {
                     code: session.safety_code(),
                     sound: session.code_is_sound(),
                     bare: !session.is_committed(),
+                    partner_key: self.exchange.partner_key(),
                 }
             }
             Step::Failed(err) => KeyStep::Failed {
@@ -266,6 +321,12 @@ pub enum NotSealed {
     /// The session refused the text (too long, or the chat used up its messages).
     #[error(transparent)]
     Refused(#[from] common::secure::SealError),
+    /// The partner's identity changed: `secure:` is held until the person decides.
+    #[error(
+        "secure: to {0} is held: {0}'s identity changed; compare the safety code with {0} \
+         (type verify to see it), then type trust"
+    )]
+    Held(String),
 }
 
 /// Failures that mean someone between the two clients interfered.
@@ -277,6 +338,7 @@ fn is_alarm(err: &ExchangeError) -> bool {
             | ExchangeError::Unexpected(_)
             | ExchangeError::Reflected
             | ExchangeError::CommitmentMismatch
+            | ExchangeError::Proof(_)
     )
 }
 

@@ -9,7 +9,9 @@
 //! - [`explain`]: `--explain`: each key-agreement and message step with its numbers.
 //! - [`prompt`]: the prompt's words and the lines held once, for the line editor.
 //! - [`link`]: the shared write half of the socket.
+//! - [`server_proof`]: `hello <nonce>` and the server's proof of its identity key.
 //! - [`state`]: what the threads know about the conversation.
+//! - [`trust`]: partners' identities: pinned with `trust`, verified or changed in later chats.
 pub mod event;
 pub mod explain;
 pub mod keyboard;
@@ -19,4 +21,6 @@ pub mod prompt;
 pub mod reader;
 pub mod reconnect;
 pub mod run;
+pub mod server_proof;
 pub mod state;
+pub mod trust;

@@ -8,13 +8,16 @@ use crate::chat::prompt::ChatPrompt;
 use crate::chat::reader::Incoming;
 use crate::chat::reconnect::{Reconnect, Reconnector};
 use crate::chat::state::{Shared, State};
+use crate::chat::trust::Trust;
 use crate::terminal::input::{LineSource, Piped};
 use crate::terminal::line_editor::{self, LineEditor};
 use crate::terminal::screen::Screen;
 use crate::terminal::style::{Console, Palette};
+use common::identity::{Identity, Pins};
 use crossbeam_channel::{Receiver, Sender};
 use std::io;
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -45,6 +48,11 @@ pub struct Options {
     pub reconnect: bool,
     /// `--timestamps`: the local time (`HH:MM`) before each chat line.
     pub timestamps: bool,
+    /// Our long-term identity, proved to partners that have one too (see
+    /// [`crate::chat::trust`]); `None` runs the client without one, as an older client.
+    pub identity: Option<Arc<Identity>>,
+    /// The file of partners' pinned identities (`$XDG_CONFIG_HOME/labchat/partners`).
+    pub partners: Option<PathBuf>,
 }
 
 /// How long the main thread waits for the line editor to give the terminal back before
@@ -92,8 +100,14 @@ impl Client {
     fn start(console: Console, socket: TcpStream, options: Options) -> io::Result<Client> {
         let mut state = State::new(options.allow_toy_group, options.explain);
         state.preset_name = options.name.is_some();
+        if let (Some(me), Some(partners)) = (&options.identity, &options.partners) {
+            let pins = Pins::load(partners).map_err(io::Error::other)?;
+            state = state.with_identity(Arc::clone(me), Trust::new(pins));
+        }
         let state = Arc::new(Shared::new(state));
         let link = Arc::new(Link::new(socket.try_clone()?));
+        // The first line on every connection: the server proves its key, if it has one.
+        crate::chat::server_proof::say_hello(&link, &state)?;
         let palette = Palette::new(console.colour);
         let (screen, feed) = if console.interactive {
             let (screen, feed) = Screen::terminal(palette);
@@ -260,7 +274,9 @@ impl Client {
                 Some("lost the connection to the server".to_string()),
             ),
             Some(Ending::TurnedAway) => (Outcome::Failed, None),
-            Some(Ending::RejoinRefused(text)) => (Outcome::Failed, Some(text)),
+            Some(Ending::RejoinRefused(text) | Ending::ServerProofInvalid(text)) => {
+                (Outcome::Failed, Some(text))
+            }
             Some(Ending::NameRefused(words)) => (Outcome::Failed, Some(words)),
             Some(Ending::Interrupted) => {
                 // Let the server's goodbye arrive so the close is clean, but do not linger;

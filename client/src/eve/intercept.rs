@@ -182,7 +182,27 @@ impl Interceptor {
             }
             Way::ToClient => {
                 // The line goes on before eve's verdict on a chat it ended is printed.
-                actions.forward(conn, way, line);
+                match (&self.mode, ServerLine::parse(line)) {
+                    // In the middle eve cannot prove anyone's identity, so she asks for none:
+                    // the clients run the exchange without identities (and a partner they
+                    // pinned shows as changed, with secure: held).
+                    (
+                        Mode::Middle(_) | Mode::Grind(..),
+                        Ok(ServerLine::GenKeys {
+                            group,
+                            chat,
+                            identity: true,
+                        }),
+                    ) => {
+                        let bare = ServerLine::GenKeys {
+                            group,
+                            chat,
+                            identity: false,
+                        };
+                        actions.forward(conn, way, &bare.to_string());
+                    }
+                    _ => actions.forward(conn, way, line),
+                }
                 self.follow_server(conn, line, prepared, &mut actions);
             }
         }

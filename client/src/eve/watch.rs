@@ -162,7 +162,7 @@ impl Watch {
                 | Notice::Bye
                 | Notice::ShuttingDown,
             )) => return Heard::Ended(self.leave(conn)),
-            Ok(ServerLine::GenKeys { group, chat }) => {
+            Ok(ServerLine::GenKeys { group, chat, .. }) => {
                 let chat_no = chat.unwrap_or(0);
                 let group = group.parse().unwrap_or(Group::Toy);
                 let me = self.label(conn);

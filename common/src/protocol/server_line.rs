@@ -33,6 +33,9 @@ pub enum ServerLine {
         group: String,
         /// The server's number for this chat.
         chat: Option<u64>,
+        /// `GEN_KEYS <group> <chat> identity`: both partners said `hello`, so each binds its
+        /// identity key into its commitment and proves it with `key_proof` (see PROTOCOL.md).
+        identity: bool,
     },
     /// `GEN_KEYS <group> <chat>` whose chat number is spelled another way than PROTOCOL.md's one
     /// spelling (a leading zero, a sign, 2^64 and above, more words): its keys cannot be tied to
@@ -48,6 +51,8 @@ pub enum ServerLine {
     KeyCommit(String),
     /// `key_param <number>`: the partner's public Diffie-Hellman value.
     KeyParam(String),
+    /// `key_proof <payload>`: the partner's sealed proof of its identity.
+    KeyProof(String),
 }
 
 /// A server line that fits none of the forms.
@@ -101,24 +106,41 @@ impl ServerLine {
             ("GEN_KEYS", None) => Ok(ServerLine::GenKeys {
                 group: String::new(),
                 chat: None,
+                identity: false,
             }),
             ("GEN_KEYS", Some(rest)) => {
                 let (group, chat) = split_word(rest);
                 let group = group.to_string();
-                Ok(match chat.map(|text| (text, chat_number(text))) {
-                    None => ServerLine::GenKeys { group, chat: None },
-                    Some((_, Some(n))) => ServerLine::GenKeys {
+                let Some(chat) = chat else {
+                    return Ok(ServerLine::GenKeys {
+                        group,
+                        chat: None,
+                        identity: false,
+                    });
+                };
+                let (text, flag) = split_word(chat);
+                let identity = match flag {
+                    None => Some(false),
+                    Some("identity") => Some(true),
+                    Some(_) => None,
+                };
+                Ok(match (chat_number(text), identity) {
+                    (Some(n), Some(identity)) => ServerLine::GenKeys {
                         group,
                         chat: Some(n),
+                        identity,
                     },
-                    Some((text, None)) => ServerLine::GenKeysMisnumbered {
+                    // A known number followed by an unknown word is no line of ours.
+                    (Some(_), None) => return Err(unknown()),
+                    (None, _) => ServerLine::GenKeysMisnumbered {
                         group,
-                        chat: text.to_string(),
+                        chat: chat.to_string(),
                     },
                 })
             }
             ("key_commit", Some(value)) => Ok(ServerLine::KeyCommit(value.to_string())),
             ("key_param", Some(value)) => Ok(ServerLine::KeyParam(value.to_string())),
+            ("key_proof", Some(value)) => Ok(ServerLine::KeyProof(value.to_string())),
             (word, Some(rest)) => {
                 if let Some(from) = word.strip_suffix(':') {
                     let from = senders.parse(from).ok_or_else(unknown)?;
@@ -148,17 +170,27 @@ impl fmt::Display for ServerLine {
             ServerLine::Notice(notice) => write!(f, "(server): {notice}"),
             ServerLine::Chat { from, text } => write!(f, "{from}: {text}"),
             ServerLine::Secure { from, payload } => write!(f, "{from} (secure): {payload}"),
-            ServerLine::GenKeys { group, chat: None } if group.is_empty() => {
-                f.write_str("GEN_KEYS")
-            }
-            ServerLine::GenKeys { group, chat: None } => write!(f, "GEN_KEYS {group}"),
+            ServerLine::GenKeys {
+                group, chat: None, ..
+            } if group.is_empty() => f.write_str("GEN_KEYS"),
+            ServerLine::GenKeys {
+                group, chat: None, ..
+            } => write!(f, "GEN_KEYS {group}"),
             ServerLine::GenKeys {
                 group,
                 chat: Some(n),
-            } => write!(f, "GEN_KEYS {group} {n}"),
+                identity,
+            } => {
+                write!(f, "GEN_KEYS {group} {n}")?;
+                if *identity {
+                    f.write_str(" identity")?;
+                }
+                Ok(())
+            }
             ServerLine::GenKeysMisnumbered { group, chat } => write!(f, "GEN_KEYS {group} {chat}"),
             ServerLine::KeyCommit(value) => write!(f, "key_commit {value}"),
             ServerLine::KeyParam(value) => write!(f, "key_param {value}"),
+            ServerLine::KeyProof(value) => write!(f, "key_proof {value}"),
         }
     }
 }
@@ -218,14 +250,22 @@ mod tests {
             ServerLine::GenKeys {
                 group: "ffdhe2048".into(),
                 chat: Some(17),
+                identity: false,
+            },
+            ServerLine::GenKeys {
+                group: "ffdhe2048".into(),
+                chat: Some(18),
+                identity: true,
             },
             ServerLine::GenKeys {
                 group: "toy".into(),
                 chat: None,
+                identity: false,
             },
             ServerLine::GenKeys {
                 group: "".into(),
                 chat: None,
+                identity: false,
             },
             ServerLine::GenKeysMisnumbered {
                 group: "toy".into(),
@@ -235,6 +275,7 @@ mod tests {
                 group: "ffdhe2048".into(),
                 chat: "18446744073709551616".into(),
             },
+            ServerLine::KeyProof("ab.cd".into()),
             ServerLine::KeyParam("1234".into()),
             ServerLine::KeyCommit("ab12".into()),
         ];
@@ -265,10 +306,11 @@ mod tests {
             ServerLine::parse("GEN_KEYS toy 7"),
             Ok(ServerLine::GenKeys {
                 group: "toy".into(),
-                chat: Some(7)
+                chat: Some(7),
+                identity: false,
             })
         );
-        for chat in ["07", "+7", "18446744073709551616", "7 8", "x"] {
+        for chat in ["07", "+7", "18446744073709551616", "07 identity", "x"] {
             assert_eq!(
                 ServerLine::parse(&format!("GEN_KEYS toy {chat}")),
                 Ok(ServerLine::GenKeysMisnumbered {
@@ -289,6 +331,9 @@ mod tests {
             "bad name!: hi",
             "key_param",
             "key_commit",
+            "key_proof",
+            "GEN_KEYS ffdhe2048 7 identiti",
+            "GEN_KEYS toy 7 8",
         ] {
             assert!(ServerLine::parse(line).is_err(), "line {line:?}");
         }

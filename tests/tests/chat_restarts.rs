@@ -4,7 +4,7 @@
 //! a relay that lies (or a fake server that is only a socket).
 
 use parking_lot::Mutex;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use tests::agreement::agreement;

@@ -2,7 +2,7 @@
 //! name it answers itself (`--name`, or after a reconnect), and the exit code of a script whose
 //! name was never accepted.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::thread;
 use std::time::Duration;

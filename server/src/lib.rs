@@ -13,6 +13,7 @@
 //! - [`hosts`]: connections open per client address, for `--max-per-host`.
 //! - [`kept`]: names kept for the address that lost them, which no other address can evict.
 //! - [`rate`]: how often one connection may ask for `status`.
+//! - [`refusals`]: a run of identical refusals told once, then counted.
 //! - [`config`]: the operator's choices.
 //! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
@@ -27,6 +28,7 @@ pub mod listen;
 pub mod log;
 pub mod outbox;
 pub mod rate;
+pub mod refusals;
 pub mod session;
 pub mod sink;
 pub mod threads;

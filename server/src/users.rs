@@ -12,6 +12,7 @@
 
 use crate::kept::{Keeping, KeptNames};
 use crate::outbox::Outbox;
+use crate::refusals::Refusals;
 use crate::sink::Sink;
 use common::limits::MAX_NAME_LEN;
 use common::protocol::{KeyLine, Name, Notice, ServerLine, StatusEntry};
@@ -216,6 +217,25 @@ impl<S: Sink> Table<S> {
         self.send(id, &ServerLine::Notice(notice));
     }
 
+    /// Refuses `id`'s line with `notice`, unless it repeats the last refusal in `refusals`
+    /// (then it is only counted).
+    fn refuse(&mut self, id: ConnId, notice: Notice, refusals: &mut Refusals) {
+        let mut out = Vec::new();
+        refusals.refuse(notice, &mut out);
+        if !out.is_empty() {
+            self.push(id, &out);
+        }
+    }
+
+    /// Ends `id`'s run of refusals before it is told anything else.
+    fn end_refusals(&mut self, id: ConnId, refusals: &mut Refusals) {
+        let mut out = Vec::new();
+        refusals.end(&mut out);
+        if !out.is_empty() {
+            self.push(id, &out);
+        }
+    }
+
     /// Unpairs `id` from its partner, if any; returns the partner.
     fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
         let me = self.conns.get_mut(&id)?;
@@ -374,9 +394,16 @@ impl<S: Sink> Users<S> {
     }
 
     /// Pairs `id` with the user named `target` if both are FREE; tells both, or tells `id` why
-    /// not. With a Diffie-Hellman `group`, both are sent `GEN_KEYS <group> <chat>` right after
-    /// the connect notice.
-    pub fn connect(&self, id: ConnId, target: &str, group: Option<&str>) -> ChatChange {
+    /// not (through `refusals`, `id`'s run of refusals: a repeat is only counted). With a
+    /// Diffie-Hellman `group`, both are sent `GEN_KEYS <group> <chat>` right after the connect
+    /// notice.
+    pub fn connect(
+        &self,
+        id: ConnId,
+        target: &str,
+        group: Option<&str>,
+        refusals: &mut Refusals,
+    ) -> ChatChange {
         let mut table = self.lock();
         let Some(me) = table.name_of(id).cloned() else {
             return ChatChange::None;
@@ -396,6 +423,7 @@ impl<S: Sink> Users<S> {
                     table.name_of(other).cloned().unwrap_or(me.clone()),
                 )),
                 Some(other) => {
+                    table.end_refusals(id, refusals);
                     let them = table.name_of(other).cloned().unwrap_or(me.clone());
                     table.next_chat += 1;
                     let chat = table.next_chat;
@@ -426,23 +454,25 @@ impl<S: Sink> Users<S> {
             }
         };
         if let Some(notice) = refusal {
-            table.notify(id, notice);
+            table.refuse(id, notice, refusals);
         }
         ChatChange::None
     }
 
-    /// Ends `id`'s chat, telling both; or tells `id` there is no chat to end.
-    pub fn goodbye(&self, id: ConnId) -> ChatChange {
+    /// Ends `id`'s chat, telling both; or tells `id` there is no chat to end (through
+    /// `refusals`, as [`connect`](Users::connect) does).
+    pub fn goodbye(&self, id: ConnId, refusals: &mut Refusals) -> ChatChange {
         let mut table = self.lock();
         let Some(me) = table.name_of(id).cloned() else {
             return ChatChange::None;
         };
         match table.unpair(id) {
             None => {
-                table.notify(id, Notice::NothingToEnd);
+                table.refuse(id, Notice::NothingToEnd, refusals);
                 ChatChange::None
             }
             Some(partner) => {
+                table.end_refusals(id, refusals);
                 let them = table.name_of(partner).cloned().unwrap_or(me.clone());
                 table.notify(id, Notice::YouEndedChat(them.clone()));
                 table.notify(partner, Notice::PeerEndedChat(me.clone()));

@@ -1,14 +1,16 @@
 //! `server [PORT]`: starts the labchat server, advertises it on the LAN, and serves until
-//! Ctrl+C or SIGTERM.
+//! Ctrl+C, SIGTERM or the console's `stop`. `server console [PORT]`: the operator's console of
+//! the server running on this machine.
 #![forbid(unsafe_code)]
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use common::dh::Group;
 use common::discovery::{check_instance_name, default_instance_name, DEFAULT_PORT};
 use server::advertise::Advertisement;
 use server::config::Config;
 use server::{listen, log};
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -17,6 +19,8 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "server", version, max_term_width = 80)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Sub>,
     /// TCP port (0 picks a free one and prints it).
     #[arg(default_value_t = DEFAULT_PORT)]
     port: u16,
@@ -70,10 +74,32 @@ struct Args {
     /// logins you expect, e.g. the seats in the building: each costs about 27 KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
     spare_threads: u32,
+    /// The console's control socket, for `server console --socket PATH` (default:
+    /// console-PORT.sock in $XDG_RUNTIME_DIR/labchat/, else in /tmp/labchat-UID/).
+    #[arg(long, value_name = "PATH")]
+    console_socket: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// The operator's console of the server running on this machine, as its owner: list,
+    /// say, kick, ban, unban, stop, help. Reads commands from standard input and prints the
+    /// answers.
+    Console {
+        /// The port of the server (its socket is console-PORT.sock).
+        #[arg(default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// The server's --console-socket, if it was given one.
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
-    let args = match common::usage::parse_or_exit::<Args>("server", "server [PORT]") {
+    let args = match common::usage::parse_or_exit::<Args>(
+        "server",
+        "server [PORT] | server console [PORT]",
+    ) {
         Ok(args) => args,
         Err(code) => return code,
     };
@@ -87,6 +113,10 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args) -> Result<(), String> {
+    if let Some(Sub::Console { port, socket }) = args.command {
+        let path = socket.unwrap_or_else(|| server::console::socket::default_path(port));
+        return server::console::remote::run(&path);
+    }
     // Every client is a socket: take all the file descriptors the system allows us.
     if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {
         if limit < args.max_clients.saturating_add(64) {
@@ -123,6 +153,7 @@ fn try_main(args: Args) -> Result<(), String> {
         command_per_second: args.command_rate,
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
+    let console_stop = stop.clone();
     ctrlc::set_handler(move || {
         let _ = stop.try_send(());
     })
@@ -131,6 +162,8 @@ fn try_main(args: Args) -> Result<(), String> {
     // after the message does not wait for them.
     let running = server::start(listener, config)
         .map_err(|err| format!("cannot start threads for clients: {err}"))?;
+    let operator = running.operator(console_stop);
+    let _console_socket = server::console::open_socket(&operator, port, args.console_socket)?;
     let advertisement = if args.no_advertise {
         None
     } else {
@@ -154,6 +187,7 @@ fn try_main(args: Args) -> Result<(), String> {
     if args.dh_group == Group::Toy {
         log!("warning: --dh-group toy has fewer than 2,000 keys; anyone watching can read secure messages; clients refuse it unless started with --allow-toy-group");
     }
+    server::console::stdin::open(operator);
     let _ = shutdown.recv();
     if let Some(advertisement) = advertisement {
         advertisement.stop();

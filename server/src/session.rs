@@ -71,6 +71,7 @@ pub fn serve(
             let notice = match refused {
                 JoinRefused::Full(max) => Notice::ServerFull(max),
                 JoinRefused::ShuttingDown => Notice::ShuttingDown,
+                JoinRefused::Banned(minutes) => Notice::Banned(minutes),
             };
             refuse(&outbox, &stream, notice);
             log!("refused {peer}: {refused}");

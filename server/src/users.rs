@@ -10,6 +10,7 @@
 //! The table holds no socket: each client's queue is a [`Sink`] ([`Outbox`] in the server), so
 //! the unit tests below drive it as the state machine it is.
 
+use crate::bans::{self, Bans};
 use crate::kept::{Keeping, KeptNames};
 use crate::outbox::Outbox;
 use crate::refusals::Refusals;
@@ -21,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Identifies one accepted connection for its whole life.
 pub type ConnId = u64;
@@ -61,6 +62,8 @@ struct Table<S: Sink> {
     touched: Vec<S>,
     /// Names whose connection was lost a moment ago, kept for their owner's address.
     kept: KeptNames,
+    /// Addresses the operator banned (see [`crate::console`]).
+    bans: Bans,
 }
 
 impl<S: Sink> Table<S> {
@@ -73,6 +76,7 @@ impl<S: Sink> Table<S> {
             next_chat: 0,
             touched: Vec::new(),
             kept: KeptNames::new(max_clients),
+            bans: Bans::default(),
         }
     }
 }
@@ -113,6 +117,8 @@ struct Conn<S> {
     outbox: S,
     /// The client's address (IPv4-mapped addresses as IPv4).
     host: IpAddr,
+    /// When it joined, for the console's `list`.
+    since: SystemTime,
     name: Option<Name>,
     partner: Option<ConnId>,
     /// The number of the chat this client is in, as sent in its `GEN_KEYS`.
@@ -132,6 +138,8 @@ pub enum JoinRefused {
     Full(usize),
     /// The server is shutting down.
     ShuttingDown,
+    /// The operator banned the address; this many minutes are left (rounded up).
+    Banned(u64),
 }
 
 /// For the log: `server full (3 connections, --max-clients)`.
@@ -141,6 +149,8 @@ impl std::fmt::Display for JoinRefused {
             JoinRefused::Full(1) => f.write_str("server full (1 connection, --max-clients)"),
             JoinRefused::Full(n) => write!(f, "server full ({n} connections, --max-clients)"),
             JoinRefused::ShuttingDown => f.write_str("shutting down"),
+            JoinRefused::Banned(1) => f.write_str("banned (1 minute left)"),
+            JoinRefused::Banned(n) => write!(f, "banned ({n} minutes left)"),
         }
     }
 }
@@ -287,13 +297,16 @@ impl<S: Sink> Users<S> {
     /// Admits a new connection (not yet named).
     ///
     /// # Errors
-    /// [`JoinRefused`] when the server is full or shutting down.
+    /// [`JoinRefused`] when the server is full or shutting down, or the address is banned.
     /// `host` is the client's address: a name kept after a lost connection goes back only to
     /// a client from the same address.
     pub fn join(&self, outbox: S, host: IpAddr) -> Result<ConnId, JoinRefused> {
         let mut table = self.lock();
         if table.shutting_down {
             return Err(JoinRefused::ShuttingDown);
+        }
+        if let Some(left) = table.bans.left(host, Instant::now()) {
+            return Err(JoinRefused::Banned(bans::minutes_left(left)));
         }
         if table.conns.len() >= self.max_clients {
             return Err(JoinRefused::Full(self.max_clients));
@@ -305,6 +318,7 @@ impl<S: Sink> Users<S> {
             Conn {
                 outbox,
                 host: host.to_canonical(),
+                since: SystemTime::now(),
                 name: None,
                 partner: None,
                 chat: None,
@@ -616,6 +630,11 @@ fn shorten(text: &str) -> String {
         None => text.to_string(),
     }
 }
+
+/// What the server console asks of the table (`list`, `say`, `kick`, `ban`).
+#[path = "users_console.rs"]
+mod console;
+pub use console::Removed;
 
 #[cfg(test)]
 #[path = "users_tests.rs"]

@@ -18,6 +18,7 @@ mod absent_hosts;
 mod bad_input;
 mod client_house;
 mod command_budget;
+mod console;
 mod control_lines;
 mod discovery;
 mod eve;

@@ -23,8 +23,8 @@
 //! [`Budget::carry_out_cuts`], called by the outbox's `flush` after the user-table lock is
 //! released, which also logs it.
 //!
-//! The budget knows a connection only as something it can [`Cut`] off: the outbox depends on
-//! the budget, not the other way round.
+//! The budget knows a connection only as something it can cut off ([`CutOff`]): the outbox
+//! depends on the budget, not the other way round.
 
 use crate::log;
 use parking_lot::Mutex;

@@ -50,7 +50,7 @@ pub fn open_socket(
     match bound {
         Ok(file) => {
             log!(
-                "console: type help here, or use server console (socket {})",
+                "console: server console reaches this server (socket {})",
                 path.display()
             );
             Ok(Some(file))

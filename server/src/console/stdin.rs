@@ -15,9 +15,12 @@ use std::thread;
 /// on a thread of its own.
 pub fn open(operator: Operator) {
     let stdin = io::stdin();
-    if stdin.is_terminal() && !in_foreground(&stdin) {
-        log!("console: standard input is a terminal this server runs in the background of; not reading it (use server console)");
-        return;
+    if stdin.is_terminal() {
+        if !in_foreground(&stdin) {
+            log!("console: standard input is a terminal this server runs in the background of; not reading it (use server console)");
+            return;
+        }
+        log!("console: type help here for the operator's commands");
     }
     let started = thread::Builder::new()
         .name("console-stdin".into())

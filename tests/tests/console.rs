@@ -98,8 +98,9 @@ fn run_console(path: &std::path::Path, input: &str) -> (std::process::ExitStatus
     let stdout = Transcript::capture(child.stdout.take().expect("piped"));
     let stderr = Transcript::capture(child.stderr.take().expect("piped"));
     {
+        // It may have exited already (nobody to reach): then nothing reads this.
         let mut stdin = child.stdin.take().expect("piped");
-        stdin.write_all(input.as_bytes()).expect("console reads");
+        let _ = stdin.write_all(input.as_bytes());
     }
     assert!(
         stdout.wait_end(WAIT) && stderr.wait_end(WAIT),
@@ -402,7 +403,11 @@ fn the_console_socket_is_the_owners_alone_and_one_server_per_path() {
         .mode();
     assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
 
-    // Another user (nobody) cannot reach it.
+    // Another user (nobody) cannot use it: not through the socket's mode, with the folder
+    // opened to everyone; and not through the server's check of who connects, with the
+    // socket opened to everyone too.
+    let dir = path.parent().expect("a folder");
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let root = Command::new("id")
         .arg("-u")
         .output()
@@ -419,7 +424,33 @@ fn the_console_socket_is_the_owners_alone_and_one_server_per_path() {
             .expect("setpriv runs");
         assert_eq!(output.status.code(), Some(1), "{output:?}");
         let error = String::from_utf8_lossy(&output.stderr);
-        assert!(error.contains("cannot reach the server console"), "{error}");
+        assert!(
+            error.contains("cannot reach the server console") && error.contains("denied"),
+            "{error}"
+        );
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let output = Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+            .arg(binary("server"))
+            .arg("console")
+            .arg("--socket")
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("setpriv runs");
+        let answer = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            answer, "error: only the user who runs the server may use its console\n",
+            "{output:?}"
+        );
+        server
+            .log
+            .wait_for(WAIT, |l| {
+                l.contains("console: refused a connection from user 65534")
+            })
+            .expect("the refusal is logged");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
 
     // A second server on the same path is refused; the first one's console still works.

@@ -86,3 +86,45 @@ fn skip_line(input: &mut impl BufRead) -> io::Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::users::Users;
+    use std::sync::Arc;
+
+    /// Lines too long or not UTF-8 are refused and the door goes on; `stop` is answered and
+    /// ends it (the line after it is not read), and asks the server to stop.
+    #[test]
+    fn bad_lines_are_refused_and_stop_ends_the_door() {
+        let (stop, stopped) = crossbeam_channel::bounded(1);
+        let operator = Operator::new(Arc::new(Users::new(10)), stop);
+        let mut input = b"list\n".to_vec();
+        input.extend(vec![b'x'; MAX_CONSOLE_LINE * 2]);
+        input.extend(b"\n\xff\xfe\n\nstop\nlist\n");
+        let mut output = Vec::new();
+        assert!(serve(&input[..], &mut output, &operator, Door::Stdin));
+        let output = String::from_utf8(output).unwrap();
+        assert_eq!(
+            output.lines().collect::<Vec<_>>(),
+            [
+                "No connections.",
+                "error: the line is too long (more than 16384 bytes)",
+                "error: the line is not valid UTF-8",
+                "stopping the server",
+            ]
+        );
+        assert!(stopped.try_recv().is_ok(), "stop asks the server to stop");
+    }
+
+    /// End of input ends the door without stopping the server.
+    #[test]
+    fn end_of_input_is_not_stop() {
+        let (stop, stopped) = crossbeam_channel::bounded(1);
+        let operator = Operator::new(Arc::new(Users::new(10)), stop);
+        let mut output = Vec::new();
+        assert!(!serve(&b"list"[..], &mut output, &operator, Door::Stdin));
+        assert_eq!(output, b"No connections.\n");
+        assert!(stopped.try_recv().is_err());
+    }
+}

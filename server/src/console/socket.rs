@@ -15,7 +15,7 @@ use super::door;
 use super::operator::{Door, Operator};
 use crate::log;
 use std::fs::{self, DirBuilder, Permissions};
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -170,6 +170,10 @@ fn answer(stream: UnixStream, operator: Operator) {
             log!(
                 "console: refused a connection from user {} (only the server's owner may use it)",
                 cred.uid.as_raw()
+            );
+            let _ = writeln!(
+                &stream,
+                "error: only the user who runs the server may use its console"
             );
             return;
         }

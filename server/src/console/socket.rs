@@ -4,8 +4,9 @@
 //! Where: `--console-socket PATH`, or by default `console-<port>.sock` in
 //! `$XDG_RUNTIME_DIR/labchat/`, or in `/tmp/labchat-<uid>/` when `XDG_RUNTIME_DIR` is not set.
 //! The folder is made private (0700) when it is made, and a `/tmp` folder someone else made
-//! is refused; the socket itself is 0600, and a connection from another user is refused
-//! anyway (its credentials are checked), so the operator's commands are the owner's alone.
+//! is refused; the socket itself is 0600, and a connection from another user (but root) is
+//! refused anyway (its credentials are checked), so the operator's commands are the owner's
+//! alone.
 //!
 //! One server per path: a socket file that a live server answers on is left alone (the
 //! second server says so); one nobody answers on (left by a server that was killed) is stale
@@ -165,7 +166,8 @@ impl ControlSocket {
 /// Serves one `server console` connection, if it comes from the server's owner.
 fn answer(stream: UnixStream, operator: Operator) {
     match rustix::net::sockopt::socket_peercred(&stream) {
-        Ok(cred) if cred.uid.as_raw() == uid() => {}
+        // root may too: it can do anything to the process anyway (`sudo server console`).
+        Ok(cred) if cred.uid.as_raw() == uid() || cred.uid.is_root() => {}
         Ok(cred) => {
             log!(
                 "console: refused a connection from user {} (only the server's owner may use it)",

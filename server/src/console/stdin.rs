@@ -15,7 +15,8 @@ use std::thread;
 /// on a thread of its own.
 pub fn open(operator: Operator) {
     let stdin = io::stdin();
-    if stdin.is_terminal() {
+    let terminal = stdin.is_terminal();
+    if terminal {
         if !in_foreground(&stdin) {
             log!("console: standard input is a terminal this server runs in the background of; not reading it (use server console)");
             return;
@@ -25,7 +26,10 @@ pub fn open(operator: Operator) {
     let started = thread::Builder::new()
         .name("console-stdin".into())
         .spawn(move || {
-            door::serve(stdin.lock(), io::stdout(), &operator, Door::Stdin);
+            let stopped = door::serve(stdin.lock(), io::stdout(), &operator, Door::Stdin);
+            if terminal && !stopped {
+                log!("console: end of input on the terminal; the server goes on (server console still works)");
+            }
         });
     if let Err(err) = started {
         log!("warning: no console on standard input: cannot start its thread: {err}");

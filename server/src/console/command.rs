@@ -67,6 +67,16 @@ pub enum BanTarget {
     Address(IpAddr),
 }
 
+/// The user's name or the address, as typed back to the operator.
+impl std::fmt::Display for BanTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BanTarget::User(name) => write!(f, "{name}"),
+            BanTarget::Address(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
 /// Why a console line is not a command; nothing was done.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ConsoleError {

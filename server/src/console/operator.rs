@@ -2,7 +2,7 @@
 //! asks the user table, logs each action on the server's output, and returns the answer's
 //! lines for the door to print.
 
-use super::command::{BanTarget, ConsoleCommand, HELP};
+use super::command::{ConsoleCommand, HELP};
 use super::list::{format_list, remaining};
 use crate::log;
 use crate::outbox::Outbox;
@@ -104,14 +104,10 @@ impl Operator {
                 }
             }
             ConsoleCommand::Ban { target, time } => match self.users.ban(&target, time) {
-                None => {
-                    let BanTarget::User(user) = target else {
-                        unreachable!("an address can always be banned")
-                    };
-                    Answer::say(format!(
-                        "error: nobody named '{user}' is online; ban their address instead"
-                    ))
-                }
+                // Only a user can be missing: an address is always banned.
+                None => Answer::say(format!(
+                    "error: nobody named '{target}' is online; ban their address instead"
+                )),
                 Some((ip, removed)) => {
                     let names: Vec<String> = removed
                         .iter()

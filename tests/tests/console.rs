@@ -367,6 +367,10 @@ fn bad_console_input_changes_nothing() {
             ("ban alice forever", "error: 'forever' is not a time"),
             ("unban alice", "error: 'alice' is not an IP address"),
             ("unban 127.0.0.9", "error: 127.0.0.9 is not banned"),
+            (
+                "ban nobody",
+                "error: nobody named 'nobody' is online; ban their address instead",
+            ),
             ("stop now", "error: usage: stop"),
             ("say", "error: usage: say <text>"),
         ];
@@ -379,6 +383,7 @@ fn bad_console_input_changes_nothing() {
             );
         }
         let list = console.ask("list");
+        assert_eq!(list.len(), 2, "one connection and no ban: {list:#?}");
         assert_eq!(list[0], "1 connection:", "{list:#?}");
         assert!(alice
             .maybe("(server): ", Duration::from_millis(100))

@@ -12,6 +12,7 @@ trips (alice -> bob -> alice) while a separate process (this script with --loope
 the two) sends `status` in a loop and reads what comes back. Prints the round trip p50, p99
 and max, and the looper's answers and refusals a second. Figures only; it checks nothing.
 """
+import re
 import socket
 import subprocess
 import sys
@@ -26,11 +27,15 @@ def register(port, name):
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     lines = sock.makefile("rb")
-    lines.readline()
+    lines.readline()  # Welcome to labchat! ...
+    lines.readline()  # You have 30 seconds to send a name.
     sock.sendall(name.encode() + b"\n")
     hello = lines.readline()
     assert b"Hello" in hello, hello
     return sock, lines
+
+
+IGNORED = re.compile(rb"\(server\): ([0-9,]+) more lines? like that (?:were|was) ignored$")
 
 
 def looper(port, seconds):
@@ -38,6 +43,7 @@ def looper(port, seconds):
     counts = {"answers": 0, "refusals": 0}
 
     def read():
+        pending = b""
         while True:
             try:
                 data = sock.recv(1 << 20)
@@ -45,8 +51,17 @@ def looper(port, seconds):
                 return
             if not data:
                 return
-            counts["answers"] += data.count(b"users online:")
-            counts["refusals"] += data.count(b"too often")
+            *complete, pending = (pending + data).split(b"\n")
+            for line in complete:
+                if line.endswith(b"users online:"):
+                    counts["answers"] += 1
+                elif b"too often" in line:
+                    counts["refusals"] += 1
+                else:
+                    # Repeats of a refusal are told as one count.
+                    repeats = IGNORED.match(line)
+                    if repeats:
+                        counts["refusals"] += int(repeats.group(1).replace(b",", b""))
 
     threading.Thread(target=read, daemon=True).start()
     started = time.time()
@@ -71,7 +86,7 @@ def main():
     quiet = "--quiet" in sys.argv
     extra = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
     server = subprocess.Popen([binary, "0", "--max-per-host", "100000", "--max-per-network", "100000", *extra],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = None
         for line in server.stdout:

@@ -9,6 +9,9 @@
 use crate::limits::{MAX_DISCARD_LEN, MAX_LINE_LEN};
 use thiserror::Error;
 
+/// A buffer this small is never shrunk.
+const SMALL_BUFFER: usize = 4 * 1024;
+
 /// Why a line could not be taken from the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum LineError {
@@ -66,6 +69,12 @@ impl LineBuffer {
             }
         }
         self.compact();
+        // A burst grew the buffer; quieter reads give most of it back, so only a connection
+        // that is sending in bursts holds a large one.
+        let needed = (self.buf.len() + bytes.len()).max(SMALL_BUFFER);
+        if self.buf.capacity() > 4 * needed {
+            self.buf.shrink_to(2 * needed);
+        }
         self.buf.extend_from_slice(bytes);
     }
 
@@ -148,6 +157,22 @@ impl LineBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// After a 64 KiB burst, short reads give the buffer's memory back.
+    #[test]
+    fn the_buffer_shrinks_after_a_burst() {
+        let mut buffer = LineBuffer::new();
+        buffer.extend(&b"0123456789abcde\n".repeat(4096));
+        while buffer.next_line().is_some() {}
+        assert!(buffer.buf.capacity() >= 64 * 1024);
+        buffer.extend(b"hello\n");
+        assert!(
+            buffer.buf.capacity() <= 2 * SMALL_BUFFER,
+            "{}",
+            buffer.buf.capacity()
+        );
+        assert_eq!(buffer.next_line(), Some(Ok("hello".to_string())));
+    }
 
     fn lines(chunks: &[&[u8]]) -> Vec<Result<String, LineError>> {
         let mut buf = LineBuffer::new();

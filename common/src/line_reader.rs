@@ -27,18 +27,27 @@ pub enum Fill {
 pub struct LineReader {
     lines: LineBuffer,
     chunk: Vec<u8>,
+    min_chunk: usize,
     max_chunk: usize,
 }
 
 impl LineReader {
     /// Reads `min_chunk` bytes at a time at first, doubling up to `max_chunk` while reads fill
-    /// the chunk (a burst), so an idle connection costs little memory.
+    /// the chunk (a burst), and halving back towards `min_chunk` while reads fill less than a
+    /// quarter of it, so only a connection that is sending in bursts holds a large chunk.
     pub fn new(min_chunk: usize, max_chunk: usize) -> LineReader {
+        let min_chunk = min_chunk.max(1);
         LineReader {
             lines: LineBuffer::new(),
-            chunk: vec![0; min_chunk.max(1)],
+            chunk: vec![0; min_chunk],
+            min_chunk,
             max_chunk: max_chunk.max(min_chunk),
         }
+    }
+
+    /// The size of the chunk read into now, in bytes.
+    pub fn chunk_len(&self) -> usize {
+        self.chunk.len()
     }
 
     /// Reads once from `source` into the line buffer.
@@ -47,8 +56,12 @@ impl LineReader {
             Ok(0) => Fill::Closed,
             Ok(n) => {
                 self.lines.extend(&self.chunk[..n]);
-                if n == self.chunk.len() && n < self.max_chunk {
+                let len = self.chunk.len();
+                if n == len && n < self.max_chunk {
                     self.chunk.resize((n * 2).min(self.max_chunk), 0);
+                } else if n < len / 4 && len > self.min_chunk {
+                    self.chunk.truncate((len / 2).max(self.min_chunk));
+                    self.chunk.shrink_to_fit();
                 }
                 Fill::Data
             }
@@ -93,6 +106,23 @@ mod tests {
             buf[..bytes.len()].copy_from_slice(&bytes);
             Ok(bytes.len())
         }
+    }
+
+    /// The chunk doubles while reads fill it and halves back while they fill less than a
+    /// quarter: a burst does not leave an idle connection holding the largest chunk.
+    #[test]
+    fn the_chunk_grows_for_a_burst_and_shrinks_after_it() {
+        let mut pieces: Vec<io::Result<Vec<u8>>> = Vec::new();
+        pieces.extend([16, 32, 64, 64].map(|n| Ok(vec![b'x'; n])));
+        pieces.extend((0..4).map(|_| Ok(b"\n".to_vec())));
+        let mut source = Script(pieces);
+        let mut reader = LineReader::new(16, 64);
+        let mut sizes = Vec::new();
+        for _ in 0..7 {
+            assert_eq!(reader.fill(&mut source), Fill::Data);
+            sizes.push(reader.chunk_len());
+        }
+        assert_eq!(sizes, [32, 64, 64, 64, 32, 16, 16]);
     }
 
     /// Lines across reads, then a clean end, and a broken connection told apart from it.

@@ -45,7 +45,12 @@ fn main() {
     let asker = first.expect("a user");
     for pair in 0..USERS as u64 / 4 {
         // Every other user of the first half is in a chat, so rows name partners too.
-        let _ = users.connect(asker + 2 * pair, &format!("user{:04}", 2 * pair + 1), None);
+        let _ = users.connect(
+            asker + 2 * pair,
+            &format!("user{:04}", 2 * pair + 1),
+            None,
+            &mut server::refusals::Refusals::default(),
+        );
     }
 
     let stop = Arc::new(AtomicBool::new(false));

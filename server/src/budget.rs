@@ -1,7 +1,7 @@
 //! The server's memory budget for queued output (`server --output-budget`), shared by every
 //! connection, with a share per client address.
 //!
-//! Each [`Outbox`] holds an [`Account`] here and reports the memory its queue holds (the
+//! Each connection's outbox (`crate::outbox`) holds an [`Account`] here and reports the memory its queue holds (the
 //! queue's allocation plus the bytes being written) whenever that changes. Two ceilings:
 //!
 //! - **A host's share**: the connections of one client address together hold at most
@@ -15,16 +15,18 @@
 //!
 //! "Not reading" means nothing left the connection's queue for [`NOT_READING`] while it held
 //! something. A client that reads keeps its queue short (a flood into it is slowed at its
-//! source, see [`Outbox::wait_room`]), so it holds little and is never the one that holds the
+//! source, see the outbox's `wait_room`), so it holds little and is never the one that holds the
 //! most while others sit on megabytes.
 //!
 //! Fast path: charging is two atomic additions; only a charge that takes a ceiling over takes
 //! the budget's lock, to choose whom to cut. The cut itself (shutting a socket) happens in
-//! [`Budget::carry_out_cuts`], called by [`Outbox::flush`] after the user-table lock is
+//! [`Budget::carry_out_cuts`], called by the outbox's `flush` after the user-table lock is
 //! released, which also logs it.
+//!
+//! The budget knows a connection only as something it can cut off ([`CutOff`]): the outbox
+//! depends on the budget, not the other way round.
 
 use crate::log;
-use crate::outbox::Outbox;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -40,6 +42,12 @@ pub const HOST_SHARE_DIVISOR: usize = 32;
 
 /// A connection whose queue held something and moved nothing for this long is not reading.
 pub const NOT_READING: Duration = Duration::from_secs(1);
+
+/// What the budget needs of a connection it chooses to cut off (the server's outbox).
+pub trait CutOff: Send + Sync + std::fmt::Debug {
+    /// Drops what is queued and shuts the connection down. Called with no lock held.
+    fn cut_off(&self);
+}
 
 /// The budget for queued output across the server.
 #[derive(Debug)]
@@ -74,8 +82,9 @@ struct HostUse {
 #[derive(Debug)]
 struct Entry {
     ip: IpAddr,
+    peer: SocketAddr,
     meter: Arc<Meter>,
-    outbox: Weak<Outbox>,
+    conn: Weak<dyn CutOff>,
 }
 
 /// What one connection holds, readable without its outbox's lock.
@@ -91,8 +100,8 @@ struct Meter {
 /// A connection chosen to be cut off, with why, for the log.
 #[derive(Debug)]
 struct Cut {
-    outbox: Option<Arc<Outbox>>,
-    peer: Option<SocketAddr>,
+    conn: Option<Arc<dyn CutOff>>,
+    peer: SocketAddr,
     held: usize,
     not_reading: bool,
     /// The address was over its share (else: the whole budget was full).
@@ -137,8 +146,8 @@ impl Budget {
         self.total.load(Ordering::Relaxed)
     }
 
-    /// Opens an account for `outbox`, a connection from `peer`.
-    pub fn open(self: &Arc<Self>, outbox: Weak<Outbox>, peer: SocketAddr) -> Account {
+    /// Opens an account for `conn`, a connection from `peer`.
+    pub fn open(self: &Arc<Self>, conn: Weak<dyn CutOff>, peer: SocketAddr) -> Account {
         let ip = peer.ip().to_canonical();
         let meter = Arc::new(Meter {
             charged: AtomicUsize::new(0),
@@ -158,8 +167,9 @@ impl Budget {
             id,
             Entry {
                 ip,
+                peer,
                 meter: Arc::clone(&meter),
-                outbox,
+                conn,
             },
         );
         Account {
@@ -190,9 +200,7 @@ impl Budget {
             std::mem::take(&mut ledger.cuts)
         };
         for cut in cuts {
-            let peer = cut
-                .peer
-                .map_or_else(|| "a client".to_string(), |p| p.to_string());
+            let peer = cut.peer;
             let why = if cut.over_share {
                 format!(
                     "the most of its address, which was over its share of the output budget \
@@ -215,8 +223,8 @@ impl Budget {
                 "cut off {peer}: it held {} of queued output, {why}; {reading}",
                 mib(cut.held)
             );
-            if let Some(outbox) = cut.outbox {
-                outbox.abort();
+            if let Some(conn) = cut.conn {
+                conn.cut_off();
             }
         }
     }
@@ -261,15 +269,15 @@ impl Budget {
             let entry = &ledger.accounts[&id];
             entry.meter.evicted.store(true, Ordering::Relaxed);
             let held = entry.meter.charged.swap(0, Ordering::Relaxed);
-            let outbox = entry.outbox.upgrade();
+            let conn = entry.conn.upgrade();
+            let peer = entry.peer;
             let ip = entry.ip;
             if let Some(host) = ledger.hosts.get(&ip) {
                 host.held.fetch_sub(held, Ordering::Relaxed);
             }
             self.total.fetch_sub(held, Ordering::Relaxed);
-            let peer = outbox.as_ref().and_then(|o| o.peer());
             ledger.cuts.push(Cut {
-                outbox,
+                conn,
                 peer,
                 held,
                 not_reading,
@@ -350,6 +358,18 @@ fn mib(bytes: usize) -> String {
 mod tests {
     use super::*;
 
+    /// A connection the tests never cut themselves: they look at `is_evicted`.
+    #[derive(Debug)]
+    struct Nobody;
+
+    impl CutOff for Nobody {
+        fn cut_off(&self) {}
+    }
+
+    fn nobody() -> Weak<dyn CutOff> {
+        Weak::<Nobody>::new()
+    }
+
     fn peer(host: u8) -> SocketAddr {
         SocketAddr::from(([10, 0, 0, host], 40000))
     }
@@ -360,10 +380,10 @@ mod tests {
     fn an_address_over_its_share_loses_its_own_biggest_connection() {
         let budget = Arc::new(Budget::new(32 * 1000));
         assert_eq!(budget.host_share(), 1000);
-        let other = budget.open(Weak::new(), peer(1));
+        let other = budget.open(nobody(), peer(1));
         assert!(other.charge(1000));
-        let small = budget.open(Weak::new(), peer(2));
-        let big = budget.open(Weak::new(), peer(2));
+        let small = budget.open(nobody(), peer(2));
+        let big = budget.open(nobody(), peer(2));
         assert!(small.charge(300));
         assert!(big.charge(700));
         assert!(small.charge(400), "the one that grew holds less: it stays");
@@ -389,18 +409,18 @@ mod tests {
         let budget = Arc::new(Budget::new(32 * 100));
         let many: Vec<Account> = (10..43)
             .map(|h| {
-                let account = budget.open(Weak::new(), peer(h));
+                let account = budget.open(nobody(), peer(h));
                 assert!(account.charge(90));
                 account
             })
             .collect();
-        let greedy_big = budget.open(Weak::new(), peer(1));
-        let greedy_small = budget.open(Weak::new(), peer(1));
+        let greedy_big = budget.open(nobody(), peer(1));
+        let greedy_small = budget.open(nobody(), peer(1));
         assert!(greedy_big.charge(60) && greedy_small.charge(40));
-        let late = budget.open(Weak::new(), peer(2));
+        let late = budget.open(nobody(), peer(2));
         assert!(late.charge(99));
         assert_eq!(budget.held(), 33 * 90 + 100 + 99);
-        let last = budget.open(Weak::new(), peer(3));
+        let last = budget.open(nobody(), peer(3));
         assert!(
             last.charge(80),
             "within its share, past the budget: someone else goes"
@@ -420,8 +440,8 @@ mod tests {
         let mut budget = Budget::new(32 * 1000);
         budget.epoch = Instant::now() - Duration::from_secs(10);
         let budget = Arc::new(budget);
-        let reading = budget.open(Weak::new(), peer(4));
-        let stuck = budget.open(Weak::new(), peer(4));
+        let reading = budget.open(nobody(), peer(4));
+        let stuck = budget.open(nobody(), peer(4));
         assert!(reading.charge(700) && stuck.charge(200));
         stuck.meter.moved_ms.store(0, Ordering::Relaxed);
         reading.moved();
@@ -434,8 +454,8 @@ mod tests {
     #[test]
     fn the_biggest_pushing_past_its_share_is_refused_itself() {
         let budget = Arc::new(Budget::new(32 * 1000));
-        let flooder = budget.open(Weak::new(), peer(3));
-        let quiet = budget.open(Weak::new(), peer(3));
+        let flooder = budget.open(nobody(), peer(3));
+        let quiet = budget.open(nobody(), peer(3));
         assert!(quiet.charge(100));
         assert!(flooder.charge(800));
         assert!(!flooder.charge(1200));

@@ -13,13 +13,18 @@
 //! - [`hosts`]: connections open per client address, for `--max-per-host`.
 //! - [`kept`]: names kept for the address that lost them, which no other address can evict.
 //! - [`rate`]: how often one connection may ask for `status`.
+//! - [`refusals`]: a run of identical refusals told once, then counted.
 //! - [`config`]: the operator's choices.
+//! - [`console`]: the operator's commands, on standard input and a control socket.
+//! - [`bans`]: addresses the operator banned, until when.
 //! - [`mod@log`]: timestamped lines on stderr.
 #![forbid(unsafe_code)]
 
 pub mod advertise;
+pub mod bans;
 pub mod budget;
 pub mod config;
+pub mod console;
 pub mod hosts;
 pub mod kept;
 pub mod linger;
@@ -27,6 +32,7 @@ pub mod listen;
 pub mod log;
 pub mod outbox;
 pub mod rate;
+pub mod refusals;
 pub mod session;
 pub mod sink;
 pub mod threads;
@@ -91,6 +97,12 @@ pub fn start(listener: TcpListener, config: Config) -> io::Result<Running> {
 }
 
 impl Running {
+    /// The operator's commands over this server's table (see [`console`]); `stop` is the
+    /// channel that stops the server, as Ctrl+C does.
+    pub fn operator(&self, stop: crossbeam_channel::Sender<()>) -> console::Operator {
+        console::Operator::new(Arc::clone(&self.users), stop)
+    }
+
     /// Tells every client the server is shutting down, stops accepting, waits up to
     /// 1.5 s (`SHUTDOWN_GRACE`) for the last lines to be sent and for clients to close their
     /// end, and closes every connection, discarding what clients sent meanwhile so that the

@@ -1,8 +1,9 @@
 //! `server [PORT]`: starts the labchat server, advertises it on the LAN, and serves until
-//! Ctrl+C or SIGTERM.
+//! Ctrl+C, SIGTERM or the console's `stop`. `server console [PORT]`: the operator's console of
+//! the server running on this machine.
 #![forbid(unsafe_code)]
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use common::dh::Group;
 use common::discovery::{check_instance_name, default_instance_name, DEFAULT_PORT};
 use common::identity::Identity;
@@ -20,6 +21,8 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "server", version, max_term_width = 80)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Sub>,
     /// TCP port (0 picks a free one and prints it).
     #[arg(default_value_t = DEFAULT_PORT)]
     port: u16,
@@ -78,10 +81,32 @@ struct Args {
     /// ~/.config/labchat/server-identity). Its fingerprint is printed at start.
     #[arg(long, value_name = "FILE")]
     identity: Option<PathBuf>,
+    /// The console's control socket, for `server console --socket PATH` (default:
+    /// console-PORT.sock in $XDG_RUNTIME_DIR/labchat/, else in /tmp/labchat-UID/).
+    #[arg(long, value_name = "PATH")]
+    console_socket: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// The operator's console of the server running on this machine, as its owner: list,
+    /// say, kick, ban, unban, stop, help. Reads commands from standard input and prints the
+    /// answers.
+    Console {
+        /// The port of the server (its socket is console-PORT.sock).
+        #[arg(default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// The server's --console-socket, if it was given one.
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
-    let args = match common::usage::parse_or_exit::<Args>("server", "server [PORT]") {
+    let args = match common::usage::parse_or_exit::<Args>(
+        "server",
+        "server [PORT] | server console [PORT]",
+    ) {
         Ok(args) => args,
         Err(code) => return code,
     };
@@ -95,6 +120,10 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args) -> Result<(), String> {
+    if let Some(Sub::Console { port, socket }) = args.command {
+        let path = socket.unwrap_or_else(|| server::console::socket::default_path(port));
+        return server::console::remote::run(&path);
+    }
     // Every client is a socket: take all the file descriptors the system allows us.
     if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {
         if limit < args.max_clients.saturating_add(64) {
@@ -134,6 +163,7 @@ fn try_main(args: Args) -> Result<(), String> {
         identity: Some(Arc::new(identity)),
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
+    let console_stop = stop.clone();
     ctrlc::set_handler(move || {
         let _ = stop.try_send(());
     })
@@ -142,6 +172,8 @@ fn try_main(args: Args) -> Result<(), String> {
     // after the message does not wait for them.
     let running = server::start(listener, config)
         .map_err(|err| format!("cannot start threads for clients: {err}"))?;
+    let operator = running.operator(console_stop);
+    let _console_socket = server::console::open_socket(&operator, port, args.console_socket)?;
     let advertisement = if args.no_advertise {
         None
     } else {
@@ -166,6 +198,7 @@ fn try_main(args: Args) -> Result<(), String> {
     if args.dh_group == Group::Toy {
         log!("warning: --dh-group toy has fewer than 2,000 keys; anyone watching can read secure messages; clients refuse it unless started with --allow-toy-group");
     }
+    server::console::stdin::open(operator);
     let _ = shutdown.recv();
     if let Some(advertisement) = advertisement {
         advertisement.stop();

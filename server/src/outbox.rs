@@ -25,14 +25,14 @@
 //! before the socket is closed ([`crate::linger`]). Cutting a client off shuts both sides: it
 //! is not reading anyway, and the session's blocked `read` must wake up.
 
-use crate::budget::{Account, Budget};
+use crate::budget::{Account, Budget, CutOff};
 use common::backpressure;
 use parking_lot::{Condvar, Mutex};
 use socket2::SockRef;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -72,8 +72,6 @@ pub struct Outbox {
     limit: usize,
     /// Its place in the server's output budget (none in unit tests of the outbox alone).
     account: Option<Account>,
-    /// The client's address, for the log when the budget cuts it off.
-    peer: Option<SocketAddr>,
     /// Set once the client is cut off, so the session can look for it on every line without
     /// a lock.
     gone: AtomicBool,
@@ -121,7 +119,6 @@ impl Outbox {
             socket,
             limit,
             account: None,
-            peer: None,
             gone: AtomicBool::new(false),
         }
     }
@@ -135,15 +132,9 @@ impl Outbox {
         peer: SocketAddr,
     ) -> Arc<Outbox> {
         Arc::new_cyclic(|me| Outbox {
-            account: Some(budget.open(me.clone(), peer)),
-            peer: Some(peer),
+            account: Some(budget.open(me.clone() as Weak<dyn CutOff>, peer)),
             ..Outbox::new(socket, limit)
         })
-    }
-
-    /// The client's address, if the outbox was given it.
-    pub fn peer(&self) -> Option<SocketAddr> {
-        self.peer
     }
 
     /// Charges the budget with what `state` holds now (`queued` holding `queued_alloc`). False
@@ -225,7 +216,7 @@ impl Outbox {
         {
             let mut state = self.state.lock();
             if state.cut_off {
-                self.cut_off(&mut state);
+                self.cut_off_locked(&mut state);
                 return;
             }
             if state.writing || state.done {
@@ -286,7 +277,7 @@ impl Outbox {
                 }
                 Sent::Failed => {
                     state.writing = false;
-                    self.cut_off(&mut state);
+                    self.cut_off_locked(&mut state);
                     return;
                 }
                 Sent::Partly(_) if state.cut_off => {
@@ -375,7 +366,7 @@ impl Outbox {
             // No thread to wait on this client: it cannot be served.
             let mut state = self.state.lock();
             state.writing = false;
-            self.cut_off(&mut state);
+            self.cut_off_locked(&mut state);
         }
     }
 
@@ -400,10 +391,10 @@ impl Outbox {
     /// Shuts the socket down at once, dropping what is queued.
     pub fn abort(&self) {
         let mut state = self.state.lock();
-        self.cut_off(&mut state);
+        self.cut_off_locked(&mut state);
     }
 
-    fn cut_off(&self, state: &mut State) {
+    fn cut_off_locked(&self, state: &mut State) {
         state.cut_off = true;
         self.gone.store(true, Ordering::Relaxed);
         state.queued = Vec::new();
@@ -444,6 +435,13 @@ fn send_now(socket: &TcpStream, bytes: &[u8]) -> Sent {
         }
     }
     Sent::All
+}
+
+/// The budget cuts a connection off as [`Outbox::abort`] does.
+impl CutOff for Outbox {
+    fn cut_off(&self) {
+        self.abort();
+    }
 }
 
 #[cfg(test)]

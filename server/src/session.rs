@@ -13,6 +13,7 @@ use crate::linger;
 use crate::log;
 use crate::outbox::{Outbox, Room};
 use crate::rate::RateLimit;
+use crate::refusals::Refusals;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Parting, Users};
 use common::identity::server_proof::prove_server;
 use common::limits::MAX_LINE_LEN;
@@ -71,6 +72,7 @@ pub fn serve(
             let notice = match refused {
                 JoinRefused::Full(max) => Notice::ServerFull(max),
                 JoinRefused::ShuttingDown => Notice::ShuttingDown,
+                JoinRefused::Banned(minutes) => Notice::Banned(minutes),
             };
             refuse(&outbox, &stream, notice);
             log!("refused {peer}: {refused}");
@@ -195,15 +197,6 @@ impl SocketLines {
     }
 }
 
-/// The refusals of one read: the first of a run of identical ones is sent, the rest are
-/// counted and told as one [`Notice::Ignored`], so a flood of refused lines costs one answer
-/// per read, not one per line.
-#[derive(Debug, Default)]
-struct Refusals {
-    last: Option<Notice>,
-    repeats: u64,
-}
-
 struct Session {
     id: ConnId,
     /// How often this connection may ask for `status`.
@@ -213,6 +206,7 @@ struct Session {
     command_limit: RateLimit,
     /// Its address's place, with the command budget all its connections share.
     host: HostSlot,
+    /// The current run of identical refusals (see [`Refusals`]), shared with the table's.
     refusals: Refusals,
     /// This connection's own outbox, for answers that need no table: a refused `status` is
     /// queued here without taking the table lock, and sent once per read, so a client asking
@@ -360,7 +354,6 @@ impl Session {
                         self.key_line(name, &mut to_partner, KeyLine::Proof, line, &rest);
                     }
                     Ok(other) => {
-                        self.end_refusals();
                         // Everything queued for the partner goes before a change of state.
                         self.flush(&mut to_partner);
                         if !self.obey(other) {
@@ -398,6 +391,7 @@ impl Session {
             // often.
             Command::Status if self.status_limit.allow(Instant::now()) => {
                 if self.address_may_work(Instant::now()) {
+                    self.end_refusals();
                     self.users.status(self.id);
                 }
             }
@@ -407,15 +401,20 @@ impl Session {
             }),
             Command::Connect(target) => {
                 let group = self.config.dh_group.as_deref();
-                log_change(&self.users.connect(self.id, &target, group));
+                let change = self
+                    .users
+                    .connect(self.id, &target, group, &mut self.refusals);
+                log_change(&change);
             }
-            Command::Goodbye => log_change(&self.users.goodbye(self.id)),
+            Command::Goodbye => log_change(&self.users.goodbye(self.id, &mut self.refusals)),
             Command::Help => {
+                self.end_refusals();
                 for line in HELP {
                     self.users.tell(self.id, Notice::Info(line.to_string()));
                 }
             }
             Command::Close => {
+                self.end_refusals();
                 self.said_close = true;
                 self.users.tell(self.id, Notice::Bye);
                 return false;
@@ -440,6 +439,7 @@ impl Session {
         line: String,
         rest: &str,
     ) {
+        self.end_refusals();
         self.flush(to_partner);
         if self.users.relay_key(self.id, key_line, rest) == KeyTurn::NotExpected {
             let len = line.len();
@@ -499,11 +499,9 @@ impl Session {
             self.refuse(Notice::CommandsTooOften { burst, per_second });
             return false;
         }
-        if !self.address_may_work(now) {
-            return false;
-        }
-        self.end_refusals();
-        true
+        // A run of refusals goes on: the command served may be refused again the same way
+        // (`connect nobody`); whatever answers it ends the run.
+        self.address_may_work(now)
     }
 
     /// Takes one command from the budget of this connection's address. False, with a
@@ -521,24 +519,19 @@ impl Session {
     /// table lock (sent once the read's lines are handled). The same refusal again, before any
     /// other line is served, is only counted (see [`Refusals`]).
     fn refuse(&mut self, notice: Notice) {
-        if self.refusals.last.as_ref() == Some(&notice) {
-            self.refusals.repeats += 1;
-            return;
+        let mut out = Vec::new();
+        self.refusals.refuse(notice, &mut out);
+        if !out.is_empty() {
+            self.outbox.push(&out);
         }
-        self.end_refusals();
-        self.outbox
-            .push(format!("{}\n", ServerLine::Notice(notice.clone())).as_bytes());
-        self.refusals.last = Some(notice);
     }
 
     /// Ends a run of refusals: tells how many repeats were ignored, if any.
     fn end_refusals(&mut self) {
-        if self.refusals.last.take().is_some() {
-            let repeats = std::mem::take(&mut self.refusals.repeats);
-            if repeats > 0 {
-                let line = ServerLine::Notice(Notice::Ignored(repeats));
-                self.outbox.push(format!("{line}\n").as_bytes());
-            }
+        let mut out = Vec::new();
+        self.refusals.end(&mut out);
+        if !out.is_empty() {
+            self.outbox.push(&out);
         }
     }
 }

@@ -10,8 +10,10 @@
 //! The table holds no socket: each client's queue is a [`Sink`] ([`Outbox`] in the server), so
 //! the unit tests below drive it as the state machine it is.
 
+use crate::bans::{self, Bans};
 use crate::kept::{Keeping, KeptNames};
 use crate::outbox::Outbox;
+use crate::refusals::Refusals;
 use crate::sink::Sink;
 use common::limits::MAX_NAME_LEN;
 use common::protocol::{KeyLine, Name, Notice, ServerLine, StatusEntry};
@@ -20,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Identifies one accepted connection for its whole life.
 pub type ConnId = u64;
@@ -60,6 +62,8 @@ struct Table<S: Sink> {
     touched: Vec<S>,
     /// Names whose connection was lost a moment ago, kept for their owner's address.
     kept: KeptNames,
+    /// Addresses the operator banned (see [`crate::console`]).
+    bans: Bans,
 }
 
 impl<S: Sink> Table<S> {
@@ -72,6 +76,7 @@ impl<S: Sink> Table<S> {
             next_chat: 0,
             touched: Vec::new(),
             kept: KeptNames::new(max_clients),
+            bans: Bans::default(),
         }
     }
 }
@@ -112,6 +117,8 @@ struct Conn<S> {
     outbox: S,
     /// The client's address (IPv4-mapped addresses as IPv4).
     host: IpAddr,
+    /// When it joined, for the console's `list`.
+    since: SystemTime,
     name: Option<Name>,
     partner: Option<ConnId>,
     /// The number of the chat this client is in, as sent in its `GEN_KEYS`.
@@ -134,6 +141,8 @@ pub enum JoinRefused {
     Full(usize),
     /// The server is shutting down.
     ShuttingDown,
+    /// The operator banned the address; this many minutes are left (rounded up).
+    Banned(u64),
 }
 
 /// For the log: `server full (3 connections, --max-clients)`.
@@ -143,6 +152,8 @@ impl std::fmt::Display for JoinRefused {
             JoinRefused::Full(1) => f.write_str("server full (1 connection, --max-clients)"),
             JoinRefused::Full(n) => write!(f, "server full ({n} connections, --max-clients)"),
             JoinRefused::ShuttingDown => f.write_str("shutting down"),
+            JoinRefused::Banned(1) => f.write_str("banned (1 minute left)"),
+            JoinRefused::Banned(n) => write!(f, "banned ({n} minutes left)"),
         }
     }
 }
@@ -229,6 +240,25 @@ impl<S: Sink> Table<S> {
         self.send(id, &ServerLine::Notice(notice));
     }
 
+    /// Refuses `id`'s line with `notice`, unless it repeats the last refusal in `refusals`
+    /// (then it is only counted).
+    fn refuse(&mut self, id: ConnId, notice: Notice, refusals: &mut Refusals) {
+        let mut out = Vec::new();
+        refusals.refuse(notice, &mut out);
+        if !out.is_empty() {
+            self.push(id, &out);
+        }
+    }
+
+    /// Ends `id`'s run of refusals before it is told anything else.
+    fn end_refusals(&mut self, id: ConnId, refusals: &mut Refusals) {
+        let mut out = Vec::new();
+        refusals.end(&mut out);
+        if !out.is_empty() {
+            self.push(id, &out);
+        }
+    }
+
     /// Unpairs `id` from its partner, if any; returns the partner.
     fn unpair(&mut self, id: ConnId) -> Option<ConnId> {
         let me = self.conns.get_mut(&id)?;
@@ -280,13 +310,16 @@ impl<S: Sink> Users<S> {
     /// Admits a new connection (not yet named).
     ///
     /// # Errors
-    /// [`JoinRefused`] when the server is full or shutting down.
+    /// [`JoinRefused`] when the server is full or shutting down, or the address is banned.
     /// `host` is the client's address: a name kept after a lost connection goes back only to
     /// a client from the same address.
     pub fn join(&self, outbox: S, host: IpAddr) -> Result<ConnId, JoinRefused> {
         let mut table = self.lock();
         if table.shutting_down {
             return Err(JoinRefused::ShuttingDown);
+        }
+        if let Some(left) = table.bans.left(host, Instant::now()) {
+            return Err(JoinRefused::Banned(bans::minutes_left(left)));
         }
         if table.conns.len() >= self.max_clients {
             return Err(JoinRefused::Full(self.max_clients));
@@ -298,6 +331,7 @@ impl<S: Sink> Users<S> {
             Conn {
                 outbox,
                 host: host.to_canonical(),
+                since: SystemTime::now(),
                 name: None,
                 partner: None,
                 chat: None,
@@ -388,9 +422,16 @@ impl<S: Sink> Users<S> {
     }
 
     /// Pairs `id` with the user named `target` if both are FREE; tells both, or tells `id` why
-    /// not. With a Diffie-Hellman `group`, both are sent `GEN_KEYS <group> <chat>` right after
-    /// the connect notice.
-    pub fn connect(&self, id: ConnId, target: &str, group: Option<&str>) -> ChatChange {
+    /// not (through `refusals`, `id`'s run of refusals: a repeat is only counted). With a
+    /// Diffie-Hellman `group`, both are sent `GEN_KEYS <group> <chat>` right after the connect
+    /// notice.
+    pub fn connect(
+        &self,
+        id: ConnId,
+        target: &str,
+        group: Option<&str>,
+        refusals: &mut Refusals,
+    ) -> ChatChange {
         let mut table = self.lock();
         let Some(me) = table.name_of(id).cloned() else {
             return ChatChange::None;
@@ -410,6 +451,7 @@ impl<S: Sink> Users<S> {
                     table.name_of(other).cloned().unwrap_or(me.clone()),
                 )),
                 Some(other) => {
+                    table.end_refusals(id, refusals);
                     let them = table.name_of(other).cloned().unwrap_or(me.clone());
                     table.next_chat += 1;
                     let chat = table.next_chat;
@@ -443,23 +485,25 @@ impl<S: Sink> Users<S> {
             }
         };
         if let Some(notice) = refusal {
-            table.notify(id, notice);
+            table.refuse(id, notice, refusals);
         }
         ChatChange::None
     }
 
-    /// Ends `id`'s chat, telling both; or tells `id` there is no chat to end.
-    pub fn goodbye(&self, id: ConnId) -> ChatChange {
+    /// Ends `id`'s chat, telling both; or tells `id` there is no chat to end (through
+    /// `refusals`, as [`connect`](Users::connect) does).
+    pub fn goodbye(&self, id: ConnId, refusals: &mut Refusals) -> ChatChange {
         let mut table = self.lock();
         let Some(me) = table.name_of(id).cloned() else {
             return ChatChange::None;
         };
         match table.unpair(id) {
             None => {
-                table.notify(id, Notice::NothingToEnd);
+                table.refuse(id, Notice::NothingToEnd, refusals);
                 ChatChange::None
             }
             Some(partner) => {
+                table.end_refusals(id, refusals);
                 let them = table.name_of(partner).cloned().unwrap_or(me.clone());
                 table.notify(id, Notice::YouEndedChat(them.clone()));
                 table.notify(partner, Notice::PeerEndedChat(me.clone()));
@@ -610,6 +654,11 @@ fn shorten(text: &str) -> String {
         None => text.to_string(),
     }
 }
+
+/// What the server console asks of the table (`list`, `say`, `kick`, `ban`).
+#[path = "users_console.rs"]
+mod console;
+pub use console::Removed;
 
 #[cfg(test)]
 #[path = "users_tests.rs"]

@@ -68,7 +68,12 @@ impl Lab {
     }
 
     fn connect(&self, from: &str, to: &str) -> ChatChange {
-        self.users.connect(self.id(from), to, Some("ffdhe2048"))
+        self.users.connect(
+            self.id(from),
+            to,
+            Some("ffdhe2048"),
+            &mut Refusals::default(),
+        )
     }
 
     /// Asserts that nobody was told anything since the last look.
@@ -113,7 +118,7 @@ fn pairing_tells_both_and_numbers_the_chat() {
         ]
     );
     assert_eq!(lab.told("carol"), Vec::<String>::new());
-    lab.users.goodbye(lab.id("bob"));
+    lab.users.goodbye(lab.id("bob"), &mut Refusals::default());
     lab.told("alice");
     lab.told("bob");
     lab.connect("carol", "ALICE");
@@ -159,7 +164,7 @@ fn refusals() {
         (
             "alice",
             &|lab| {
-                lab.users.goodbye(lab.id("alice"));
+                lab.users.goodbye(lab.id("alice"), &mut Refusals::default());
             },
             "(server): You are not in a chat, so there is nothing to end",
         ),
@@ -220,7 +225,7 @@ fn key_lines_are_forwarded_once_per_chat() {
     assert_eq!(lab.told("alice"), Vec::<String>::new());
 
     // After the chat ends, an answer for it is a late one: dropped, not chat.
-    lab.users.goodbye(lab.id("bob"));
+    lab.users.goodbye(lab.id("bob"), &mut Refusals::default());
     lab.told("alice");
     lab.told("bob");
     assert_eq!(

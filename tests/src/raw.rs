@@ -21,11 +21,22 @@ impl RawClient {
         RawClient { socket, received }
     }
 
-    /// Connects to `127.0.0.1:port` from the loopback address `from` ("another machine").
+    /// Connects to the server on `127.0.0.1:port` from the loopback address `from` (see
+    /// [`connect_from`]).
     pub fn connect_from(from: std::net::Ipv4Addr, port: u16) -> RawClient {
         let socket = connect_from(from, port, None);
+        socket.set_read_timeout(None).expect("no timeout");
         let received = Transcript::capture(socket.try_clone().expect("socket clones"));
         RawClient { socket, received }
+    }
+
+    /// Connects from the loopback address `from` and registers `name`.
+    pub fn register_from(from: std::net::Ipv4Addr, port: u16, name: &str) -> RawClient {
+        let mut raw = RawClient::connect_from(from, port);
+        raw.expect("(server): Welcome to labchat! Please enter your user name:");
+        raw.send(name);
+        raw.expect(&format!("(server): Hello {name}!"));
+        raw
     }
 
     /// Connects and registers `name`.

@@ -3,7 +3,9 @@
 use crate::netns::Host;
 use crate::{binary, ConfigHome, RawClient, Transcript, WAIT};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// A running `server` on a port it chose itself.
@@ -13,6 +15,10 @@ pub struct Server {
     port: u16,
     /// Its `XDG_CONFIG_HOME` (its identity key), removed with it.
     home: ConfigHome,
+    /// Its console on standard input, when started with [`ServerBuilder::console_on_stdin`].
+    stdin: Option<ChildStdin>,
+    /// A folder of its own holding its console socket, removed when it is dropped.
+    console_dir: PathBuf,
     /// What it printed on stdout.
     pub stdout: Transcript,
     /// Its log (stderr).
@@ -95,6 +101,46 @@ impl Server {
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         wait_child(&mut self.child, timeout)
     }
+
+    /// The path of its console socket (`--console-socket`), in a folder of its own.
+    pub fn console_socket(&self) -> PathBuf {
+        self.console_dir.join("console.sock")
+    }
+
+    /// Types `line` on its console (standard input).
+    ///
+    /// # Panics
+    /// Unless started with [`ServerBuilder::console_on_stdin`], or if its input is closed.
+    pub fn console_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("started with console_on_stdin");
+        writeln!(stdin, "{line}").expect("the server reads its console");
+        stdin.flush().expect("the server reads its console");
+    }
+
+    /// Ends its standard input.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+}
+
+/// A new private folder for one test server's console socket, short enough for a socket path.
+fn console_dir() -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "labchat-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(&dir)
+        .expect("a folder for the console socket");
+    dir
+}
+
+/// Removes a test server's console folder.
+fn remove_console_dir(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Which port a test server is told to listen on.
@@ -119,6 +165,7 @@ pub struct ServerBuilder {
     args: Vec<String>,
     in_namespace: bool,
     advertise: bool,
+    console_on_stdin: bool,
 }
 
 impl ServerBuilder {
@@ -143,6 +190,13 @@ impl ServerBuilder {
             "--command-rate",
             "1000000",
         ])
+    }
+
+    /// Gives the server a pipe for standard input, for [`Server::console_line`] (otherwise its
+    /// standard input is `/dev/null`).
+    pub fn console_on_stdin(mut self) -> ServerBuilder {
+        self.console_on_stdin = true;
+        self
     }
 
     /// Runs the server under a wrapper command, e.g. `prlimit --nofile=40:40`.
@@ -205,13 +259,20 @@ impl ServerBuilder {
         if !self.advertise {
             args.push("--no-advertise".into());
         }
+        let console_dir = console_dir();
+        args.push("--console-socket".into());
+        args.push(console_dir.join("console.sock").display().to_string());
         let wrapper: Vec<&str> = self.wrapper.iter().map(String::as_str).collect();
         let home = ConfigHome::new();
         let mut command = wrapped("server", &wrapper);
         home.apply(&mut command);
         let mut child = command
             .args(&args)
-            .stdin(Stdio::null())
+            .stdin(if self.console_on_stdin {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -227,17 +288,22 @@ impl ServerBuilder {
             .and_then(|p| p.parse().ok());
         match (started, port) {
             (Some(_), Some(port)) => Server {
+                stdin: child.stdin.take(),
                 child,
                 port,
                 home,
+                console_dir,
                 stdout,
                 log,
             },
-            _ => panic!(
-                "server did not start\nstdout: {:#?}\nstderr: {:#?}",
-                stdout.lines(),
-                log.lines()
-            ),
+            _ => {
+                remove_console_dir(&console_dir);
+                panic!(
+                    "server did not start\nstdout: {:#?}\nstderr: {:#?}",
+                    stdout.lines(),
+                    log.lines()
+                )
+            }
         }
     }
 }
@@ -259,6 +325,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        remove_console_dir(&self.console_dir);
     }
 }
 

@@ -104,3 +104,80 @@ fn connections_of_one_address_share_its_budget() {
         "some connection was told the address's budget is spent"
     );
 }
+
+/// The lines `received` shows from line `from` on that were refused with `refusal`, plus the
+/// repeats counted after them, once they account for `sent` lines (or the wait ends): (refusals
+/// told, lines accounted for).
+fn refused_and_counted(
+    received: &Transcript,
+    from: usize,
+    refusal: &str,
+    sent: usize,
+) -> (usize, usize) {
+    let count = |lines: &[String]| {
+        let lines = &lines[from..];
+        let told = lines.iter().filter(|l| l.contains(refusal)).count();
+        let repeats: usize = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("(server): "))
+            .filter_map(|l| {
+                l.strip_suffix(" more lines like that were ignored")
+                    .or_else(|| l.strip_suffix(" more line like that was ignored"))
+            })
+            .map(|n| n.replace(',', "").parse::<usize>().expect("a count"))
+            .sum();
+        (told, told + repeats)
+    };
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (told, accounted) = count(&received.lines());
+        if accounted >= sent {
+            return (told, accounted);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            received.wait_for(left, |_| true).is_some(),
+            "{told} told, {accounted} of {sent} accounted for: {:#?}",
+            received.lines()
+        );
+    }
+}
+
+/// Refusals the user table decides (`connect` to a missing user, to yourself, to a BUSY user,
+/// `goodbye` outside a chat) are coalesced like the session's own: with the command budget
+/// lifted, a flood of 2,000 of each is told a few times and counted, not answered 2,000 times.
+#[test]
+fn table_refusals_are_told_once_and_counted() {
+    let server = Server::builder()
+        .args(&["--command-rate", "1000000"])
+        .start();
+    let mut flooder = RawClient::register(server.port(), "flooder");
+    let mut a = RawClient::register(server.port(), "a");
+    let b = RawClient::register(server.port(), "b");
+    a.send("connect b");
+    a.expect("You are now connected to b");
+    let floods = [
+        ("connect nobody\n", "There is no user named 'nobody'"),
+        ("connect flooder\n", "You cannot connect to yourself"),
+        ("connect a\n", "a is BUSY in another chat"),
+        ("goodbye\n", "there is nothing to end"),
+    ];
+    for (line, refusal) in floods {
+        let before = flooder.received.lines().len();
+        flooder.send_bytes(line.repeat(2000).as_bytes());
+        let (told, accounted) = refused_and_counted(&flooder.received, before, refusal, 2000);
+        let lines = flooder.received.lines();
+        assert_eq!(accounted, 2000, "{line:?}: every line accounted for once");
+        assert!(
+            told <= 40,
+            "{line:?}: {told} refusals told for 2,000 lines, not coalesced: {:#?}",
+            &lines[before..]
+        );
+        // The next flood's count must not be mistaken for this one's: a served line ends it.
+        flooder.send("status");
+        flooder.expect("(server): - flooder: FREE (you)");
+    }
+    // The refused lines changed nothing: the pair still chats.
+    a.send("still here");
+    b.expect("a: still here");
+}

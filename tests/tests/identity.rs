@@ -400,7 +400,8 @@ fn a_relay_restarting_with_an_identity_of_its_own_is_a_change() {
     bob.expect_line("alice: plain");
     let wire = relay.wire();
     assert!(
-        !wire.contains("4711") && !wire.contains("secure:"),
+        // Not "4711" alone: a 617-digit key value holds it by chance about one time in 16.
+        !wire.contains("door code") && !wire.contains("secure:"),
         "{wire}"
     );
 }

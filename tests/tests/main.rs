@@ -20,6 +20,7 @@ mod chat_restarts;
 mod client_house;
 mod client_words;
 mod command_budget;
+mod console;
 mod control_lines;
 mod discovery;
 mod eve;

@@ -146,6 +146,16 @@ pub enum Notice {
         /// Its signature over the label, the nonce and the key.
         signature: Signature,
     },
+    /// `Operator says: <text>`: the server's operator (`say` on the server console) to
+    /// everyone.
+    Announcement(String),
+    /// `You were disconnected by the operator`, with `: <reason>` when one was given (`kick`
+    /// on the server console; the connection is then closed).
+    Kicked(Option<String>),
+    /// `You are banned from this server; try again in <n> minutes` (`1 minute`): the operator
+    /// banned this address (`ban` on the server console); sent to its connections as they are
+    /// closed, and to each new one before it is closed. Minutes are rounded up.
+    Banned(u64),
     /// `Error: <what went wrong and what to do>`
     Error(String),
     /// Any other text, e.g. the lines of the `help` answer.
@@ -243,6 +253,18 @@ impl fmt::Display for Notice {
             Notice::ServerProof { key, signature } => {
                 write!(f, "proof {} {}", key.to_base64(), signature.to_base64())
             }
+            Notice::Announcement(text) => write!(f, "Operator says: {text}"),
+            Notice::Kicked(None) => f.write_str("You were disconnected by the operator"),
+            Notice::Kicked(Some(reason)) => {
+                write!(f, "You were disconnected by the operator: {reason}")
+            }
+            Notice::Banned(1) => {
+                f.write_str("You are banned from this server; try again in 1 minute")
+            }
+            Notice::Banned(minutes) => write!(
+                f,
+                "You are banned from this server; try again in {minutes} minutes"
+            ),
             Notice::Error(text) => write!(f, "Error: {text}"),
             Notice::Info(text) => f.write_str(text),
         }
@@ -298,6 +320,34 @@ impl Notice {
         ];
         if let Some(notice) = fixed.into_iter().find(|n| n.to_string() == text) {
             return Some(notice);
+        }
+        // First: the operator's words could look like any other notice.
+        if let Some(said) = text.strip_prefix("Operator says: ") {
+            return Some(Notice::Announcement(said.to_string()));
+        }
+        if let Some(rest) = text.strip_prefix("You were disconnected by the operator") {
+            if rest.is_empty() {
+                return Some(Notice::Kicked(None));
+            }
+            if let Some(reason) = rest.strip_prefix(": ") {
+                return Some(Notice::Kicked(Some(reason.to_string())));
+            }
+        }
+        if let Some(n) = between(
+            text,
+            "You are banned from this server; try again in ",
+            " minutes",
+        )
+        .or_else(|| {
+            between(
+                text,
+                "You are banned from this server; try again in ",
+                " minute",
+            )
+        })
+        .and_then(parse_number)
+        {
+            return Some(Notice::Banned(n));
         }
         type NameNotice = fn(Name) -> Notice;
         let by_name: [(&str, &str, NameNotice); 8] = [
@@ -581,6 +631,12 @@ mod tests {
             },
             // Not a proof: a key of the wrong length.
             Notice::Info("proof AAAA BBBB".into()),
+            Notice::Announcement("the lab closes in five minutes".into()),
+            Notice::Announcement("bob ended the chat".into()),
+            Notice::Kicked(None),
+            Notice::Kicked(Some("too many messages".into())),
+            Notice::Banned(1),
+            Notice::Banned(60),
         ];
         for notice in notices {
             assert_eq!(Notice::parse(&notice.to_string()), notice, "text {notice}");
@@ -631,6 +687,18 @@ mod tests {
                     per_second: 20,
                 },
                 "Error: too many commands from your address (at most 80 in a row, then 20 a second); this one was ignored",
+            ),
+            (
+                Notice::Announcement("the lab closes at six".into()),
+                "Operator says: the lab closes at six",
+            ),
+            (
+                Notice::Kicked(Some("be kind".into())),
+                "You were disconnected by the operator: be kind",
+            ),
+            (
+                Notice::Banned(60),
+                "You are banned from this server; try again in 60 minutes",
             ),
             (Notice::Ignored(1), "1 more line like that was ignored"),
             (Notice::Ignored(12), "12 more lines like that were ignored"),

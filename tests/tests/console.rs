@@ -508,3 +508,30 @@ fn the_console_socket_is_the_owners_alone_and_one_server_per_path() {
     assert!(status.success(), "{out:#?}");
     assert_eq!(out, ["No connections."]);
 }
+
+/// A real client kicked or banned by the operator takes it as a refusal: it says why, exits 1
+/// and does not come back, even with `--reconnect` (it used to reconnect at once, and a banned
+/// one retried for a minute).
+#[test]
+fn a_kicked_or_banned_client_does_not_reconnect() {
+    for (command, told) in [
+        (
+            "kick alice go home",
+            "You were disconnected by the operator: go home",
+        ),
+        ("ban alice 5", "You are banned from this server"),
+    ] {
+        let mut console = Console::start(Door::Stdin);
+        let mut alice = tests::Client::registered_at(console.port(), "alice", &["--reconnect"]);
+        console.ask(command);
+        alice.expect(told);
+        assert_eq!(alice.expect_exit(WAIT), 1, "{command}\n{}", alice.dump());
+        assert!(
+            !alice.dump().contains("trying to reconnect"),
+            "{command}\n{}",
+            alice.dump()
+        );
+        let list = console.ask("list");
+        assert_eq!(list[0], "No connections.", "{command}: {list:#?}");
+    }
+}

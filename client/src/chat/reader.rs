@@ -559,7 +559,13 @@ impl Incoming {
                 state.end_chat();
                 state.server_said_bye = true;
             }
-            Notice::ServerFull(_) | Notice::TooManyFromHost(_) | Notice::NameTimeout(_) => {
+            // Kicked or banned by the operator: coming back at once is what the operator
+            // just ruled out, so the client does not reconnect.
+            Notice::ServerFull(_)
+            | Notice::TooManyFromHost(_)
+            | Notice::NameTimeout(_)
+            | Notice::Kicked(_)
+            | Notice::Banned(_) => {
                 state.end_chat();
                 state.server_said_bye = true;
                 state.turned_away = true;

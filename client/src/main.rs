@@ -3,8 +3,10 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
+use client::server_pin::ServerPins;
 use client::Outcome;
 use common::discovery::DEFAULT_PORT;
+use common::identity::Fingerprint;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -54,6 +56,15 @@ struct Args {
     /// At a terminal this is always on; in scripts (piped mode) only with this flag.
     #[arg(long)]
     reconnect: bool,
+    /// The server's key fingerprint, as the server prints it when it starts (a teacher may
+    /// write it on the board, a lab install may ship it): a server that proves any other key is
+    /// refused, even the first time you meet it.
+    #[arg(long, value_name = "FINGERPRINT", value_parser = fingerprint)]
+    server_key: Option<Fingerprint>,
+    /// Forget the key remembered for the server NAME (its advertised name, or HOST:PORT as you
+    /// typed it) and exit, once your teacher confirms that the server's key changed.
+    #[arg(long, value_name = "NAME")]
+    forget_server: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -83,6 +94,10 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, String> {
+    if let Some(name) = &args.forget_server {
+        return forget(name);
+    }
+    let known = ServerPins::load(args.server_key).map_err(|e| e.to_string())?;
     let (socket, host, port) = match address {
         Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
@@ -90,8 +105,9 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
             (socket, host, port)
         }
         None => {
-            let found = client::browse::find_server().map_err(|e| e.to_string())?;
-            let (socket, ip) = client::browse::connect(&found).map_err(|e| e.to_string())?;
+            let candidates = client::browse::find_server(&known).map_err(|e| e.to_string())?;
+            let found = &candidates[0];
+            let (socket, ip) = client::browse::connect(found).map_err(|e| e.to_string())?;
             (socket, ip.to_string(), found.port)
         }
     };
@@ -104,6 +120,32 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         reconnect: args.reconnect,
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
+}
+
+/// `client --forget-server NAME`: forgets the pins under NAME (and names that look the same).
+fn forget(name: &str) -> Result<Outcome, String> {
+    match ServerPins::forget(name).map_err(|e| e.to_string())? {
+        Some(said) => {
+            println!("{said}");
+            Ok(Outcome::Done)
+        }
+        None => Err(format!(
+            "no server key is remembered under the name {:?}; the names are in {}",
+            common::escape::escape_for_terminal(name),
+            ServerPins::default_path()
+                .map(|path| path.display().to_string())
+                .unwrap_or_else(|_| "~/.config/labchat/servers".into())
+        )),
+    }
+}
+
+/// `--server-key`: a fingerprint as the server prints it (case, `-`, `:` and spaces ignored).
+fn fingerprint(text: &str) -> Result<Fingerprint, String> {
+    Fingerprint::parse(text).ok_or_else(|| {
+        "not a key fingerprint: 32 hex digits, as the server prints it when it starts \
+         (xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx)"
+            .to_string()
+    })
 }
 
 /// The host and port of `client HOST [PORT]`, where HOST may carry the port itself

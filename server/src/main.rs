@@ -5,6 +5,7 @@
 use clap::Parser;
 use common::dh::Group;
 use common::discovery::{check_instance_name, default_instance_name, DEFAULT_PORT};
+use common::identity::{Fingerprint, Identity};
 use server::advertise::Advertisement;
 use server::config::Config;
 use server::{listen, log};
@@ -134,7 +135,7 @@ fn try_main(args: Args) -> Result<(), String> {
     let advertisement = if args.no_advertise {
         None
     } else {
-        advertise(args.name, port, &args.dh_group)
+        advertise(args.name, port, &args.dh_group, server_key()?)
     };
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Server started successfully");
@@ -163,11 +164,16 @@ fn try_main(args: Args) -> Result<(), String> {
 }
 
 /// Starts advertising the server on the LAN and says so; says why not if it cannot.
-fn advertise(name: Option<String>, port: u16, group: &Group) -> Option<Advertisement> {
+fn advertise(
+    name: Option<String>,
+    port: u16,
+    group: &Group,
+    key: Fingerprint,
+) -> Option<Advertisement> {
     let machine = gethostname::gethostname();
     let name = name.unwrap_or_else(|| default_instance_name(&machine.to_string_lossy(), port));
     let group = group.to_string();
-    match Advertisement::start(&name, port, Some(&group)) {
+    match Advertisement::start(&name, port, Some(&group), key) {
         Ok(advertisement) => {
             log!("advertising on the LAN as {name:?} (mDNS, _labchat._tcp)");
             Some(advertisement)
@@ -177,6 +183,16 @@ fn advertise(name: Option<String>, port: u16, group: &Group) -> Option<Advertise
             None
         }
     }
+}
+
+/// The fingerprint of the server's identity key (made on first use).
+// TODO(serverpin): replaced by the identity loaded for `--identity` when that lands.
+fn server_key() -> Result<Fingerprint, String> {
+    let path = common::identity::store::config_dir()
+        .map_err(|e| e.to_string())?
+        .join("server-identity");
+    let (identity, _) = Identity::load_or_create(&path).map_err(|e| e.to_string())?;
+    Ok(identity.public().fingerprint())
 }
 
 /// `--name`: a name that fits one mDNS label and prints safely.

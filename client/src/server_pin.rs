@@ -187,6 +187,23 @@ impl ServerPins {
         at: &str,
         proven: Option<PublicKey>,
     ) -> Result<Option<String>, Refusal> {
+        let verdict = self.assess(reached, at, proven)?;
+        if let Some((name, key)) = verdict.pin {
+            self.pins.set(&name, key)?;
+        }
+        Ok(verdict.note)
+    }
+
+    /// [`ServerPins::judge`] without pinning anything: whether the server would be accepted.
+    ///
+    /// # Errors
+    /// [`Refusal`]: not the server expected.
+    pub fn assess(
+        &self,
+        reached: &Reached,
+        at: &str,
+        proven: Option<PublicKey>,
+    ) -> Result<Verdict, Refusal> {
         let server = reached.shown(at);
         let came = match proven {
             Some(key) => format!("proved the key {}", key.fingerprint()),
@@ -207,13 +224,13 @@ impl ServerPins {
         match (self.expected(reached), proven) {
             (Expectation::Given(given), Some(key)) if key.fingerprint() == given => {
                 let already = self.pins.get(&name).map(|pin| pin.key) == Some(key);
-                if !already {
-                    self.pins.set(&name, key)?;
-                }
-                Ok(Some(format!(
-                    "The server proved the key you gave ({given}); it is remembered as {:?}.",
-                    escape_for_terminal(&name)
-                )))
+                Ok(Verdict {
+                    note: Some(format!(
+                        "The server proved the key you gave ({given}); it is remembered as {:?}.",
+                        escape_for_terminal(&name)
+                    )),
+                    pin: (!already).then_some((name, key)),
+                })
             }
             (Expectation::Given(given), _) => Err(Refusal::NotExpected {
                 server,
@@ -224,7 +241,7 @@ impl ServerPins {
             (Expectation::Pinned(pinned), Some(key))
                 if pinned.iter().any(|(_, _, pin)| *pin == key) =>
             {
-                Ok(None)
+                Ok(Verdict::default())
             }
             (Expectation::Pinned(pinned), _) => {
                 let (pin_name, date, key) = &pinned[0];
@@ -243,20 +260,23 @@ impl ServerPins {
                     ),
                 })
             }
-            (Expectation::Nothing, Some(key)) => {
-                self.pins.set(&name, key)?;
-                Ok(Some(format!(
+            (Expectation::Nothing, Some(key)) => Ok(Verdict {
+                pin: Some((name, key)),
+                note: Some(format!(
                     "This is the first time you meet this server; its key fingerprint is\n  {}\n\
                      Your teacher can confirm it (the server prints it when it starts). It is\n\
                      remembered: from now on a server under this name with another key is refused.",
                     key.fingerprint()
-                )))
-            }
-            (Expectation::Nothing, None) => Ok(Some(
-                "This server proves no key (an older server): nothing shows that it is the server\n\
-                 your teacher runs."
-                    .to_string(),
-            )),
+                )),
+            }),
+            (Expectation::Nothing, None) => Ok(Verdict {
+                note: Some(
+                    "This server proves no key (an older server): nothing shows that it is the server\n\
+                     your teacher runs."
+                        .to_string(),
+                ),
+                pin: None,
+            }),
         }
     }
 
@@ -299,6 +319,16 @@ impl ServerPins {
         );
         Ok(Some(said.join("\n")))
     }
+}
+
+/// A server accepted: what to tell the person, and what to pin.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Said once (the first meeting, a given key proven, an older server); nothing when it is
+    /// the server met before.
+    pub note: Option<String>,
+    /// The name and key to pin.
+    pub pin: Option<(String, PublicKey)>,
 }
 
 /// What is expected of one server.

@@ -124,8 +124,15 @@ fn welcome(socket: &mut TcpStream) {
               (server): You have 30 seconds to send a name.\n",
         )
         .expect("the client listens");
+    // The client opens with `hello`; refused as an older server refuses it, then the name.
+    let mut reader = BufReader::new(socket.try_clone().expect("the socket clones"));
+    let mut hello = String::new();
+    reader.read_line(&mut hello).expect("the client says hello");
+    socket
+        .write_all(b"(server): That name is not valid: a name may hold only letters, digits, '_', '-' and '.', not ' ' (a space); please choose another:\n")
+        .expect("the client listens");
     let mut name = String::new();
-    BufReader::new(&*socket)
+    reader
         .read_line(&mut name)
         .expect("the client sends its name");
     socket

@@ -11,12 +11,15 @@
 //! - [`key`]: one identity key: created, saved, loaded, its fingerprint, signing and checking.
 //! - [`pins`]: the keys checked earlier, one per name, kept in a small text file.
 //! - [`date`]: today's date for a pin, without a calendar crate.
+//! - [`server_proof`]: the server proves its key by signing a nonce the client chose.
 
 pub mod date;
 pub mod key;
 pub mod pins;
+pub mod server_proof;
 pub mod store;
 
 pub use key::{Fingerprint, Identity, IdentityError, PublicKey};
 pub use pins::{Pin, Pins, PinsError};
+pub use server_proof::{Nonce, Signature};
 pub use store::StoreError;

@@ -18,12 +18,14 @@
 //! right after its first word, which no control line has. See PROTOCOL.md for the full list.
 
 mod command;
+mod hello;
 mod key_line;
 pub(crate) mod name;
 mod notice;
 mod server_line;
 
 pub use command::{Command, CommandError};
+pub use hello::{Hello, HELLO_WORD};
 pub use key_line::{KeyLine, KeyOffer};
 pub use name::{Name, NameError};
 pub use notice::{Notice, Presence, StatusEntry};

@@ -1,5 +1,7 @@
 //! The operator's choices, fixed when the server starts.
 
+use common::identity::Identity;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How the server behaves; see `server --help` for the command-line names.
@@ -34,6 +36,10 @@ pub struct Config {
     /// Session threads kept waiting for new connections, so that a burst of logins does not
     /// wait for threads to be created.
     pub spare_threads: usize,
+    /// The server's long-term identity, which it proves to a client that opens with
+    /// `hello <nonce>`. Without one, `hello` is read as a proposed name (and refused), as an
+    /// older server does.
+    pub identity: Option<Arc<Identity>>,
 }
 
 impl Default for Config {
@@ -49,6 +55,7 @@ impl Default for Config {
             spare_threads: 64,
             status_per_second: 2,
             command_per_second: 5,
+            identity: None,
         }
     }
 }

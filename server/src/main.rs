@@ -10,7 +10,9 @@ use server::advertise::Advertisement;
 use server::config::Config;
 use server::{listen, log};
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The labchat server: people connect with `client` (which finds it on the LAN) or
@@ -71,6 +73,11 @@ struct Args {
     /// logins you expect, e.g. the seats in the building: each costs about 27 KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
     spare_threads: u32,
+    /// The server's identity key, which it proves to every client (made on first use,
+    /// private to you; default $XDG_CONFIG_HOME/labchat/server-identity, that is
+    /// ~/.config/labchat/server-identity). Its fingerprint is printed at start.
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -111,6 +118,8 @@ fn try_main(args: Args) -> Result<(), String> {
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let port = local.port();
     let addresses = listen::addresses(&listener);
+    let identity = load_identity(args.identity.as_deref())?;
+    let fingerprint = identity.public().fingerprint();
     let config = Config {
         max_clients: usize::try_from(args.max_clients).unwrap_or(usize::MAX),
         max_per_host: args.max_per_host as usize,
@@ -122,6 +131,7 @@ fn try_main(args: Args) -> Result<(), String> {
         spare_threads: args.spare_threads as usize,
         status_per_second: args.status_rate,
         command_per_second: args.command_rate,
+        identity: Some(Arc::new(identity)),
     };
     let (stop, shutdown) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {
@@ -135,10 +145,11 @@ fn try_main(args: Args) -> Result<(), String> {
     let advertisement = if args.no_advertise {
         None
     } else {
-        advertise(args.name, port, &args.dh_group, server_key()?)
+        advertise(args.name, port, &args.dh_group, fingerprint)
     };
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Server started successfully");
+    let _ = writeln!(out, "Server key fingerprint: {fingerprint}");
     let _ = writeln!(out, "Listening on port {port}. Clients can connect with:");
     for ip in addresses {
         let _ = writeln!(out, "  client {ip} {port}");
@@ -185,14 +196,17 @@ fn advertise(
     }
 }
 
-/// The fingerprint of the server's identity key (made on first use).
-// TODO(serverpin): replaced by the identity loaded for `--identity` when that lands.
-fn server_key() -> Result<Fingerprint, String> {
-    let path = common::identity::store::config_dir()
-        .map_err(|e| e.to_string())?
-        .join("server-identity");
-    let (identity, _) = Identity::load_or_create(&path).map_err(|e| e.to_string())?;
-    Ok(identity.public().fingerprint())
+/// The server's identity from `--identity FILE` or the default file, made there on first use.
+fn load_identity(given: Option<&std::path::Path>) -> Result<Identity, String> {
+    let path = match given {
+        Some(path) => path.to_path_buf(),
+        None => Identity::default_server_path().map_err(|e| e.to_string())?,
+    };
+    let (identity, made) = Identity::load_or_create(&path).map_err(|e| e.to_string())?;
+    if made {
+        log!("made a new server identity in {}", path.display());
+    }
+    Ok(identity)
 }
 
 /// `--name`: a name that fits one mDNS label and prints safely.

@@ -14,9 +14,10 @@ use crate::log;
 use crate::outbox::{Outbox, Room};
 use crate::rate::RateLimit;
 use crate::users::{ChatChange, ConnId, JoinRefused, KeyTurn, Parting, Users};
+use common::identity::server_proof::prove_server;
 use common::limits::MAX_LINE_LEN;
 use common::line_reader::{Fill, LineReader};
-use common::protocol::{Command, KeyLine, Name, Notice, ServerLine};
+use common::protocol::{Command, Hello, KeyLine, Name, Notice, ServerLine};
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -91,6 +92,7 @@ pub fn serve(
         input: SocketLines::new(stream),
         relayed_to: None,
         said_close: false,
+        speaks_identity: false,
         relay_batch,
     };
     session.users.tell(id, Notice::AskName);
@@ -225,6 +227,8 @@ struct Session {
     relayed_to: Option<Arc<Outbox>>,
     /// The client said `close`: its name is free at once when it leaves.
     said_close: bool,
+    /// The client opened with `hello` and got the server's proof: it speaks identity.
+    speaks_identity: bool,
     /// Relayed chat goes to the partner in batches of about this many bytes (an eighth of the
     /// backlog limit, at most 64 KiB), with a wait for the partner between them.
     relay_batch: usize,
@@ -232,10 +236,20 @@ struct Session {
 
 impl Session {
     /// Asks for names until one is free and valid. `None` if the client left or took too long.
+    /// A first line `hello <nonce>` is answered with the server's proof of its key instead
+    /// (see [`Session::prove`]).
     fn register(&mut self) -> Option<Name> {
         let deadline = Instant::now() + self.config.name_timeout;
+        let mut first = true;
         loop {
             while let Some(line) = self.input.lines.next_line() {
+                if std::mem::take(&mut first) {
+                    if let Ok(Some(hello)) = line.as_deref().map(Hello::parse) {
+                        if self.prove(hello) {
+                            continue;
+                        }
+                    }
+                }
                 match line
                     .map_err(|e| e.to_string())
                     .and_then(|l| Name::parse(l.trim()).map_err(|e| e.to_string()))
@@ -266,6 +280,21 @@ impl Session {
                 return None;
             }
         }
+    }
+
+    /// Answers `hello <nonce>` with `(server): proof <key> <signature>` and marks the
+    /// connection as speaking identity. False when the server has no identity: the line is
+    /// then a proposed name, as for an older server.
+    fn prove(&mut self, Hello(nonce): Hello) -> bool {
+        let Some(identity) = &self.config.identity else {
+            return false;
+        };
+        let signature = prove_server(identity, &nonce);
+        let key = identity.public();
+        self.users
+            .tell(self.id, Notice::ServerProof { key, signature });
+        self.speaks_identity = true;
+        true
     }
 
     /// Serves commands until `close`, end of stream or a broken connection.

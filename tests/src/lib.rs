@@ -8,6 +8,7 @@
 pub mod agreement;
 mod binaries;
 pub mod eve;
+mod home;
 pub mod netns;
 pub mod pty;
 mod raw;
@@ -18,6 +19,7 @@ pub mod slot;
 mod transcript;
 
 pub use binaries::binary;
+pub use home::ConfigHome;
 pub use raw::{connect_from, RawClient};
 pub use running::{run_to_exit, Client, Finished, Server, ServerBuilder};
 pub use transcript::Transcript;

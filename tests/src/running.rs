@@ -1,7 +1,7 @@
 //! The real `server` and `client` processes, driven through stdin and signals.
 
 use crate::netns::Host;
-use crate::{binary, RawClient, Transcript, WAIT};
+use crate::{binary, ConfigHome, RawClient, Transcript, WAIT};
 use std::io::Write;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     port: u16,
+    /// Its `XDG_CONFIG_HOME` (its identity key), removed with it.
+    home: ConfigHome,
     /// What it printed on stdout.
     pub stdout: Transcript,
     /// Its log (stderr).
@@ -40,6 +42,21 @@ impl Server {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The server's own `XDG_CONFIG_HOME`, where it keeps `labchat/server-identity`.
+    pub fn home(&self) -> &ConfigHome {
+        &self.home
+    }
+
+    /// The fingerprint the server printed at start (`Server key fingerprint: ...`).
+    pub fn fingerprint(&self) -> String {
+        self.stdout
+            .lines()
+            .iter()
+            .find_map(|l| l.strip_prefix("Server key fingerprint: "))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no fingerprint in {:#?}", self.stdout.lines()))
     }
 
     /// Starts a client process against this server, not yet registered.
@@ -189,7 +206,10 @@ impl ServerBuilder {
             args.push("--no-advertise".into());
         }
         let wrapper: Vec<&str> = self.wrapper.iter().map(String::as_str).collect();
-        let mut child = wrapped("server", &wrapper)
+        let home = ConfigHome::new();
+        let mut command = wrapped("server", &wrapper);
+        home.apply(&mut command);
+        let mut child = command
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -209,6 +229,7 @@ impl ServerBuilder {
             (Some(_), Some(port)) => Server {
                 child,
                 port,
+                home,
                 stdout,
                 log,
             },
@@ -252,18 +273,37 @@ pub struct Client {
     pub stdout: Transcript,
     /// What it printed on stderr.
     pub stderr: Transcript,
+    /// Its own fresh `XDG_CONFIG_HOME`, unless the test gave it one ([`Client::spawn_in`]).
+    _home: Option<ConfigHome>,
 }
 
 impl Client {
-    /// Starts `client <args>` with piped stdin, stdout and stderr.
+    /// Starts `client <args>` with piped stdin, stdout and stderr, and a fresh
+    /// `XDG_CONFIG_HOME` of its own (a new identity, no pins).
     pub fn spawn(args: &[String]) -> Client {
         Client::spawn_under(&[], args)
     }
 
+    /// Starts `client <args>` with `home` as its `XDG_CONFIG_HOME`: the same person as every
+    /// other client started in `home` (same identity, same pins).
+    pub fn spawn_in(home: &ConfigHome, args: &[String]) -> Client {
+        Client::start(&[], args, Err(home))
+    }
+
     /// Starts `<wrapper...> client <args>` (e.g. under `ip netns exec lab`) with piped stdin,
-    /// stdout and stderr.
+    /// stdout and stderr, and a fresh `XDG_CONFIG_HOME` of its own.
     pub fn spawn_under(wrapper: &[&str], args: &[String]) -> Client {
-        let mut child = wrapped("client", wrapper)
+        Client::start(wrapper, args, Ok(ConfigHome::new()))
+    }
+
+    /// Starts the process in its own home (`Ok`) or in one the test keeps (`Err`).
+    fn start(wrapper: &[&str], args: &[String], home: Result<ConfigHome, &ConfigHome>) -> Client {
+        let mut command = wrapped("client", wrapper);
+        match &home {
+            Ok(own) => own.apply(&mut command),
+            Err(given) => given.apply(&mut command),
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -279,6 +319,7 @@ impl Client {
             stdin,
             stdout,
             stderr,
+            _home: home.ok(),
         }
     }
 
@@ -437,7 +478,10 @@ pub struct Finished {
 /// # Panics
 /// If it is still running after `timeout` (it is then killed).
 pub fn run_to_exit(name: &str, args: &[&str], timeout: Duration) -> Finished {
-    let mut child = Command::new(binary(name))
+    let home = ConfigHome::new();
+    let mut command = Command::new(binary(name));
+    home.apply(&mut command);
+    let mut child = command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

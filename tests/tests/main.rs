@@ -39,6 +39,7 @@ mod reconnect;
 mod refusals;
 mod secure;
 mod secure_spellings;
+mod server_proof;
 mod session;
 mod signals;
 mod startup;

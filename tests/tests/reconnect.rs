@@ -212,11 +212,15 @@ fn alice_reconnecting() -> (Client, u16) {
 }
 
 /// A listener of the test's own that stands in for the restarted server on `port`: it takes
-/// alice's reconnection and her name sent again, and answers only what the test writes.
+/// alice's reconnection, her `hello` (left unanswered, as an old server that ignored it would)
+/// and her name sent again, and answers only what the test writes.
 fn stand_in_takes_the_name(port: u16) -> (TcpStream, BufReader<TcpStream>) {
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
     let (socket, _) = listener.accept().expect("alice reconnects");
     let mut lines = BufReader::new(socket.try_clone().expect("clone"));
+    let mut hello = String::new();
+    lines.read_line(&mut hello).expect("alice says hello");
+    assert!(hello.starts_with("hello "), "first line {hello:?}");
     let mut name = String::new();
     lines.read_line(&mut name).expect("alice sends her name");
     assert_eq!(name, "alice\n");

@@ -25,6 +25,9 @@ pub enum Ending {
     NameRefused(String),
     /// After a reconnect the server refused the name we had; the text says so.
     RejoinRefused(String),
+    /// The server's proof of its identity did not verify: the client hung up. The text says
+    /// so, loudly.
+    ServerProofInvalid(String),
     /// Ctrl+C (or SIGTERM), or `close` or end of input while reconnecting: `close` has been
     /// sent if registered, and the connection ended.
     Interrupted,

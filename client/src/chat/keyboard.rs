@@ -8,6 +8,7 @@ use crate::chat::event::Ending;
 use crate::chat::keys::{KeyUnavailable, NotSealed, KEY_EXCHANGE_PATIENCE, TOY_WARNING};
 use crate::chat::link::Link;
 use crate::chat::reader::Registration;
+use crate::chat::server_proof::HELLO_PATIENCE;
 use crate::chat::state::{Shared, State};
 use crate::terminal::input::{LineSource, Typed};
 use crate::terminal::screen::Screen;
@@ -162,6 +163,10 @@ impl<S: LineSource> Keyboard<S> {
                 self.screen.note(&reason);
                 continue;
             }
+            // The server's proof comes first, so that whoever acts on it can do so before
+            // the name goes out (an older server answers at once too, with a refusal).
+            self.state
+                .wait_until(HELLO_PATIENCE, |state| !state.server_proof.is_awaiting());
             if self.link.send_line(name.trim()).is_err() {
                 return Err(Stop::Close);
             }

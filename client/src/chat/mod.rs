@@ -9,6 +9,7 @@
 //! - [`explain`]: `--explain`: each key-agreement and message step with its numbers.
 //! - [`prompt`]: the prompt's words and the lines held once, for the line editor.
 //! - [`link`]: the shared write half of the socket.
+//! - [`server_proof`]: `hello <nonce>` and the server's proof of its identity key.
 //! - [`state`]: what the threads know about the conversation.
 pub mod event;
 pub mod explain;
@@ -19,4 +20,5 @@ pub mod prompt;
 pub mod reader;
 pub mod reconnect;
 pub mod run;
+pub mod server_proof;
 pub mod state;

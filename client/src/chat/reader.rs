@@ -11,11 +11,13 @@ use crate::chat::event::Ending;
 use crate::chat::explain;
 use crate::chat::keys::{KeyStep, KeyUnavailable, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
 use crate::chat::link::Link;
+use crate::chat::server_proof::{self, ServerProof};
 use crate::chat::state::Shared;
 use crate::terminal::screen::Screen;
 use crate::terminal::status::{self, StatusRows};
 use crate::terminal::style::Tone;
 use common::escape::escape_for_terminal;
+use common::identity::{PublicKey, Signature};
 use common::line_reader::{Fill, LineReader};
 use common::protocol::{Name, Notice, ServerLine};
 use crossbeam_channel::Sender;
@@ -120,6 +122,15 @@ impl Incoming {
             self.show_status();
         }
         match parsed {
+            Ok(ServerLine::Notice(Notice::ServerProof { key, signature })) => {
+                self.server_proved(key, &signature);
+            }
+            Ok(ServerLine::Notice(Notice::NameInvalid(_)))
+                if self.state.lock().server_proof.is_awaiting() =>
+            {
+                // An older server took our `hello` for a name: that is its answer.
+                self.state.lock().server_proof = ServerProof::NotOffered;
+            }
             Ok(ServerLine::Notice(notice)) => {
                 let registration = self.follow(&notice);
                 // A refused name is shown by the keyboard thread, which knows whether the
@@ -173,6 +184,24 @@ impl Incoming {
                 self.key_step(step);
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
+        }
+    }
+
+    /// The server's answer to `hello`: its key and a signature over our nonce. A proof that
+    /// does not verify ends the connection, loudly.
+    fn server_proved(&self, key: PublicKey, signature: &Signature) {
+        let mut state = self.state.lock();
+        match server_proof::check(state.server_proof, key, signature) {
+            Ok(proof) => state.server_proof = proof,
+            Err(invalid) => {
+                state.closing = true;
+                drop(state);
+                // Said as the client's last words, after the terminal is given back.
+                self.link.finish();
+                let _ = self
+                    .endings
+                    .send(Ending::ServerProofInvalid(invalid.to_string()));
+            }
         }
     }
 
@@ -347,6 +376,10 @@ impl Incoming {
         }
         match notice {
             Notice::Registered(name) if state.name.is_none() => {
+                if state.server_proof.is_awaiting() {
+                    // Registered without an answer to `hello`: no proof is coming.
+                    state.server_proof = ServerProof::NotOffered;
+                }
                 state.name = Some(name.clone());
                 state.rejoining = None;
                 return Some(Registration::Accepted);

@@ -118,7 +118,7 @@ impl Reconnector {
                 }
             }
         };
-        let outcome = self.attempts(&mut backoff, name, link, screen, endings);
+        let outcome = self.attempts(&mut backoff, name, state, link, screen, endings);
         self.backoff = Some(backoff);
         outcome
     }
@@ -128,6 +128,7 @@ impl Reconnector {
         &self,
         backoff: &mut Backoff,
         name: &common::protocol::Name,
+        state: &Shared,
         link: &Link,
         screen: &Screen,
         endings: &Receiver<Ending>,
@@ -150,7 +151,8 @@ impl Reconnector {
                     let _ = socket.set_nodelay(true);
                     if let Ok(writer) = socket.try_clone() {
                         link.replace(writer);
-                        if link.send_line(name.as_str()).is_ok() {
+                        let hello = crate::chat::server_proof::say_hello(link, state);
+                        if hello.is_ok() && link.send_line(name.as_str()).is_ok() {
                             screen.note(&format!(
                                 "connected again; registering as {name}; any chat you were in \
                                  has ended"

@@ -93,6 +93,8 @@ impl Client {
             options.explain,
         )));
         let link = Arc::new(Link::new(socket.try_clone()?));
+        // The first line on every connection: the server proves its key, if it has one.
+        crate::chat::server_proof::say_hello(&link, &state)?;
         let palette = Palette::new(console.colour);
         let (screen, feed) = if console.interactive {
             let (screen, feed) = Screen::terminal(palette);
@@ -256,7 +258,9 @@ impl Client {
                 Some("lost the connection to the server".to_string()),
             ),
             Some(Ending::TurnedAway) => (Outcome::Failed, None),
-            Some(Ending::RejoinRefused(text)) => (Outcome::Failed, Some(text)),
+            Some(Ending::RejoinRefused(text) | Ending::ServerProofInvalid(text)) => {
+                (Outcome::Failed, Some(text))
+            }
             Some(Ending::NameRefused(reason)) => (
                 Outcome::Failed,
                 Some(format!("{reason}; try again with another --name")),

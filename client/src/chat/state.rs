@@ -1,6 +1,7 @@
 //! What the client knows about its own situation, shared by its threads.
 
 use crate::chat::keys::Keys;
+use crate::chat::server_proof::ServerProof;
 use common::protocol::Name;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -56,6 +57,9 @@ impl Shared {
 pub struct State {
     /// Our registered name, once the server accepted it.
     pub name: Option<Name>,
+    /// What the server proved about its identity on this connection (see
+    /// [`crate::chat::server_proof`]).
+    pub server_proof: ServerProof,
     /// After a reconnect, the name sent again, until the server answers. A refusal then means
     /// someone took the name while we were away.
     pub rejoining: Option<Name>,
@@ -87,6 +91,7 @@ impl State {
     pub fn new(allow_toy_group: bool, explain: bool) -> State {
         State {
             name: None,
+            server_proof: ServerProof::NotOffered,
             rejoining: None,
             partner: None,
             keys: if explain {

@@ -61,6 +61,12 @@ impl Identity {
         Ok(store::config_dir()?.join("identity"))
     }
 
+    /// The default identity file of a server: `server-identity` in [`store::config_dir`]
+    /// (a person who runs a server and a client on one account keeps two keys).
+    pub fn default_server_path() -> Result<PathBuf, StoreError> {
+        Ok(store::config_dir()?.join("server-identity"))
+    }
+
     /// A fresh identity from the OS random source (not saved).
     pub fn generate() -> Self {
         Identity {

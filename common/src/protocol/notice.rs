@@ -6,6 +6,7 @@
 
 use super::{CommandError, Name};
 use crate::framing::LineError;
+use crate::identity::{PublicKey, Signature};
 use crate::limits::MAX_NAME_LEN;
 use std::fmt;
 
@@ -136,6 +137,15 @@ pub enum Notice {
     /// `1 more line like that was ignored`, `1,234 more lines like that were ignored`: the
     /// refusals of a burst of lines, after the first, told as one count.
     Ignored(u64),
+    /// `proof <server key> <signature>`: the answer to `hello <nonce>`, the server's identity
+    /// key and its signature over the nonce (see [`crate::identity::server_proof`]), both in
+    /// standard base64.
+    ServerProof {
+        /// The server's identity key.
+        key: PublicKey,
+        /// Its signature over the label, the nonce and the key.
+        signature: Signature,
+    },
     /// `Error: <what went wrong and what to do>`
     Error(String),
     /// Any other text, e.g. the lines of the `help` answer.
@@ -229,6 +239,9 @@ impl fmt::Display for Notice {
             Notice::Ignored(1) => f.write_str("1 more line like that was ignored"),
             Notice::Ignored(n) => {
                 write!(f, "{} more lines like that were ignored", with_commas(*n))
+            }
+            Notice::ServerProof { key, signature } => {
+                write!(f, "proof {} {}", key.to_base64(), signature.to_base64())
             }
             Notice::Error(text) => write!(f, "Error: {text}"),
             Notice::Info(text) => f.write_str(text),
@@ -374,6 +387,13 @@ impl Notice {
         }
         if let Some(error) = text.strip_prefix("Error: ") {
             return Some(Self::parse_error(error));
+        }
+        if let Some(proof) = text.strip_prefix("proof ") {
+            let (key, signature) = proof.split_once(' ')?;
+            return Some(Notice::ServerProof {
+                key: PublicKey::from_base64(key)?,
+                signature: Signature::from_base64(signature)?,
+            });
         }
         if text == "1 more line like that was ignored" {
             return Some(Notice::Ignored(1));
@@ -554,6 +574,12 @@ mod tests {
             Notice::Ignored(1234),
             Notice::Ignored(1_234_567),
             Notice::Info("  status            list every user".into()),
+            Notice::ServerProof {
+                key: crate::identity::Identity::from_seed([5; 32]).public(),
+                signature: Signature([6; 64]),
+            },
+            // Not a proof: a key of the wrong length.
+            Notice::Info("proof AAAA BBBB".into()),
         ];
         for notice in notices {
             assert_eq!(Notice::parse(&notice.to_string()), notice, "text {notice}");

@@ -7,13 +7,16 @@
 //! chosen by the key fingerprint its record advertises: a rival record under a name that looks
 //! the same but with another key (or none) is never offered, and is named in a warning.
 
-use crate::server_pin::{shell_word, ServerPins};
+use crate::server_pin::{shell_word, Reached, ServerPins};
 use common::discovery::{
     choose, claim_key, instance_from_received, parse_pick, remember, rivals, standing, Choice,
     Expected, Found, Heard, Standing, MAX_FOUND, SERVICE_TYPE, TXT_GROUP, TXT_KEY,
 };
 use common::escape::escape_for_terminal;
+use common::identity::server_proof::check_server_proof;
 use common::identity::Fingerprint;
+use common::identity::{Nonce, PublicKey};
+use common::protocol::{Hello, Notice, ServerLine};
 use mdns_sd::{ResolvedService, ServiceDaemon, ServiceEvent};
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -369,6 +372,114 @@ pub fn find_server(known: &ServerPins) -> Result<Vec<Found>, DiscoverError> {
             Ok(vec![chosen.clone()])
         }
     }
+}
+
+/// How long a server may take to answer `hello` when several are tried.
+const PROOF_WAIT: Duration = Duration::from_secs(5);
+
+/// Connects to the first of `candidates` (all vouched for with one key: [`find_server`]) that
+/// proves the key expected, trying each one's addresses, best first. With a single address in
+/// all, it is connected without more ado: the client checks the proof on the connection it
+/// chats on. With several (an impostor's record advertising the real server's key, or one
+/// record holding the addresses of two machines), each is asked to prove its key on a
+/// connection of its own first, and one that cannot is passed over with a warning on `out`.
+///
+/// # Errors
+/// No address answered ([`DiscoverError::Unreachable`]), or none proved the key expected
+/// ([`DiscoverError::NotExpected`], with why the last one was refused).
+pub fn connect_proven(
+    candidates: &[Found],
+    known: &ServerPins,
+    out: &mut impl Write,
+) -> Result<(TcpStream, IpAddr, Found), DiscoverError> {
+    let targets: Vec<(&Found, IpAddr)> = candidates
+        .iter()
+        .flat_map(|found| {
+            found
+                .addresses
+                .iter()
+                .take(MAX_ADDRESSES_TRIED)
+                .map(move |&ip| (found, ip))
+        })
+        .collect();
+    if let ([only], [(_, _)]) = (candidates, targets.as_slice()) {
+        let (socket, ip) = connect(only)?;
+        return Ok((socket, ip, only.clone()));
+    }
+    let mut refused = None;
+    let mut unreachable = None;
+    for (found, ip) in targets {
+        let at = SocketAddr::new(ip, found.port);
+        let proven = match ask_proof(at) {
+            Ok(proven) => proven,
+            Err(error) => {
+                unreachable = Some((found, error));
+                continue;
+            }
+        };
+        let reached = Reached::Found(found.clone());
+        match known.assess(&reached, &shown_address(at), proven) {
+            Ok(_) => match TcpStream::connect_timeout(&at, CONNECT_TIMEOUT) {
+                Ok(socket) => {
+                    if refused.is_some() {
+                        let _ = writeln!(out, "Connecting to {found} (it proved its key).");
+                    }
+                    return Ok((socket, ip, found.clone()));
+                }
+                Err(error) => unreachable = Some((found, error)),
+            },
+            Err(refusal) => {
+                let _ = writeln!(
+                    out,
+                    "Passed over: {}; it is not the server it claims to be.",
+                    refusal.summary()
+                );
+                refused = Some(refusal.to_string());
+            }
+        }
+    }
+    match (refused, unreachable) {
+        (Some(said), _) => Err(DiscoverError::NotExpected(said)),
+        (None, Some((found, error))) => Err(DiscoverError::Unreachable {
+            server: found.to_string(),
+            tried: "its addresses".into(),
+            error,
+        }),
+        (None, None) => Err(DiscoverError::NoneFound),
+    }
+}
+
+/// `10.0.0.5:5000`, `[fd00::5]:5000`.
+pub fn shown_address(at: SocketAddr) -> String {
+    at.to_string()
+}
+
+/// Asks the server at `at` to prove its key, on a connection of its own: `hello <nonce>`, then
+/// its answer. `Ok(Some(key))` for a proof that verifies, `Ok(None)` for none (an older
+/// server, silence, or a proof that does not verify: it holds no key it could show).
+fn ask_proof(at: SocketAddr) -> io::Result<Option<PublicKey>> {
+    let socket = TcpStream::connect_timeout(&at, CONNECT_TIMEOUT)?;
+    socket.set_read_timeout(Some(PROOF_WAIT))?;
+    let nonce = Nonce::generate();
+    (&socket).write_all(format!("{}\n", Hello(nonce)).as_bytes())?;
+    let mut lines = io::BufReader::new(&socket).take(64 * 1024);
+    let mut line = Vec::new();
+    for _ in 0..16 {
+        line.clear();
+        if lines.read_until(b'\n', &mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        match ServerLine::parse(text.trim_end_matches(['\r', '\n'])) {
+            Ok(ServerLine::Notice(Notice::ServerProof { key, signature })) => {
+                let valid = check_server_proof(&nonce, &key, &signature);
+                return Ok(valid.then_some(key));
+            }
+            Ok(ServerLine::Notice(Notice::NameInvalid(_))) => break,
+            _ => {}
+        }
+    }
+    Ok(None)
 }
 
 /// Connects to a found server: its first 4 addresses, best first, each for at most 2 s.

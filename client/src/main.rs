@@ -3,11 +3,13 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use client::server_pin::ServerPins;
+use client::server_pin::{Reached, ServerCheck, ServerPins};
 use client::Outcome;
 use common::discovery::DEFAULT_PORT;
 use common::identity::Fingerprint;
+use parking_lot::Mutex;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long one address of the server may take to answer.
@@ -98,17 +100,27 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         return forget(name);
     }
     let known = ServerPins::load(args.server_key).map_err(|e| e.to_string())?;
-    let (socket, host, port) = match address {
+    let (socket, host, port, reached, at) = match address {
         Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
                 .map_err(|err| unreachable(&shown_host(&host), port, &err))?;
-            (socket, host, port)
+            // Pinned under the address as typed: another server there is another key.
+            let typed = format!("{}:{port}", shown_host(&host));
+            let at = socket
+                .peer_addr()
+                .map(client::browse::shown_address)
+                .unwrap_or_else(|_| typed.clone());
+            let reached = Reached::Typed { address: typed };
+            (socket, host, port, reached, at)
         }
         None => {
             let candidates = client::browse::find_server(&known).map_err(|e| e.to_string())?;
-            let found = &candidates[0];
-            let (socket, ip) = client::browse::connect(found).map_err(|e| e.to_string())?;
-            (socket, ip.to_string(), found.port)
+            let (socket, ip, found) =
+                client::browse::connect_proven(&candidates, &known, &mut std::io::stdout())
+                    .map_err(|e| e.to_string())?;
+            let at = client::browse::shown_address(std::net::SocketAddr::new(ip, found.port));
+            let port = found.port;
+            (socket, ip.to_string(), port, Reached::Found(found), at)
         }
     };
     let _ = socket.set_nodelay(true);
@@ -118,6 +130,11 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         explain: args.explain,
         server: Some((host, port)),
         reconnect: args.reconnect,
+        server_check: Some(Arc::new(Mutex::new(ServerCheck {
+            pins: known,
+            reached,
+            at,
+        }))),
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }

@@ -68,7 +68,7 @@ pub enum Refusal {
     Pins(#[from] PinsError),
     /// Another key than the one expected, or none.
     #[error("WARNING: the server {server} {came}, not {expected}.\n\
-             Someone on this network may be pretending to be it. Not connected.\n\
+             Someone on this network may be pretending to be it; the client hung up.\n\
              Ask your teacher for the server's address and key fingerprint (the server prints\n\
              them when it starts), then connect with: client HOST PORT --server-key FINGERPRINT{forget}")]
     NotExpected {
@@ -85,7 +85,7 @@ pub enum Refusal {
     /// the advertisement named.
     #[error(
         "WARNING: the server {server} advertises the key {advertised} but {came}:\n\
-             whoever answered is not the server it claims to be. Not connected.\n\
+             whoever answered is not the server it claims to be; the client hung up.\n\
              Ask your teacher for the server's address and key fingerprint (the server prints\n\
              them when it starts), then connect with: client HOST PORT --server-key FINGERPRINT"
     )]
@@ -100,10 +100,22 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// Whether another record of the same server may still be tried: the one that answered
-    /// proved nothing about the others.
-    pub fn may_try_next(&self) -> bool {
-        matches!(self, Refusal::NotExpected { .. } | Refusal::Unproven { .. })
+    /// The refusal in one line, for a server passed over in favour of another.
+    pub fn summary(&self) -> String {
+        match self {
+            Refusal::NotExpected {
+                server,
+                came,
+                expected,
+                ..
+            } => format!("the server {server} {came}, not {expected}"),
+            Refusal::Unproven {
+                server,
+                advertised,
+                came,
+            } => format!("the server {server} advertises the key {advertised} but {came}"),
+            Refusal::Pins(error) => error.to_string(),
+        }
     }
 }
 
@@ -321,6 +333,28 @@ impl ServerPins {
     }
 }
 
+/// What the client checks each answer to `hello` against, for the whole run: the first
+/// connection and every reconnection.
+#[derive(Debug)]
+pub struct ServerCheck {
+    /// The pins and the key given.
+    pub pins: ServerPins,
+    /// How the server was reached (what it is pinned under).
+    pub reached: Reached,
+    /// Where it was reached (`10.0.0.5:5000`), to name it.
+    pub at: String,
+}
+
+impl ServerCheck {
+    /// [`ServerPins::judge`] for this server.
+    ///
+    /// # Errors
+    /// [`Refusal`]: not the server expected.
+    pub fn judge(&mut self, proven: Option<PublicKey>) -> Result<Option<String>, Refusal> {
+        self.pins.judge(&self.reached, &self.at, proven)
+    }
+}
+
 /// A server accepted: what to tell the person, and what to pin.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -413,7 +447,11 @@ mod tests {
             assert!(said.contains(&real.fingerprint().to_string()), "{said}");
             assert!(said.contains("client HOST PORT --server-key"), "{said}");
             assert!(said.contains("client --forget-server 'Lab 3'"), "{said}");
-            assert!(refused.may_try_next());
+            assert!(
+                refused.summary().contains("the server"),
+                "{}",
+                refused.summary()
+            );
         }
         // A server under that name that proves no key is not the server met either.
         let said = known
@@ -443,7 +481,11 @@ mod tests {
                 said.contains(&format!("advertises the key {}", real.fingerprint())),
                 "{said}"
             );
-            assert!(refused.may_try_next());
+            assert!(
+                refused.summary().contains("the server"),
+                "{}",
+                refused.summary()
+            );
         }
         assert_eq!(Pins::load(&path).unwrap().iter().count(), 0);
     }

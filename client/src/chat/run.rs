@@ -8,6 +8,7 @@ use crate::chat::prompt::ChatPrompt;
 use crate::chat::reader::Incoming;
 use crate::chat::reconnect::{Reconnect, Reconnector};
 use crate::chat::state::{Shared, State};
+use crate::server_pin::ServerCheck;
 use crate::terminal::input::{LineSource, Piped};
 use crate::terminal::line_editor::{self, LineEditor};
 use crate::terminal::screen::Screen;
@@ -43,6 +44,9 @@ pub struct Options {
     pub server: Option<(String, u16)>,
     /// `--reconnect`: also reconnect in piped mode.
     pub reconnect: bool,
+    /// What the server must prove on every connection (the pins, `--server-key`); `None`
+    /// checks nothing.
+    pub server_check: Option<Arc<parking_lot::Mutex<ServerCheck>>>,
 }
 
 /// How long the main thread waits for the line editor to give the terminal back before
@@ -88,10 +92,9 @@ struct Client {
 impl Client {
     /// Starts the reader on `socket`, the Ctrl+C handler and the keyboard.
     fn start(console: Console, socket: TcpStream, options: Options) -> io::Result<Client> {
-        let state = Arc::new(Shared::new(State::new(
-            options.allow_toy_group,
-            options.explain,
-        )));
+        let mut fresh = State::new(options.allow_toy_group, options.explain);
+        fresh.server_check = options.server_check.clone();
+        let state = Arc::new(Shared::new(fresh));
         let link = Arc::new(Link::new(socket.try_clone()?));
         // The first line on every connection: the server proves its key, if it has one.
         crate::chat::server_proof::say_hello(&link, &state)?;

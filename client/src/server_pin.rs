@@ -69,7 +69,7 @@ pub enum Refusal {
     /// Another key than the one expected, or none.
     #[error("WARNING: the server {server} {came}, not {expected}.\n\
              Someone on this network may be pretending to be it; the client hung up.\n\
-             Ask your teacher for the server's address and key fingerprint (the server prints\n\
+             Ask your teacher for the server's address and key fingerprint (the server prints \
              them when it starts), then connect with: client HOST PORT --server-key FINGERPRINT{forget}")]
     NotExpected {
         /// The server, named for the person.
@@ -84,9 +84,9 @@ pub enum Refusal {
     /// It advertised one key and proved another, or none: whoever answered is not the server
     /// the advertisement named.
     #[error(
-        "WARNING: the server {server} advertises the key {advertised} but {came}:\n\
+        "WARNING: the server {server} advertises the key {advertised} but {came}: \
              whoever answered is not the server it claims to be; the client hung up.\n\
-             Ask your teacher for the server's address and key fingerprint (the server prints\n\
+             Ask your teacher for the server's address and key fingerprint (the server prints \
              them when it starts), then connect with: client HOST PORT --server-key FINGERPRINT"
     )]
     Unproven {
@@ -266,8 +266,8 @@ impl ServerPins {
                         escape_for_terminal(pin_name)
                     ),
                     forget: format!(
-                        "\nIf your teacher confirms that the server's key changed (a new install), forget\n\
-                         the old key with: client --forget-server {}",
+                        "\nIf your teacher confirms that the server's key changed (a new install), \
+                         forget the old key with: client --forget-server {}",
                         shell_word(pin_name)
                     ),
                 })
@@ -275,16 +275,16 @@ impl ServerPins {
             (Expectation::Nothing, Some(key)) => Ok(Verdict {
                 pin: Some((name, key)),
                 note: Some(format!(
-                    "This is the first time you meet this server; its key fingerprint is\n  {}\n\
-                     Your teacher can confirm it (the server prints it when it starts). It is\n\
-                     remembered: from now on a server under this name with another key is refused.",
+                    "This is the first time you meet this server; its key fingerprint is {}.\n\
+                     Your teacher can confirm it (the server prints it when it starts); from now \
+                     on, a server under this name with another key is refused.",
                     key.fingerprint()
                 )),
             }),
             (Expectation::Nothing, None) => Ok(Verdict {
                 note: Some(
-                    "This server proves no key (an older server): nothing shows that it is the server\n\
-                     your teacher runs."
+                    "This server proves no key (an older server): nothing shows that it is the \
+                     server your teacher runs."
                         .to_string(),
                 ),
                 pin: None,

@@ -89,6 +89,8 @@ pub struct FakeTerminal {
     child: Child,
     master: Arc<Mutex<File>>,
     seen: Arc<Mutex<Seen>>,
+    /// The client's own `XDG_CONFIG_HOME` (its pins), removed with it.
+    _home: crate::ConfigHome,
 }
 
 /// How to start a [`FakeTerminal`]: by default 24 x 80, answering cursor queries at once, with
@@ -143,6 +145,8 @@ impl FakeTerminalBuilder {
             .arg(binary("client"))
             .args(args)
             .env("TERM", "xterm-256color");
+        let home = crate::ConfigHome::new();
+        home.apply(&mut command);
         match colour {
             Colour::Allowed => command.env_remove("NO_COLOR"),
             Colour::NoColor => command.env("NO_COLOR", "1"),
@@ -179,6 +183,7 @@ impl FakeTerminalBuilder {
             child,
             master,
             seen,
+            _home: home,
         })
     }
 }

@@ -333,8 +333,10 @@ fn only_a_rival_record_heard_refuses_every_student_who_knows_the_server() {
         &ConfigHome::new(),
         &["--name".into(), "new".into()],
     );
-    newcomer.expect("This is the first time you meet this server");
-    newcomer.expect(&impostor.fingerprint());
+    newcomer.expect(&format!(
+        "This is the first time you meet this server; its key fingerprint is {}.",
+        impostor.fingerprint()
+    ));
     newcomer.expect("Your teacher can confirm it");
     eprintln!("only a rival record: 0 of {STUDENTS} who knew the server taken, all refused; a newcomer is shown the impostor's fingerprint");
     still_reachable(&lan, &real);
@@ -352,8 +354,10 @@ fn the_first_meeting_shows_the_key_and_a_changed_key_is_refused() {
     let address = format!("127.0.0.1:{port}");
     let args = |name: &str| -> Vec<String> { vec![address.clone(), "--name".into(), name.into()] };
     let first = Client::spawn_in(&home, &args("ann"));
-    first.expect("This is the first time you meet this server");
-    first.expect(&server.fingerprint());
+    first.expect(&format!(
+        "This is the first time you meet this server; its key fingerprint is {}.",
+        server.fingerprint()
+    ));
     first.expect("(server): Hello ann!");
     drop(first);
 
@@ -395,8 +399,10 @@ fn the_first_meeting_shows_the_key_and_a_changed_key_is_refused() {
     assert_eq!(forget.expect_exit(WAIT), 0, "{}", forget.dump());
     forget.expect("Forgot the key");
     let anew = Client::spawn_in(&home, &args("dan"));
-    anew.expect("This is the first time you meet this server");
-    anew.expect(&other.fingerprint());
+    anew.expect(&format!(
+        "This is the first time you meet this server; its key fingerprint is {}.",
+        other.fingerprint()
+    ));
     anew.expect("(server): Hello dan!");
 }
 

@@ -32,6 +32,8 @@ use tests::{binary, run_to_exit, serial, Serial, Server, WAIT};
 /// A client running in a tmux pane of its own tmux server.
 struct Pane {
     socket: String,
+    /// The client's own `XDG_CONFIG_HOME` (its pins), removed with the pane.
+    home: tests::ConfigHome,
     /// The tmux server's socket file, removed at the end (tmux leaves it behind).
     socket_path: Option<String>,
 }
@@ -56,6 +58,7 @@ impl Pane {
         );
         let mut pane = Pane {
             socket,
+            home: tests::ConfigHome::new(),
             socket_path: None,
         };
         let report = r#""$@"; code=$?
@@ -64,10 +67,12 @@ echo "[exit $code, terminal $t]"
 exec sleep 600"#;
         let client = binary("client");
         let port = server.port().to_string();
+        let config = format!("XDG_CONFIG_HOME={}", pane.home.path().display());
         let mut command = vec![
             "env",
             "-u",
             "NO_COLOR",
+            &config,
             "sh",
             "-c",
             report,
@@ -498,8 +503,10 @@ fn piped_output_has_no_escape_codes() {
     let bob = server.client("bob");
     let script =
         "status\nhelp\nconnect bob\nhello from a script\n/quit\nsecure:\nverify\ngoodbye\nclose\n";
+    let home = tests::ConfigHome::new();
     let mut child = Command::new(binary("client"))
         .args(["127.0.0.1", &server.port().to_string(), "--name", "carol"])
+        .env("XDG_CONFIG_HOME", home.path())
         .env_remove("NO_COLOR")
         .env("TERM", "xterm-256color")
         .stdin(Stdio::piped())

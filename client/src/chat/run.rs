@@ -237,7 +237,10 @@ impl Client {
             self.screen.use_stdout();
         }
         if let Some(text) = last_words {
-            self.screen.note(&text);
+            // One note per paragraph: each is wrapped to the terminal.
+            for line in text.lines() {
+                self.screen.note(line);
+            }
         }
         outcome
     }

@@ -6,7 +6,7 @@ use clap::Parser;
 use client::server_pin::{Reached, ServerCheck, ServerPins};
 use client::Outcome;
 use common::discovery::DEFAULT_PORT;
-use common::identity::Fingerprint;
+use common::identity::{Fingerprint, Identity};
 use parking_lot::Mutex;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -67,6 +67,10 @@ struct Args {
     /// typed it) and exit, once your teacher confirms that the server's key changed.
     #[arg(long, value_name = "NAME")]
     forget_server: Option<String>,
+    /// Your identity key, which partners pin with `trust` (made on first use, private to
+    /// you; default $XDG_CONFIG_HOME/labchat/identity, that is ~/.config/labchat/identity).
+    #[arg(long, value_name = "FILE")]
+    identity: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -100,6 +104,17 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         return forget(name);
     }
     let known = ServerPins::load(args.server_key).map_err(|e| e.to_string())?;
+    // The identity first: a problem with its file is said before anything connects.
+    let identity = match &args.identity {
+        Some(path) => path.clone(),
+        None => Identity::default_path().map_err(|e| e.to_string())?,
+    };
+    // Made quietly on first use; `verify` shows its fingerprint.
+    let (identity, _made) = Identity::load_or_create(&identity).map_err(|e| e.to_string())?;
+    let partners = common::identity::store::config_dir()
+        .map_err(|e| e.to_string())?
+        .join("partners");
+    common::identity::Pins::load(&partners).map_err(|e| e.to_string())?;
     let (socket, host, port, reached, at) = match address {
         Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
@@ -135,6 +150,8 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
             reached,
             at,
         }))),
+        identity: Some(std::sync::Arc::new(identity)),
+        partners: Some(partners),
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
 }

@@ -30,6 +30,17 @@ use crate::dh::{Group, PublicValue};
 /// The label the commitment hash starts with; it names the protocol version.
 pub const COMMITMENT_LABEL: &[u8] = b"labchat v2 commitment|";
 
+/// The label of a commitment that also binds the committer's identity key (a chat whose
+/// `GEN_KEYS` says `identity`):
+///
+/// ```text
+/// SHA-256("labchat v3 commitment|" || group || "|" || chat || "|" || value || identity key)
+/// ```
+///
+/// The identity key (32 bytes) is bound before anything is revealed, so a relay cannot try
+/// throwaway identities against the safety code after it saw the real values.
+pub const IDENTITY_COMMITMENT_LABEL: &[u8] = b"labchat v3 commitment|";
+
 /// A SHA-256 commitment to one side's public value for one chat.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Commitment([u8; 32]);
@@ -66,6 +77,47 @@ impl Commitment {
             .chain_update(value.to_be_bytes())
             .finalize();
         Commitment(digest.into())
+    }
+
+    /// The commitment to `value` and the identity `key` for the chat numbered `chat` in
+    /// `group` (see [`IDENTITY_COMMITMENT_LABEL`]).
+    ///
+    /// # Panics
+    ///
+    /// If `value` belongs to another group than `group`.
+    pub fn with_identity(
+        group: Group,
+        chat: u64,
+        value: &PublicValue,
+        key: &crate::identity::PublicKey,
+    ) -> Commitment {
+        assert_eq!(
+            value.group(),
+            group,
+            "a commitment binds a value of its own group"
+        );
+        let digest = Sha256::new()
+            .chain_update(IDENTITY_COMMITMENT_LABEL)
+            .chain_update(group.name().as_bytes())
+            .chain_update(b"|")
+            .chain_update(chat.to_string().as_bytes())
+            .chain_update(b"|")
+            .chain_update(value.to_be_bytes())
+            .chain_update(key.0)
+            .finalize();
+        Commitment(digest.into())
+    }
+
+    /// Whether this commits to `value` and the identity `key` for the chat numbered `chat` in
+    /// `group`.
+    pub fn opens_with_identity(
+        &self,
+        group: Group,
+        chat: u64,
+        value: &PublicValue,
+        key: &crate::identity::PublicKey,
+    ) -> bool {
+        value.group() == group && *self == Commitment::with_identity(group, chat, value, key)
     }
 
     /// Whether this commits to `value` for the chat numbered `chat` in `group`.

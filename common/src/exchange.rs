@@ -7,6 +7,11 @@
 //!          send key_commit <chat> <mine>          send key_param <chat> <x>    check c opens to v
 //!
 //!   Idle ── bare GEN_KEYS (the original's toy group, only with allow_toy) ──► Legacy ── key_param ──► Agreed
+//!
+//!   With `GEN_KEYS <group> <chat> identity` (both sides have an identity key):
+//!   Idle ─► Committed ─► Revealed ── key_param <v> ──► Proving ── key_proof <p> ──► Agreed
+//!       commitment binds        send key_proof <chat> <ours>     open p, check c opens to
+//!       our identity key too                                     (v, their key), check signature
 //! ```
 //!
 //! Our public value leaves only after the partner's commitment arrived (see
@@ -18,8 +23,12 @@
 
 use thiserror::Error;
 
+use std::sync::Arc;
+
 use crate::commitment::{Commitment, CommitmentError};
-use crate::dh::{DhError, Group, KeyPair, PublicValue, UnknownGroup};
+use crate::dh::{DhError, Group, KeyPair, PublicValue, SharedSecret, UnknownGroup};
+use crate::identity::proof::{self, Party, ProofError, ProofKeys};
+use crate::identity::{Identity, PublicKey};
 use crate::protocol::{Command, KeyLine};
 use crate::secure::Session;
 
@@ -71,6 +80,28 @@ pub enum ExchangeError {
          between you changed it"
     )]
     CommitmentMismatch,
+    /// The server asked for identities, but this side has none to prove.
+    #[error("the server asked for a proof of identity, and this client has no identity key")]
+    NoIdentity,
+    /// The partner's proof of identity was refused.
+    #[error(transparent)]
+    Proof(ProofError),
+}
+
+/// The names in a chat that proves identities, as the server gave them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// Ours, from the server's `Hello <name>!`.
+    pub mine: String,
+    /// The partner's, from `You are now connected to <name>`.
+    pub partner: String,
+}
+
+/// What a chat that proves identities carries through its stages.
+#[derive(Debug)]
+struct Binding {
+    me: Arc<Identity>,
+    names: Names,
 }
 
 /// What the caller should do after feeding the exchange one line.
@@ -96,6 +127,7 @@ enum Stage {
         pair: KeyPair,
         chat: u64,
         mine: Commitment,
+        binding: Option<Box<Binding>>,
     },
     /// We revealed our value and wait for the partner's.
     Revealed {
@@ -103,7 +135,10 @@ enum Stage {
         chat: u64,
         mine: Commitment,
         theirs: Commitment,
+        binding: Option<Box<Binding>>,
     },
+    /// The key is agreed and our proof sent; we wait for the partner's proof of identity.
+    Proving(Box<Pending>),
     /// The original's bare exchange: we sent our value and wait for the partner's.
     Legacy { pair: KeyPair },
     /// Done.
@@ -112,11 +147,25 @@ enum Stage {
     Failed(ExchangeError),
 }
 
+/// An agreed key that waits for the partner's proof of identity.
+#[derive(Debug)]
+struct Pending {
+    chat: u64,
+    mine: Commitment,
+    theirs: Commitment,
+    my_value: PublicValue,
+    peer: PublicValue,
+    secret: SharedSecret,
+    binding: Binding,
+}
+
 /// The key agreement of the current chat, from one side's point of view.
 #[derive(Debug)]
 pub struct Exchange {
     stage: Stage,
     allow_toy: bool,
+    /// The partner's identity key, once it proved it in this chat.
+    partner_key: Option<PublicKey>,
 }
 
 impl Exchange {
@@ -125,17 +174,48 @@ impl Exchange {
         Exchange {
             stage: Stage::Idle,
             allow_toy,
+            partner_key: None,
         }
     }
 
     /// Forgets the key: a new chat starts with none.
     pub fn reset(&mut self) {
         self.stage = Stage::Idle;
+        self.partner_key = None;
     }
 
     /// `GEN_KEYS <group> <chat>` from the server; `group` is empty and `chat` `None` for the
     /// original's bare `GEN_KEYS`.
     pub fn on_gen_keys(&mut self, group: &str, chat: Option<u64>) -> Step {
+        self.on_gen_keys_proving(group, chat, None)
+    }
+
+    /// `GEN_KEYS <group> <chat> identity`: as [`Exchange::on_gen_keys`], and our commitment
+    /// binds `me`'s key, which we prove once the key is agreed (see
+    /// [`crate::identity::proof`]). `None` for a `GEN_KEYS` without `identity`. `me` is `None`
+    /// when this side has no identity although the server asked for one: refused.
+    pub fn on_gen_keys_with_identity(
+        &mut self,
+        group: &str,
+        chat: Option<u64>,
+        me: Option<Arc<Identity>>,
+        names: Names,
+    ) -> Step {
+        let Some(me) = me else {
+            if !matches!(self.stage, Stage::Idle) {
+                return self.fail(ExchangeError::SecondExchange);
+            }
+            return self.fail(ExchangeError::NoIdentity);
+        };
+        self.on_gen_keys_proving(group, chat, Some(Box::new(Binding { me, names })))
+    }
+
+    fn on_gen_keys_proving(
+        &mut self,
+        group: &str,
+        chat: Option<u64>,
+        binding: Option<Box<Binding>>,
+    ) -> Step {
         if !matches!(self.stage, Stage::Idle) {
             return self.fail(ExchangeError::SecondExchange);
         }
@@ -157,15 +237,30 @@ impl Exchange {
         let Some(chat) = chat else {
             return self.fail(ExchangeError::NoChatNumber(group));
         };
-        let mine = Commitment::to(group, chat, pair.public());
-        self.stage = Stage::Committed { pair, chat, mine };
+        let mine = match &binding {
+            Some(binding) => {
+                Commitment::with_identity(group, chat, pair.public(), &binding.me.public())
+            }
+            None => Commitment::to(group, chat, pair.public()),
+        };
+        self.stage = Stage::Committed {
+            pair,
+            chat,
+            mine,
+            binding,
+        };
         Step::Send(KeyLine::Commit.command(chat, &mine.to_string()))
     }
 
     /// `key_commit <commitment>`: the partner's commitment. Answered with our public value.
     pub fn on_commit(&mut self, text: &str) -> Step {
         match std::mem::replace(&mut self.stage, Stage::Idle) {
-            Stage::Committed { pair, chat, mine } => {
+            Stage::Committed {
+                pair,
+                chat,
+                mine,
+                binding,
+            } => {
                 let theirs = match Commitment::parse(text) {
                     Ok(theirs) => theirs,
                     Err(err) => return self.fail(ExchangeError::BadCommitment(err)),
@@ -179,6 +274,7 @@ impl Exchange {
                     chat,
                     mine,
                     theirs,
+                    binding,
                 };
                 Step::Send(line)
             }
@@ -194,6 +290,47 @@ impl Exchange {
                 chat,
                 mine,
                 theirs,
+                binding: Some(binding),
+            } => {
+                let peer = match self.peer_value(&pair, text) {
+                    Ok(peer) => peer,
+                    Err(err) => return self.fail(err),
+                };
+                // The commitment binds the partner's identity key too: it is checked when the
+                // proof tells us that key.
+                let secret = pair.agree(&peer);
+                let group = pair.group();
+                let me = Party {
+                    name: &binding.names.mine,
+                    commitment: &mine,
+                    value: pair.public(),
+                };
+                let them = Party {
+                    name: &binding.names.partner,
+                    commitment: &theirs,
+                    value: &peer,
+                };
+                let signed = proof::transcript(group, chat, &me, &binding.me.public(), &them);
+                let sealed = ProofKeys::derive(group, &secret, pair.public(), &peer)
+                    .seal(&binding.me, &signed);
+                let line = KeyLine::Proof.command(chat, &sealed);
+                self.stage = Stage::Proving(Box::new(Pending {
+                    chat,
+                    mine,
+                    theirs,
+                    my_value: pair.public().clone(),
+                    peer,
+                    secret,
+                    binding: *binding,
+                }));
+                Step::Send(line)
+            }
+            Stage::Revealed {
+                pair,
+                chat,
+                mine,
+                theirs,
+                binding: None,
             } => {
                 let peer = match self.peer_value(&pair, text) {
                     Ok(peer) => peer,
@@ -228,6 +365,80 @@ impl Exchange {
                 "a key_param before its key_commit",
             )),
             stage => self.refuse(stage, "a key_param"),
+        }
+    }
+
+    /// `key_proof <payload>`: the partner's sealed proof of identity. Completes the agreement
+    /// of a chat that proves identities.
+    pub fn on_proof(&mut self, payload: &str) -> Step {
+        match std::mem::replace(&mut self.stage, Stage::Idle) {
+            Stage::Proving(pending) => match Self::check_proof(&pending, payload) {
+                Ok(key) => {
+                    let group = pending.my_value.group();
+                    let session = Session::after_identities(
+                        group,
+                        pending.chat,
+                        (&pending.mine, &pending.theirs),
+                        (&pending.my_value, &pending.peer),
+                        &pending.secret,
+                        (&pending.binding.me.public(), &key),
+                    );
+                    self.partner_key = Some(key);
+                    self.stage = Stage::Agreed(Box::new(session));
+                    Step::Agreed
+                }
+                Err(err) => self.fail(err),
+            },
+            Stage::Committed { .. } | Stage::Revealed { .. } => self.fail(
+                ExchangeError::Unexpected("a key_proof before the key was agreed"),
+            ),
+            stage => self.refuse(stage, "a key_proof"),
+        }
+    }
+
+    /// Opens the partner's proof and checks it: its identity key must open its commitment
+    /// together with its value, and its signature must verify over the transcript.
+    fn check_proof(pending: &Pending, payload: &str) -> Result<PublicKey, ExchangeError> {
+        let group = pending.my_value.group();
+        let (key, signature) =
+            ProofKeys::derive(group, &pending.secret, &pending.peer, &pending.my_value)
+                .open(payload)
+                .map_err(ExchangeError::Proof)?;
+        if !pending
+            .theirs
+            .opens_with_identity(group, pending.chat, &pending.peer, &key)
+        {
+            return Err(ExchangeError::CommitmentMismatch);
+        }
+        let names = &pending.binding.names;
+        let them = Party {
+            name: &names.partner,
+            commitment: &pending.theirs,
+            value: &pending.peer,
+        };
+        let me = Party {
+            name: &names.mine,
+            commitment: &pending.mine,
+            value: &pending.my_value,
+        };
+        proof::check_signature(group, pending.chat, (&them, &key), &me, &signature)
+            .map_err(ExchangeError::Proof)?;
+        Ok(key)
+    }
+
+    /// The identity key the partner proved in this chat, once the key is agreed (`None` for
+    /// a chat without identities).
+    pub fn partner_key(&self) -> Option<PublicKey> {
+        self.partner_key
+    }
+
+    /// Whether this chat proves identities (its `GEN_KEYS` said `identity`).
+    pub fn proves_identity(&self) -> bool {
+        match &self.stage {
+            Stage::Committed { binding, .. } | Stage::Revealed { binding, .. } => binding.is_some(),
+            Stage::Proving(_) => true,
+            Stage::Agreed(_) => self.partner_key.is_some(),
+            _ => false,
         }
     }
 
@@ -298,6 +509,7 @@ impl Exchange {
             Stage::Committed { pair, .. }
             | Stage::Revealed { pair, .. }
             | Stage::Legacy { pair } => Some(pair.group()),
+            Stage::Proving(pending) => Some(pending.my_value.group()),
             Stage::Agreed(session) => Some(session.group()),
             Stage::Idle | Stage::Failed(_) => None,
         }
@@ -307,7 +519,10 @@ impl Exchange {
     pub fn is_pending(&self) -> bool {
         matches!(
             self.stage,
-            Stage::Committed { .. } | Stage::Revealed { .. } | Stage::Legacy { .. }
+            Stage::Committed { .. }
+                | Stage::Revealed { .. }
+                | Stage::Legacy { .. }
+                | Stage::Proving(_)
         )
     }
 
@@ -492,6 +707,173 @@ mod tests {
             b.session().unwrap().safety_code()
         );
         assert!(!a.session().unwrap().code_is_sound());
+    }
+
+    fn names(mine: &str, partner: &str) -> Names {
+        Names {
+            mine: mine.into(),
+            partner: partner.into(),
+        }
+    }
+
+    /// The text of a `key_proof` to send.
+    fn proof_sent(step: Step) -> String {
+        match step {
+            Step::Send(Command::KeyProof(text)) => text,
+            other => panic!("expected a key_proof to send, got {other:?}"),
+        }
+    }
+
+    /// Two sides that both have identities agree, each learns the other's key, and the code
+    /// is the same on both sides.
+    #[test]
+    fn identities_are_proved_and_agreed() {
+        let (ia, ib) = (
+            Arc::new(Identity::from_seed([1; 32])),
+            Arc::new(Identity::from_seed([2; 32])),
+        );
+        let (mut a, mut b) = (Exchange::new(false), Exchange::new(false));
+        let ca = sent(a.on_gen_keys_with_identity(
+            "ffdhe2048",
+            Some(4),
+            Some(ia.clone()),
+            names("alice", "bob"),
+        ));
+        let cb = sent(b.on_gen_keys_with_identity(
+            "ffdhe2048",
+            Some(4),
+            Some(ib.clone()),
+            names("bob", "alice"),
+        ));
+        let va = sent(a.on_commit(&value(&cb)));
+        let vb = sent(b.on_commit(&value(&ca)));
+        let pa = proof_sent(a.on_param(&value(&vb)));
+        let pb = proof_sent(b.on_param(&value(&va)));
+        assert!(
+            a.session().is_none(),
+            "not agreed before the partner's proof"
+        );
+        assert!(matches!(a.on_proof(&value(&pb)), Step::Agreed));
+        assert!(matches!(b.on_proof(&value(&pa)), Step::Agreed));
+        assert_eq!(a.partner_key(), Some(ib.public()));
+        assert_eq!(b.partner_key(), Some(ia.public()));
+        assert_eq!(
+            a.session().unwrap().safety_code(),
+            b.session().unwrap().safety_code()
+        );
+        // A name changed between the two (a relay renaming one side): the proof fails.
+        let (mut c, mut d) = (Exchange::new(false), Exchange::new(false));
+        let cc = sent(c.on_gen_keys_with_identity(
+            "ffdhe2048",
+            Some(5),
+            Some(ia),
+            names("alice", "bob"),
+        ));
+        let cd = sent(d.on_gen_keys_with_identity(
+            "ffdhe2048",
+            Some(5),
+            Some(ib),
+            names("bob", "alicia"),
+        ));
+        let vc = sent(c.on_commit(&value(&cd)));
+        let vd = sent(d.on_commit(&value(&cc)));
+        let pc = proof_sent(c.on_param(&value(&vd)));
+        proof_sent(d.on_param(&value(&vc)));
+        assert!(matches!(
+            d.on_proof(&value(&pc)),
+            Step::Failed(ExchangeError::Proof(ProofError::BadSignature))
+        ));
+        assert!(d.session().is_none());
+    }
+
+    /// A relay in the middle that commits to its value and a throwaway identity, then, after
+    /// seeing the real values, proves another identity (or another value) to make the codes
+    /// match: its proof does not open the commitment it had to send first.
+    #[test]
+    fn throwaway_identities_cannot_be_ground_after_the_reveal() {
+        let group = Group::Ffdhe2048;
+        let alice_id = Arc::new(Identity::from_seed([1; 32]));
+        let mut alice = Exchange::new(false);
+        let ca = sent(alice.on_gen_keys_with_identity(
+            "ffdhe2048",
+            Some(6),
+            Some(alice_id),
+            names("alice", "bob"),
+        ));
+        // The relay commits to its value and one throwaway identity...
+        let relay = KeyPair::generate(group);
+        let committed_id = Identity::from_seed([7; 32]);
+        let relay_commit =
+            Commitment::with_identity(group, 6, relay.public(), &committed_id.public());
+        let va = sent(alice.on_commit(&relay_commit.to_string()));
+        proof_sent(alice.on_param(&relay.public().to_string()));
+        // ...and after the reveal proves another one, correctly signed and sealed.
+        let ground_id = Identity::from_seed([8; 32]);
+        let alice_value = PublicValue::parse(group, &value(&va)).unwrap();
+        let secret = relay.agree(&alice_value);
+        let ca = Commitment::parse(&value(&ca)).unwrap();
+        let relay_party = Party {
+            name: "bob",
+            commitment: &relay_commit,
+            value: relay.public(),
+        };
+        let alice_party = Party {
+            name: "alice",
+            commitment: &ca,
+            value: &alice_value,
+        };
+        let signed = proof::transcript(group, 6, &relay_party, &ground_id.public(), &alice_party);
+        let sealed = ProofKeys::derive(group, &secret, relay.public(), &alice_value)
+            .seal(&ground_id, &signed);
+        assert!(matches!(
+            alice.on_proof(&sealed),
+            Step::Failed(ExchangeError::CommitmentMismatch)
+        ));
+        assert!(alice.session().is_none());
+        assert_eq!(alice.partner_key(), None);
+    }
+
+    /// A proof sealed under someone else's key (a relay forwarding the real partner's proof)
+    /// cannot be read, and a proof before the key is agreed is refused.
+    #[test]
+    fn a_forwarded_or_early_proof_is_refused() {
+        let me = Arc::new(Identity::from_seed([1; 32]));
+        let mut a = Exchange::new(false);
+        sent(a.on_gen_keys_with_identity(
+            "ffdhe2048",
+            Some(7),
+            Some(me.clone()),
+            names("alice", "bob"),
+        ));
+        assert!(matches!(
+            a.on_proof("AAAA.BBBB"),
+            Step::Failed(ExchangeError::Unexpected(_))
+        ));
+        let mut b = Exchange::new(false);
+        sent(b.on_gen_keys_with_identity("ffdhe2048", Some(7), Some(me), names("alice", "bob")));
+        let relay = KeyPair::generate(Group::Ffdhe2048);
+        let fake = Commitment::with_identity(
+            Group::Ffdhe2048,
+            7,
+            relay.public(),
+            &Identity::from_seed([3; 32]).public(),
+        );
+        sent(b.on_commit(&fake.to_string()));
+        proof_sent(b.on_param(&relay.public().to_string()));
+        assert!(matches!(
+            b.on_proof("AAAA.BBBB"),
+            Step::Failed(ExchangeError::Proof(ProofError::Unreadable))
+        ));
+        // No identity of our own, though the server asked: refused.
+        assert!(matches!(
+            Exchange::new(false).on_gen_keys_with_identity(
+                "ffdhe2048",
+                Some(8),
+                None,
+                names("a", "b")
+            ),
+            Step::Failed(ExchangeError::NoIdentity)
+        ));
     }
 
     /// After a failure, further key lines change nothing and say nothing.

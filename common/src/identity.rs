@@ -11,11 +11,13 @@
 //! - [`key`]: one identity key: created, saved, loaded, its fingerprint, signing and checking.
 //! - [`pins`]: the keys checked earlier, one per name, kept in a small text file.
 //! - [`date`]: today's date for a pin, without a calendar crate.
+//! - [`proof`]: a partner proves its identity inside a chat (a signed transcript, sealed).
 //! - [`server_proof`]: the server proves its key by signing a nonce the client chose.
 
 pub mod date;
 pub mod key;
 pub mod pins;
+pub mod proof;
 pub mod server_proof;
 pub mod store;
 

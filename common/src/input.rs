@@ -13,10 +13,11 @@
 //! `status`. Spaces (any Unicode white space) and invisible characters around the line do not
 //! count. Then:
 //!
-//! - `status`, `goodbye`, `close`, `help`, `verify`: the word alone on its line (`status
-//!   please` is chat text);
+//! - `status`, `goodbye`, `close`, `help`, `verify`, `trust`: the word alone on its line
+//!   (`status please` is chat text);
 //! - `connect <user>`: the word, white space, the user (`connect` alone is
-//!   [`Incomplete::Connect`]);
+//!   [`Incomplete::Connect`]); `forget <user>` and its other spelling `untrust <user>` the
+//!   same way ([`Incomplete::Forget`]);
 //! - `secure: <message>`: the word `secure`, then (after any spaces) a character that reads as
 //!   a colon ([`is_colon`]: `:` `：` `﹕` `∶` `꞉` `˸` `׃` `︓` ...), then the message (without
 //!   the invisible characters and the one space right after the colon). Nothing but white
@@ -43,8 +44,12 @@ pub enum Input {
     Close,
     /// `help`
     Help,
-    /// `verify`: show the safety code of the current chat's key again.
+    /// `verify`: show the safety code of the current chat's key again, and the partner's pin.
     Verify,
+    /// `trust`: after comparing the safety code, pin the partner's identity key under its name.
+    Trust,
+    /// `forget <user>` (or `untrust <user>`): remove the pin of that name.
+    Forget(String),
     /// `secure: <message>`: the message, never empty or only white space.
     Secure(String),
     /// A command without what it needs: nothing is sent, the person is shown the usage.
@@ -62,6 +67,9 @@ pub enum Incomplete {
     /// `secure:` with nothing but white space after it.
     #[error("usage: secure: <message>")]
     Secure,
+    /// `forget` (or `untrust`) with no user.
+    #[error("usage: forget <user> (type verify to see your partner's pin)")]
+    Forget,
 }
 
 impl Incomplete {
@@ -70,6 +78,7 @@ impl Incomplete {
         match self {
             Incomplete::Connect => "connect",
             Incomplete::Secure => "secure:",
+            Incomplete::Forget => "forget",
         }
     }
 }
@@ -80,12 +89,21 @@ impl Incomplete {
 const LONGEST_WORD: usize = 32;
 
 /// The command words that stand alone on their line, with what each is.
-const ALONE: [(&str, Input); 5] = [
+const ALONE: [(&str, Input); 6] = [
     ("status", Input::Status),
     ("goodbye", Input::Goodbye),
     ("close", Input::Close),
     ("help", Input::Help),
     ("verify", Input::Verify),
+    ("trust", Input::Trust),
+];
+
+/// The command words followed by a user name, with what each makes of it (and of nothing).
+type WithUser = (&'static str, fn(String) -> Input, Incomplete);
+const WITH_USER: [WithUser; 3] = [
+    ("connect", Input::Connect, Incomplete::Connect),
+    ("forget", Input::Forget, Incomplete::Forget),
+    ("untrust", Input::Forget, Incomplete::Forget),
 ];
 
 impl Input {
@@ -113,11 +131,11 @@ impl Input {
         }
         let word = fold(word);
         let user = trim(rest);
-        if word == fold("connect") {
+        if let Some((_, make, incomplete)) = WITH_USER.iter().find(|(w, ..)| fold(w) == word) {
             return if user.is_empty() {
-                Input::Incomplete(Incomplete::Connect)
+                Input::Incomplete(*incomplete)
             } else {
-                Input::Connect(user.to_string())
+                make(user.to_string())
             };
         }
         match ALONE.into_iter().find(|(alone, _)| fold(alone) == word) {
@@ -505,6 +523,7 @@ mod tests {
             ("close", Input::Close),
             ("help", Input::Help),
             ("verify", Input::Verify),
+            ("trust", Input::Trust),
         ];
         for (word, input) in words {
             for spelled in [
@@ -543,5 +562,21 @@ mod tests {
                 Input::Incomplete(Incomplete::Connect)
             );
         }
+        for word in ["forget", "untrust"] {
+            for _ in 0..100 {
+                let spelled = disguise(word, &mut random, ignorables);
+                assert_eq!(
+                    Input::parse(&format!("{spelled} Bob ")),
+                    Input::Forget("Bob".into()),
+                    "{spelled:?} ({})",
+                    code_points(&spelled)
+                );
+                assert_eq!(
+                    Input::parse(&spelled),
+                    Input::Incomplete(Incomplete::Forget)
+                );
+            }
+        }
+        assert_eq!(Input::parse("trust me"), Input::Message("trust me".into()));
     }
 }

@@ -293,6 +293,33 @@ impl Session {
         Session::derive(group, my_public, peer_public, secret, code, true)
     }
 
+    /// Derives the session of a chat whose `GEN_KEYS` said `identity`: as
+    /// [`Session::after_commitments`], with a safety code that also covers both identity keys
+    /// (label `labchat v3 safety code|`, see [`identity_safety_code`]). The caller has checked
+    /// the partner's proof of its identity.
+    ///
+    /// # Panics
+    ///
+    /// If either public value belongs to another group than `group`.
+    pub fn after_identities(
+        group: Group,
+        chat: u64,
+        commitments: (&Commitment, &Commitment),
+        publics: (&PublicValue, &PublicValue),
+        secret: &SharedSecret,
+        identities: (&crate::identity::PublicKey, &crate::identity::PublicKey),
+    ) -> Session {
+        let code = identity_safety_code(
+            group,
+            chat,
+            [commitments.0, commitments.1],
+            [publics.0, publics.1],
+            secret,
+            [identities.0, identities.1],
+        );
+        Session::derive(group, publics.0, publics.1, secret, code, true)
+    }
+
     fn derive(
         group: Group,
         my_public: &PublicValue,
@@ -487,6 +514,46 @@ pub fn committed_safety_code(
         .chain_update(&publics[0])
         .chain_update(&publics[1])
         .chain_update(secret.as_be_bytes())
+        .finalize();
+    code_digits(&digest)
+}
+
+/// The safety code of a chat with identities: as [`committed_safety_code`] under the label
+/// `labchat v3 safety code|`, followed by both identity keys (32 bytes each), sorted as byte
+/// strings:
+///
+/// ```text
+/// SHA-256("labchat v3 safety code|" || group || "|" || chat || "|" || lower commitment
+///         || higher commitment || lower value || higher value || secret
+///         || lower identity key || higher identity key)
+/// ```
+pub fn identity_safety_code(
+    group: Group,
+    chat: u64,
+    commitments: [&Commitment; 2],
+    publics: [&PublicValue; 2],
+    secret: &SharedSecret,
+    identities: [&crate::identity::PublicKey; 2],
+) -> String {
+    let mut commitments = commitments.map(|c| *c.as_bytes());
+    commitments.sort();
+    let mut publics = publics.map(PublicValue::to_be_bytes);
+    publics.sort();
+    let mut identities = identities.map(|k| k.0);
+    identities.sort();
+    let digest = Sha256::new()
+        .chain_update(b"labchat v3 safety code|")
+        .chain_update(group.name().as_bytes())
+        .chain_update(b"|")
+        .chain_update(chat.to_string().as_bytes())
+        .chain_update(b"|")
+        .chain_update(commitments[0])
+        .chain_update(commitments[1])
+        .chain_update(&publics[0])
+        .chain_update(&publics[1])
+        .chain_update(secret.as_be_bytes())
+        .chain_update(identities[0])
+        .chain_update(identities[1])
         .finalize();
     code_digits(&digest)
 }

@@ -76,9 +76,18 @@ fn server_line() -> impl Strategy<Value = ServerLine> {
         notice().prop_map(ServerLine::Notice),
         (name(), text()).prop_map(|(from, text)| ServerLine::Chat { from, text }),
         (name(), text()).prop_map(|(from, payload)| ServerLine::Secure { from, payload }),
-        ("[a-z0-9]{1,12}", proptest::option::of(any::<u64>()))
-            .prop_map(|(group, chat)| ServerLine::GenKeys { group, chat }),
+        (
+            "[a-z0-9]{1,12}",
+            proptest::option::of(any::<u64>()),
+            any::<bool>()
+        )
+            .prop_map(|(group, chat, identity)| ServerLine::GenKeys {
+                group,
+                identity: identity && chat.is_some(),
+                chat,
+            }),
         text().prop_map(ServerLine::KeyParam),
+        text().prop_map(ServerLine::KeyProof),
     ]
 }
 

@@ -92,7 +92,6 @@ pub fn serve(
         input: SocketLines::new(stream),
         relayed_to: None,
         said_close: false,
-        speaks_identity: false,
         relay_batch,
     };
     session.users.tell(id, Notice::AskName);
@@ -227,8 +226,6 @@ struct Session {
     relayed_to: Option<Arc<Outbox>>,
     /// The client said `close`: its name is free at once when it leaves.
     said_close: bool,
-    /// The client opened with `hello` and got the server's proof: it speaks identity.
-    speaks_identity: bool,
     /// Relayed chat goes to the partner in batches of about this many bytes (an eighth of the
     /// backlog limit, at most 64 KiB), with a wait for the partner between them.
     relay_batch: usize,
@@ -293,7 +290,7 @@ impl Session {
         let key = identity.public();
         self.users
             .tell(self.id, Notice::ServerProof { key, signature });
-        self.speaks_identity = true;
+        self.users.speaks_identity(self.id);
         true
     }
 
@@ -324,7 +321,8 @@ impl Session {
                         | Command::Goodbye
                         | Command::Help
                         | Command::KeyCommit(_)
-                        | Command::KeyParam(_))
+                        | Command::KeyParam(_)
+                        | Command::KeyProof(_))
                 );
                 if costly && !self.may_work() {
                     continue;
@@ -357,6 +355,9 @@ impl Session {
                     }
                     Ok(Command::KeyParam(rest)) => {
                         self.key_line(name, &mut to_partner, KeyLine::Param, line, &rest);
+                    }
+                    Ok(Command::KeyProof(rest)) => {
+                        self.key_line(name, &mut to_partner, KeyLine::Proof, line, &rest);
                     }
                     Ok(other) => {
                         self.end_refusals();
@@ -422,7 +423,8 @@ impl Session {
             Command::Message(_)
             | Command::Secure(_)
             | Command::KeyCommit(_)
-            | Command::KeyParam(_) => {}
+            | Command::KeyParam(_)
+            | Command::KeyProof(_) => {}
         }
         true
     }

@@ -122,6 +122,9 @@ struct Conn<S> {
     /// The key lines this client still owes its current chat: its first `key_commit` and its
     /// first `key_param` for this chat's number are protocol; any later one is chat text.
     owes: Owed,
+    /// The client opened with `hello` and got the server's proof: it has an identity, and its
+    /// chats with another such client prove identities (`GEN_KEYS ... identity`).
+    speaks_identity: bool,
 }
 
 /// Why a connection was not let in.
@@ -149,6 +152,7 @@ impl std::fmt::Display for JoinRefused {
 struct Owed {
     commit: bool,
     param: bool,
+    proof: bool,
 }
 
 impl Owed {
@@ -156,6 +160,14 @@ impl Owed {
     const BOTH: Owed = Owed {
         commit: true,
         param: true,
+        proof: false,
+    };
+
+    /// All three, for a chat that proves identities.
+    const WITH_PROOF: Owed = Owed {
+        commit: true,
+        param: true,
+        proof: true,
     };
 
     /// Whether `line` is still owed; marks it as sent.
@@ -163,6 +175,7 @@ impl Owed {
         let owed = match line {
             KeyLine::Commit => &mut self.commit,
             KeyLine::Param => &mut self.param,
+            KeyLine::Proof => &mut self.proof,
         };
         std::mem::take(owed)
     }
@@ -290,6 +303,7 @@ impl<S: Sink> Users<S> {
                 chat: None,
                 latest_chat: None,
                 owes: Owed::default(),
+                speaks_identity: false,
             },
         );
         Ok(id)
@@ -399,15 +413,17 @@ impl<S: Sink> Users<S> {
                     let them = table.name_of(other).cloned().unwrap_or(me.clone());
                     table.next_chat += 1;
                     let chat = table.next_chat;
+                    let identity =
+                        table.conns[&id].speaks_identity && table.conns[&other].speaks_identity;
                     for (a, b) in [(id, other), (other, id)] {
                         if let Some(conn) = table.conns.get_mut(&a) {
                             conn.partner = Some(b);
                             conn.chat = Some(chat);
                             conn.latest_chat = Some(chat);
-                            conn.owes = if group.is_some() {
-                                Owed::BOTH
-                            } else {
-                                Owed::default()
+                            conn.owes = match (group, identity) {
+                                (Some(_), true) => Owed::WITH_PROOF,
+                                (Some(_), false) => Owed::BOTH,
+                                (None, _) => Owed::default(),
                             };
                         }
                     }
@@ -417,6 +433,7 @@ impl<S: Sink> Users<S> {
                         let line = ServerLine::GenKeys {
                             group: group.to_string(),
                             chat: Some(chat),
+                            identity,
                         };
                         table.send(id, &line);
                         table.send(other, &line);
@@ -499,6 +516,13 @@ impl<S: Sink> Users<S> {
         };
         table.send(partner, &line.forwarded(offer.value));
         KeyTurn::Forwarded
+    }
+
+    /// Marks `id` as a client with an identity (it said `hello` and got the server's proof).
+    pub fn speaks_identity(&self, id: ConnId) {
+        if let Some(conn) = self.lock().conns.get_mut(&id) {
+            conn.speaks_identity = true;
+        }
     }
 
     /// Queues a notice for `id` alone.

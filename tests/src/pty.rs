@@ -87,10 +87,10 @@ struct Seen {
 /// The client running on a pseudo-terminal that the test plays the terminal for.
 pub struct FakeTerminal {
     child: Child,
+    /// The client's own XDG_CONFIG_HOME.
+    _home: crate::ConfigHome,
     master: Arc<Mutex<File>>,
     seen: Arc<Mutex<Seen>>,
-    /// The client's own `XDG_CONFIG_HOME` (its pins), removed with it.
-    _home: crate::ConfigHome,
 }
 
 /// How to start a [`FakeTerminal`]: by default 24 x 80, answering cursor queries at once, with
@@ -181,9 +181,9 @@ impl FakeTerminalBuilder {
         }
         Some(FakeTerminal {
             child,
+            _home: home,
             master,
             seen,
-            _home: home,
         })
     }
 }

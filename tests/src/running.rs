@@ -334,6 +334,17 @@ impl Client {
         Client::spawn(&args).register(name)
     }
 
+    /// Starts `client 127.0.0.1 <port> <extra...>` with `home` as its `XDG_CONFIG_HOME` (the
+    /// same person as every client started in `home`) and registers `name`.
+    ///
+    /// # Panics
+    /// If the name is not accepted within [`WAIT`].
+    pub fn registered_in(home: &ConfigHome, port: u16, name: &str, extra: &[&str]) -> Client {
+        let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Client::spawn_in(home, &args).register(name)
+    }
+
     /// Answers the server's question for a name with `name` and waits for its welcome.
     ///
     /// # Panics

@@ -250,7 +250,9 @@ fn reflected_keys_are_refused() {
         Arc::new(move |conn, direction, line: &str| {
             match (conn, direction) {
                 (_, Direction::ToClient) if line.starts_with("GEN_KEYS ") => {
-                    *chat.lock() = line.rsplit(' ').next().unwrap_or_default().to_string();
+                    // `GEN_KEYS <group> <chat>`, with ` identity` after it between two clients
+                    // with identities.
+                    *chat.lock() = line.split(' ').nth(2).unwrap_or_default().to_string();
                     return "GEN_KEYS".into();
                 }
                 (_, Direction::ToServer) if line.starts_with("key_param ") => {

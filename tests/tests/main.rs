@@ -24,6 +24,7 @@ mod eve;
 mod explain;
 mod graceful_close;
 mod harness;
+mod identity;
 mod impostor;
 mod key_exchange_attacks;
 mod key_patience;

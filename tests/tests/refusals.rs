@@ -1,7 +1,7 @@
 //! Every request the server (or the client, for a bad command) refuses, and what each side sees.
 
 use std::time::Duration;
-use tests::{RawClient, Server};
+use tests::{RawClient, Server, WAIT};
 
 /// Three clients: a and b chatting, c asks for a and is told a is BUSY; c's status shows both.
 #[test]
@@ -217,6 +217,8 @@ fn preset_name_that_is_taken_exits_1() {
     let _alice = server.client("alice");
     let mut late = server.spawn_client_with("127.0.0.1", &["--name", "alice"]);
     assert_eq!(late.expect_exit(Duration::from_secs(5)), 1);
+    // The process has ended; its last line may still be on its way to the transcript.
+    late.stdout.wait_end(WAIT);
     let said: Vec<String> = late
         .stdout
         .lines()

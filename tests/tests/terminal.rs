@@ -27,15 +27,15 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tests::pty::{keys, Colour, FakeTerminal};
 use tests::screen::Screen;
-use tests::{binary, run_to_exit, serial, Serial, Server, WAIT};
+use tests::{binary, run_to_exit, serial, ConfigHome, Serial, Server, WAIT};
 
 /// A client running in a tmux pane of its own tmux server.
 struct Pane {
     socket: String,
-    /// The client's own `XDG_CONFIG_HOME` (its pins), removed with the pane.
-    home: tests::ConfigHome,
     /// The tmux server's socket file, removed at the end (tmux leaves it behind).
     socket_path: Option<String>,
+    /// The client's own XDG_CONFIG_HOME.
+    _home: ConfigHome,
 }
 
 impl Pane {
@@ -56,10 +56,12 @@ impl Pane {
             std::process::id(),
             COUNT.fetch_add(1, Ordering::SeqCst)
         );
+        let home = ConfigHome::new();
+        let xdg = format!("XDG_CONFIG_HOME={}", home.path().display());
         let mut pane = Pane {
             socket,
-            home: tests::ConfigHome::new(),
             socket_path: None,
+            _home: home,
         };
         let report = r#""$@"; code=$?
 if stty -a | tr ' ;' '\n\n' | grep -qx -e -icanon -e -echo; then t=raw; else t=cooked; fi
@@ -67,12 +69,11 @@ echo "[exit $code, terminal $t]"
 exec sleep 600"#;
         let client = binary("client");
         let port = server.port().to_string();
-        let config = format!("XDG_CONFIG_HOME={}", pane.home.path().display());
         let mut command = vec![
             "env",
             "-u",
             "NO_COLOR",
-            &config,
+            &xdg,
             "sh",
             "-c",
             report,
@@ -503,7 +504,7 @@ fn piped_output_has_no_escape_codes() {
     let bob = server.client("bob");
     let script =
         "status\nhelp\nconnect bob\nhello from a script\n/quit\nsecure:\nverify\ngoodbye\nclose\n";
-    let home = tests::ConfigHome::new();
+    let home = ConfigHome::new();
     let mut child = Command::new(binary("client"))
         .args(["127.0.0.1", &server.port().to_string(), "--name", "carol"])
         .env("XDG_CONFIG_HOME", home.path())

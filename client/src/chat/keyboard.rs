@@ -10,6 +10,7 @@ use crate::chat::link::Link;
 use crate::chat::reader::Registration;
 use crate::chat::server_proof::HELLO_PATIENCE;
 use crate::chat::state::{Shared, State};
+use crate::chat::trust::{Trust, TrustError, Verdict};
 use crate::terminal::input::{LineSource, Typed};
 use crate::terminal::screen::Screen;
 use common::escape::escape_for_terminal;
@@ -59,13 +60,15 @@ enum Rejoin {
 }
 
 /// The local answer to `help`.
-pub const HELP: [&str; 10] = [
+pub const HELP: [&str; 12] = [
     "Commands:",
     "  status            list every user, BUSY or FREE",
     "  connect <user>    start a chat with a FREE user",
     "  <any text>        send a message to your partner",
     "  secure: <text>    send your partner an end-to-end encrypted message",
-    "  verify            show the safety code of this chat's key again",
+    "  verify            show the safety code of this chat's key again, and your partner's pin",
+    "  trust             after comparing the code: remember your partner's identity (later chats say verified)",
+    "  forget <user>     forget the identity you trusted for that user (also: untrust <user>)",
     "  goodbye           end the current chat",
     "  close             disconnect and quit (also Ctrl+D or Ctrl+C)",
     "  help              this list",
@@ -191,6 +194,8 @@ impl<S: LineSource> Keyboard<S> {
             input,
             Input::Help
                 | Input::Verify
+                | Input::Trust
+                | Input::Forget(_)
                 | Input::Secure(_)
                 | Input::Connect(_)
                 | Input::Incomplete(_)
@@ -214,6 +219,17 @@ impl<S: LineSource> Keyboard<S> {
                     self.wait_for_key();
                 }
                 self.verify();
+                return true;
+            }
+            Input::Trust => {
+                if !self.screen.interactive() {
+                    self.wait_for_key();
+                }
+                self.trust();
+                return true;
+            }
+            Input::Forget(name) => {
+                self.forget(&name);
                 return true;
             }
             Input::Incomplete(usage) => {
@@ -310,6 +326,13 @@ impl<S: LineSource> Keyboard<S> {
             self.wait_for_key();
         }
         let mut state = self.state.lock();
+        if state.secure_held() {
+            let partner = state
+                .partner
+                .as_ref()
+                .map_or_else(|| "your partner".to_string(), ToString::to_string);
+            return Err(NotSealed::Held(partner));
+        }
         let toy = state.keys.is_toy();
         let explain = state.keys.explains();
         let (sealed, explained) = match state.keys.session_mut() {
@@ -355,6 +378,42 @@ impl<S: LineSource> Keyboard<S> {
         });
     }
 
+    /// `trust`: pins the partner's identity, once the person compared the code.
+    fn trust(&self) {
+        let said = {
+            let mut state = self.state.lock();
+            let agreed = state.keys.session().is_some();
+            match (&mut state.trust, agreed) {
+                (None, _) => "this client has no identity (start it without errors about --identity to use trust)".to_string(),
+                (Some(_), false) => TrustError::NoChat.to_string(),
+                (Some(trust), true) => match trust.trust_current() {
+                    Ok((name, key)) => format!(
+                        "you trust {name}'s identity {} from now on: your next chats with {name} say verified, with nothing to compare",
+                        key.fingerprint()
+                    ),
+                    Err(err) => err.to_string(),
+                },
+            }
+        };
+        self.screen.note(&said);
+    }
+
+    /// `forget <name>`: removes its pin.
+    fn forget(&self, name: &str) {
+        let said = {
+            let mut state = self.state.lock();
+            match state.trust.as_mut().map(|trust| trust.forget(name)) {
+                None => "this client has no identity, so nothing is trusted".to_string(),
+                Some(Ok(true)) => format!(
+                    "forgot the identity you trusted for {name}: your next chat with {name} has a code to compare again"
+                ),
+                Some(Ok(false)) => format!("you had not trusted an identity for {name}"),
+                Some(Err(err)) => err.to_string(),
+            }
+        };
+        self.screen.note(&said);
+    }
+
     /// Shows the chat's safety code, or why there is none. The lines are made under the lock
     /// and shown after it: in piped mode showing is a write to stdout, which may block, and
     /// the reader thread and the Ctrl+C handler need the state meanwhile.
@@ -367,6 +426,16 @@ impl<S: LineSource> Keyboard<S> {
                         "safety code of this chat with {partner}: {} (it must match the code {partner} sees)",
                         session.safety_code()
                     )];
+                    if let Some(line) = state
+                        .trust
+                        .as_ref()
+                        .map(|trust| pin_line(trust, partner.as_str()))
+                    {
+                        lines.push(line);
+                    }
+                    if let Some(me) = state.keys.identity() {
+                        lines.push(format!("your own identity: {}", me.public().fingerprint()));
+                    }
                     if !session.code_is_sound() {
                         lines.push(TOY_WARNING.to_string());
                     }
@@ -385,6 +454,34 @@ impl<S: LineSource> Keyboard<S> {
     }
 }
 
+/// What `verify` says about the partner's pin.
+fn pin_line(trust: &Trust, partner: &str) -> String {
+    let pinned = trust.pin(partner);
+    match (trust.current(), pinned) {
+        (Some(Verdict::Verified { .. }), Some(pin)) => format!(
+            "{partner} is verified: you trusted identity {} on {}",
+            pin.key.fingerprint(),
+            pin.date
+        ),
+        (Some(Verdict::Changed { .. }), _) => format!(
+            "WARNING: {partner}'s identity changed, and secure: to {partner} is held: compare the safety code with {partner}, then type trust"
+        ),
+        (Some(Verdict::New(key)), _) => format!(
+            "{partner} proved identity {}, which you have not trusted yet: once your codes match, type trust",
+            key.fingerprint()
+        ),
+        (Some(Verdict::NoIdentity), _) => {
+            format!("{partner} is not verified: their client has no identity key")
+        }
+        (_, Some(pin)) => format!(
+            "you trusted identity {} for {partner} on {}",
+            pin.key.fingerprint(),
+            pin.date
+        ),
+        (_, None) => format!("you have not trusted an identity for {partner}"),
+    }
+}
+
 /// The command word a proposed name would be (`help`, `status`, `close`, `secure:` ...), if it
 /// is one: such a line is never sent as a name, since the person meant the command.
 fn command_word(name: &str) -> Option<&'static str> {
@@ -396,6 +493,8 @@ fn command_word(name: &str) -> Option<&'static str> {
         Input::Close => "close",
         Input::Help => "help",
         Input::Verify => "verify",
+        Input::Trust => "trust",
+        Input::Forget(_) => "forget",
         Input::Secure(_) => "secure:",
         Input::Incomplete(usage) => usage.word(),
     })

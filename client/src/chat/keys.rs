@@ -7,9 +7,11 @@
 
 use crate::chat::explain;
 use common::dh::{Group, PublicValue};
-use common::exchange::{Exchange, ExchangeError, Step};
+use common::exchange::{Exchange, ExchangeError, Names, Step};
+use common::identity::{Identity, PublicKey};
 use common::protocol::Command;
 use common::secure::Session;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a key exchange may take before `secure:` says the partner cannot do it.
@@ -27,6 +29,8 @@ pub const TOY_MARK: &str = "[toy group: readable by anyone watching]";
 #[derive(Debug)]
 pub struct Keys {
     exchange: Exchange,
+    /// Our identity, proved in chats whose `GEN_KEYS` says `identity`.
+    me: Option<Arc<Identity>>,
     /// `client --explain`: each step is also told with its numbers.
     explain: bool,
     /// Lines explaining the last step, not yet shown.
@@ -53,6 +57,9 @@ pub enum KeyStep {
         code: String,
         /// False for the toy group and the original's bare exchange.
         sound: bool,
+        /// The identity key the partner proved in this chat (`None`: a chat without
+        /// identities).
+        partner_key: Option<PublicKey>,
     },
     /// The agreement failed; show this reason. `alarm` for signs of tampering.
     Failed {
@@ -68,10 +75,17 @@ impl Keys {
     pub fn new(allow_toy: bool) -> Keys {
         Keys {
             exchange: Exchange::new(allow_toy),
+            me: None,
             explain: false,
             explained: Vec::new(),
             started: None,
         }
+    }
+
+    /// The same, with our identity to prove in chats that ask for it.
+    pub fn with_identity(mut self, me: Arc<Identity>) -> Keys {
+        self.me = Some(me);
+        self
     }
 
     /// The same, telling each step with its numbers (`client --explain`).
@@ -98,8 +112,25 @@ impl Keys {
 
     /// The server sent `GEN_KEYS <group> <chat>`.
     pub fn gen_keys(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
+        self.gen_keys_with(group, chat, None)
+    }
+
+    /// The server sent `GEN_KEYS <group> <chat>`, with `identity` when `names` is given (ours
+    /// and the partner's, as the server gave them): we then prove our identity in this chat.
+    pub fn gen_keys_with(
+        &mut self,
+        group: &str,
+        chat: Option<u64>,
+        names: Option<Names>,
+    ) -> KeyStep {
         self.started.get_or_insert_with(Instant::now);
-        let step = self.exchange.on_gen_keys(group, chat);
+        let step = match names {
+            Some(names) => {
+                self.exchange
+                    .on_gen_keys_with_identity(group, chat, self.me.clone(), names)
+            }
+            None => self.exchange.on_gen_keys(group, chat),
+        };
         if let (true, Some(pair)) = (self.explain, self.exchange.pair()) {
             let lines = explain::started(pair, self.exchange.my_commitment());
             self.explained.extend(lines);
@@ -131,8 +162,31 @@ impl Keys {
         {
             self.explained.extend(before);
             self.explained.push(explain::code(&session.safety_code()));
+        } else if self.explain && matches!(step, Step::Send(_)) {
+            // A chat with identities: the key is agreed, the code waits for the partner's proof.
+            self.explained.extend(before);
         }
         self.step(step, None)
+    }
+
+    /// The partner's `key_proof` arrived.
+    pub fn proof(&mut self, text: &str) -> KeyStep {
+        let step = self.exchange.on_proof(text);
+        if let (true, Step::Agreed, Some(session)) = (self.explain, &step, self.exchange.session())
+        {
+            self.explained.push(explain::code(&session.safety_code()));
+        }
+        self.step(step, None)
+    }
+
+    /// Our identity, if the client has one.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.me.as_deref()
+    }
+
+    /// Whether this chat proves identities and the partner's proof is still to come.
+    pub fn proves_identity(&self) -> bool {
+        self.exchange.proves_identity()
     }
 
     fn step(&self, step: Step, warn: Option<&'static str>) -> KeyStep {
@@ -144,6 +198,7 @@ impl Keys {
                 KeyStep::Agreed {
                     code: session.safety_code(),
                     sound: session.code_is_sound(),
+                    partner_key: self.exchange.partner_key(),
                 }
             }
             Step::Failed(err) => KeyStep::Failed {
@@ -235,6 +290,12 @@ pub enum NotSealed {
     /// The session refused the text (too long, or the chat used up its messages).
     #[error(transparent)]
     Refused(#[from] common::secure::SealError),
+    /// The partner's identity changed: `secure:` is held until the person decides.
+    #[error(
+        "secure: to {0} is held: {0}'s identity changed; compare the safety code with {0} \
+         (type verify to see it), then type trust"
+    )]
+    Held(String),
 }
 
 /// Failures that mean someone between the two clients interfered.
@@ -245,6 +306,7 @@ fn is_alarm(err: &ExchangeError) -> bool {
             | ExchangeError::Unexpected(_)
             | ExchangeError::Reflected
             | ExchangeError::CommitmentMismatch
+            | ExchangeError::Proof(_)
     )
 }
 

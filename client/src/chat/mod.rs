@@ -11,6 +11,7 @@
 //! - [`link`]: the shared write half of the socket.
 //! - [`server_proof`]: `hello <nonce>` and the server's proof of its identity key.
 //! - [`state`]: what the threads know about the conversation.
+//! - [`trust`]: partners' identities: pinned with `trust`, verified or changed in later chats.
 pub mod event;
 pub mod explain;
 pub mod keyboard;
@@ -22,3 +23,4 @@ pub mod reconnect;
 pub mod run;
 pub mod server_proof;
 pub mod state;
+pub mod trust;

@@ -13,10 +13,12 @@ use crate::chat::keys::{KeyStep, KeyUnavailable, KEY_EXCHANGE_PATIENCE, TOY_MARK
 use crate::chat::link::Link;
 use crate::chat::server_proof::{self, ServerProof};
 use crate::chat::state::Shared;
+use crate::chat::trust::{Expected, Verdict};
 use crate::terminal::screen::Screen;
 use crate::terminal::status::{self, StatusRows};
 use crate::terminal::style::Tone;
 use common::escape::escape_for_terminal;
+use common::exchange::Names;
 use common::identity::{PublicKey, Signature};
 use common::line_reader::{Fill, LineReader};
 use common::protocol::{Name, Notice, ServerLine};
@@ -25,6 +27,63 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
+
+/// The mark after every secure line from a partner whose identity changed (not yet trusted).
+pub const CHANGED_MARK: &str = "[identity changed: not verified]";
+
+/// What the person is told when a chat's key is agreed: the code, and what the partner's
+/// identity (judged by [`crate::chat::trust`]) means for it.
+pub fn agreed_lines(
+    partner: &str,
+    code: &str,
+    sound: bool,
+    verdict: Option<&Verdict>,
+) -> Vec<String> {
+    let ready = format!("secure messages to {partner} are ready; safety code {code}");
+    let mut lines = match verdict {
+        Some(Verdict::Verified { since }) if sound => vec![format!(
+            "{ready} ({partner} is verified: the identity you trusted on {since}; nothing to compare)"
+        )],
+        Some(Verdict::Verified { since }) => vec![format!(
+            "{ready} ({partner} is verified: the identity you trusted on {since}; but this toy-group chat is readable by anyone watching)"
+        )],
+        Some(Verdict::Changed { now, expected }) => {
+            let was = match expected {
+                Expected::Pinned(key, since) => {
+                    format!("you trusted identity {} on {since}", key.fingerprint())
+                }
+                Expected::SeenEarlier(key) => format!(
+                    "earlier on this connection {partner} proved identity {}",
+                    key.fingerprint()
+                ),
+            };
+            let is = match now {
+                Some(key) => format!("this chat proves identity {}", key.fingerprint()),
+                None => "this chat proves no identity at all (an older client, or someone in the middle who cannot prove it)".to_string(),
+            };
+            let fix = match now {
+                Some(_) => format!("until you compare the new safety code {code} with {partner} (in person or by phone) and type trust"),
+                None => format!("until you are sure it is {partner} and type forget {partner}"),
+            };
+            vec![format!(
+                "WARNING: {partner}'s identity changed: {was}, and {is}. It may be someone in the middle, or {partner} on a new machine or with a new key. secure: to {partner} is held (nothing is sealed to them) {fix}"
+            )]
+        }
+        Some(Verdict::New(_)) => vec![format!(
+            "{ready} (compare it with {partner}; type verify to see it again; once they match, type trust and your next chats with {partner} are verified)"
+        )],
+        Some(Verdict::NoIdentity) => vec![format!(
+            "{ready} (compare it with {partner}; type verify to see it again; {partner} is not verified: their client has no identity key)"
+        )],
+        None => vec![format!(
+            "{ready} (compare it with {partner}; type verify to see it again)"
+        )],
+    };
+    if !sound {
+        lines.push(TOY_WARNING.to_string());
+    }
+    lines
+}
 
 /// How long the server may say nothing after the connection is made before the person is told.
 pub const SERVER_SILENCE: Duration = Duration::from_secs(5);
@@ -176,10 +235,25 @@ impl Incoming {
                 self.screen.chat(&from, &escape_for_terminal(&text));
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
-            Ok(ServerLine::GenKeys { group, chat }) => {
+            Ok(ServerLine::GenKeys {
+                group,
+                chat,
+                identity,
+            }) => {
                 let (step, this_chat) = {
                     let mut state = self.state.lock();
-                    (state.keys.gen_keys(&group, chat), state.chat_changes)
+                    let names = identity.then(|| Names {
+                        mine: state.name.as_ref().map(Name::to_string).unwrap_or_default(),
+                        partner: state
+                            .partner
+                            .as_ref()
+                            .map(Name::to_string)
+                            .unwrap_or_default(),
+                    });
+                    (
+                        state.keys.gen_keys_with(&group, chat, names),
+                        state.chat_changes,
+                    )
                 };
                 let waiting = matches!(step, KeyStep::Send { .. });
                 self.key_step(step);
@@ -193,6 +267,10 @@ impl Incoming {
             }
             Ok(ServerLine::KeyParam(value)) => {
                 let step = self.state.lock().keys.param(&value);
+                self.key_step(step);
+            }
+            Ok(ServerLine::KeyProof(value)) => {
+                let step = self.state.lock().keys.proof(&value);
                 self.key_step(step);
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
@@ -295,13 +373,20 @@ impl Incoming {
                 // A failed send means the server is gone; the read loop will notice.
                 let _ = self.link.send(&command);
             }
-            KeyStep::Agreed { code, sound } => {
+            KeyStep::Agreed {
+                code,
+                sound,
+                partner_key,
+            } => {
                 let partner = self.partner_label();
-                self.screen.note(&format!(
-                    "secure messages to {partner} are ready; safety code {code} (compare it with {partner}; type verify to see it again)"
-                ));
-                if !sound {
-                    self.screen.note(TOY_WARNING);
+                let verdict = self
+                    .state
+                    .lock()
+                    .trust
+                    .as_mut()
+                    .map(|trust| trust.judge(&partner, partner_key));
+                for line in agreed_lines(&partner, &code, sound, verdict.as_ref()) {
+                    self.screen.note(&line);
                 }
             }
             KeyStep::Failed { reason, alarm } => {
@@ -338,11 +423,13 @@ impl Incoming {
     }
 
     /// Shows a sealed message if it opens, or says why it was not shown.
+    /// A message from a partner whose identity changed is shown marked as such.
     fn open(&self, from: &Name, payload: &str) {
         let mut explained = Vec::new();
         let opened = {
             let mut state = self.state.lock();
             let toy = state.keys.is_toy();
+            let held = state.secure_held();
             let explain = state.keys.explains();
             match state.keys.session_mut() {
                 Some(session) => {
@@ -350,7 +437,9 @@ impl Incoming {
                     if explain && opened.is_ok() {
                         explained = explain::message(session.receive_keys(), payload, false);
                     }
-                    opened.map(|text| (text, toy)).map_err(|e| e.to_string())
+                    opened
+                        .map(|text| (text, toy, held))
+                        .map_err(|e| e.to_string())
                 }
                 None => Err(format!(
                     "it cannot be read: {}",
@@ -363,11 +452,13 @@ impl Incoming {
         }
         match opened {
             // A pasted secret may have several lines: each is shown as sealed.
-            Ok((text, toy)) => {
+            Ok((text, toy, held)) => {
                 for row in text.split('\n') {
                     let row = escape_for_terminal(row);
                     if toy {
                         self.screen.secure(from, &format!("{row}   {TOY_MARK}"));
+                    } else if held {
+                        self.screen.secure(from, &format!("{row}   {CHANGED_MARK}"));
                     } else {
                         self.screen.secure(from, &row);
                     }

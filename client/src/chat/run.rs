@@ -8,14 +8,17 @@ use crate::chat::prompt::ChatPrompt;
 use crate::chat::reader::Incoming;
 use crate::chat::reconnect::{Reconnect, Reconnector};
 use crate::chat::state::{Shared, State};
+use crate::chat::trust::Trust;
 use crate::server_pin::ServerCheck;
 use crate::terminal::input::{LineSource, Piped};
 use crate::terminal::line_editor::{self, LineEditor};
 use crate::terminal::screen::Screen;
 use crate::terminal::style::{Console, Palette};
+use common::identity::{Identity, Pins};
 use crossbeam_channel::{Receiver, Sender};
 use std::io;
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -47,6 +50,11 @@ pub struct Options {
     /// What the server must prove on every connection (the pins, `--server-key`); `None`
     /// checks nothing.
     pub server_check: Option<Arc<parking_lot::Mutex<ServerCheck>>>,
+    /// Our long-term identity, proved to partners that have one too (see
+    /// [`crate::chat::trust`]); `None` runs the client without one, as an older client.
+    pub identity: Option<Arc<Identity>>,
+    /// The file of partners' pinned identities (`$XDG_CONFIG_HOME/labchat/partners`).
+    pub partners: Option<PathBuf>,
 }
 
 /// How long the main thread waits for the line editor to give the terminal back before
@@ -92,9 +100,13 @@ struct Client {
 impl Client {
     /// Starts the reader on `socket`, the Ctrl+C handler and the keyboard.
     fn start(console: Console, socket: TcpStream, options: Options) -> io::Result<Client> {
-        let mut fresh = State::new(options.allow_toy_group, options.explain);
-        fresh.server_check = options.server_check.clone();
-        let state = Arc::new(Shared::new(fresh));
+        let mut state = State::new(options.allow_toy_group, options.explain);
+        if let (Some(me), Some(partners)) = (&options.identity, &options.partners) {
+            let pins = Pins::load(partners).map_err(io::Error::other)?;
+            state = state.with_identity(Arc::clone(me), Trust::new(pins));
+        }
+        state.server_check = options.server_check.clone();
+        let state = Arc::new(Shared::new(state));
         let link = Arc::new(Link::new(socket.try_clone()?));
         // The first line on every connection: the server proves its key, if it has one.
         crate::chat::server_proof::say_hello(&link, &state)?;

@@ -2,6 +2,7 @@
 
 use crate::chat::keys::Keys;
 use crate::chat::server_proof::ServerProof;
+use crate::chat::trust::Trust;
 use common::protocol::Name;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -71,6 +72,9 @@ pub struct State {
     pub partner: Option<Name>,
     /// The current chat's key.
     pub keys: Keys,
+    /// Partners' pinned identities, and the verdict on the current chat's partner (`None`
+    /// for a client without an identity).
+    pub trust: Option<Trust>,
     /// Counts chats started and ended: a line typed while it had one value was typed for a
     /// different partner (or none) if it has another when the line is sent.
     pub chat_changes: u64,
@@ -105,6 +109,7 @@ impl State {
             } else {
                 Keys::new(allow_toy_group)
             },
+            trust: None,
             chat_changes: 0,
             closing: false,
             server_said_bye: false,
@@ -112,6 +117,27 @@ impl State {
             awaiting_replies: 0,
             status_rows_left: 0,
         }
+    }
+
+    /// The same, proving `me` in chats that ask for identities, and judging partners with
+    /// `trust`.
+    pub fn with_identity(
+        mut self,
+        me: std::sync::Arc<common::identity::Identity>,
+        trust: Trust,
+    ) -> State {
+        self.keys = std::mem::replace(&mut self.keys, Keys::new(false)).with_identity(me);
+        self.trust = Some(trust);
+        self
+    }
+
+    /// Whether `secure:` to the current partner is held: its identity changed, and the
+    /// person has not yet compared the new code and typed `trust`.
+    pub fn secure_held(&self) -> bool {
+        self.trust
+            .as_ref()
+            .and_then(Trust::current)
+            .is_some_and(|verdict| verdict.holds())
     }
 
     /// A chat with `peer` begins (ending any other first).
@@ -130,5 +156,8 @@ impl State {
         self.chat_changes += 1;
         self.partner = None;
         self.keys.reset();
+        if let Some(trust) = &mut self.trust {
+            trust.end_chat();
+        }
     }
 }

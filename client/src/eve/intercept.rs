@@ -31,7 +31,7 @@ use crate::eve::grind;
 use crate::eve::middle::Middle;
 use crate::eve::search::{Finding, Goal, SearchError};
 use crate::eve::watch::{Between, Watch};
-use common::protocol::Command;
+use common::protocol::{Command, ServerLine};
 
 /// What eve does besides watching.
 #[derive(Debug)]
@@ -117,7 +117,27 @@ impl Interceptor {
             }
             Way::ToClient => {
                 self.follow_server(conn, line, &mut actions);
-                actions.forward(conn, way, line);
+                match (&self.mode, ServerLine::parse(line)) {
+                    // In the middle eve cannot prove anyone's identity, so she asks for none:
+                    // the clients run the exchange without identities (and a partner they
+                    // pinned shows as changed, with secure: held).
+                    (
+                        Mode::Middle(_) | Mode::Grind(..),
+                        Ok(ServerLine::GenKeys {
+                            group,
+                            chat,
+                            identity: true,
+                        }),
+                    ) => {
+                        let bare = ServerLine::GenKeys {
+                            group,
+                            chat,
+                            identity: false,
+                        };
+                        actions.forward(conn, way, &bare.to_string());
+                    }
+                    _ => actions.forward(conn, way, line),
+                }
             }
         }
         actions

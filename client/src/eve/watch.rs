@@ -89,7 +89,7 @@ impl Watch {
                 self.conns.entry(conn).or_default().partner = Some(other.to_string());
                 out.push(format!("  eve: {me} is now chatting with {other}"));
             }
-            Ok(ServerLine::GenKeys { group, chat }) => {
+            Ok(ServerLine::GenKeys { group, chat, .. }) => {
                 let chat_no = chat.unwrap_or(0);
                 self.conns.entry(conn).or_default().chat = Some(chat_no);
                 let entry = self.chats.entry(chat_no).or_default();

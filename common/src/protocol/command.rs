@@ -32,6 +32,10 @@ pub enum Command {
     /// numbered `<chat>`, sent once the partner's commitment arrived. Held as the text after
     /// the word, like [`Command::KeyCommit`].
     KeyParam(String),
+    /// `key_proof <chat> <payload>`: this client's sealed proof of its identity for the chat
+    /// numbered `<chat>` (a chat whose `GEN_KEYS` said `identity`), sent once the key is
+    /// agreed. Held as the text after the word, like [`Command::KeyCommit`].
+    KeyProof(String),
     /// `msg <text>`, or any line that is not a command: chat text for the partner.
     Message(String),
 }
@@ -48,6 +52,9 @@ pub enum CommandError {
     /// `key_param` without a value.
     #[error("usage: key_param <chat> <number>")]
     KeyParamWithoutValue,
+    /// `key_proof` without a value.
+    #[error("usage: key_proof <chat> <proof>")]
+    KeyProofWithoutValue,
 }
 
 impl Command {
@@ -78,6 +85,8 @@ impl Command {
             ("key_commit", None) => return Err(CommandError::KeyCommitWithoutValue),
             ("key_param", Some(value)) => Command::KeyParam(value.to_string()),
             ("key_param", None) => return Err(CommandError::KeyParamWithoutValue),
+            ("key_proof", Some(value)) => Command::KeyProof(value.to_string()),
+            ("key_proof", None) => return Err(CommandError::KeyProofWithoutValue),
             _ => match line.strip_prefix("msg ") {
                 Some(text) => Command::Message(text.to_string()),
                 None if line == "msg" => Command::Message(String::new()),
@@ -99,6 +108,7 @@ impl fmt::Display for Command {
             Command::Secure(payload) => write!(f, "secure: {payload}"),
             Command::KeyCommit(value) => write!(f, "key_commit {value}"),
             Command::KeyParam(value) => write!(f, "key_param {value}"),
+            Command::KeyProof(value) => write!(f, "key_proof {value}"),
             Command::Message(text) => write!(f, "msg {text}"),
         }
     }
@@ -121,6 +131,7 @@ mod tests {
             ("secure: 0.AAAA.BBBB", Command::Secure("0.AAAA.BBBB".into())),
             ("key_param 1234", Command::KeyParam("1234".into())),
             ("key_commit 3 ab", Command::KeyCommit("3 ab".into())),
+            ("key_proof 3 ab.cd", Command::KeyProof("3 ab.cd".into())),
             ("msg status", Command::Message("status".into())),
             ("msg  two spaces", Command::Message(" two spaces".into())),
             ("msg", Command::Message("".into())),
@@ -162,6 +173,7 @@ mod tests {
             "close",
             "key_param 12",
             "key_commit 1 ab",
+            "key_proof 1 ab.cd",
             "secure: x",
             "connect bob",
             "msg x",

@@ -16,6 +16,9 @@ pub enum KeyLine {
     Commit,
     /// `key_param`: the public value itself, sent once the partner's commitment arrived.
     Param,
+    /// `key_proof`: the sealed proof of identity, sent once the key is agreed (only in a chat
+    /// whose `GEN_KEYS` said `identity`).
+    Proof,
 }
 
 /// A client's key-agreement line taken apart: `<chat> <value>`.
@@ -33,6 +36,7 @@ impl KeyLine {
         match self {
             KeyLine::Commit => "key_commit",
             KeyLine::Param => "key_param",
+            KeyLine::Proof => "key_proof",
         }
     }
 
@@ -54,6 +58,7 @@ impl KeyLine {
                         .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
             }
             KeyLine::Param => canonical_decimal(value),
+            KeyLine::Proof => crate::identity::proof::is_proof_payload(value),
         };
         well_formed.then_some(KeyOffer { chat, value })
     }
@@ -64,6 +69,7 @@ impl KeyLine {
         match self {
             KeyLine::Commit => Command::KeyCommit(text),
             KeyLine::Param => Command::KeyParam(text),
+            KeyLine::Proof => Command::KeyProof(text),
         }
     }
 
@@ -72,6 +78,7 @@ impl KeyLine {
         match self {
             KeyLine::Commit => ServerLine::KeyCommit(value.to_string()),
             KeyLine::Param => ServerLine::KeyParam(value.to_string()),
+            KeyLine::Proof => ServerLine::KeyProof(value.to_string()),
         }
     }
 }
@@ -145,5 +152,18 @@ mod tests {
         );
         assert_eq!(KeyLine::Commit.forwarded("ab").to_string(), "key_commit ab");
         assert_eq!(KeyLine::Param.forwarded("12").to_string(), "key_param 12");
+        assert_eq!(
+            KeyLine::Proof.command(9, "ab.cd").to_string(),
+            "key_proof 9 ab.cd"
+        );
+        assert_eq!(
+            KeyLine::Proof.offer("9 ab.cd").map(|o| o.value),
+            Some("ab.cd")
+        );
+        assert_eq!(KeyLine::Proof.offer("9 abcd"), None);
+        assert_eq!(
+            KeyLine::Proof.forwarded("ab.cd").to_string(),
+            "key_proof ab.cd"
+        );
     }
 }

@@ -76,7 +76,7 @@ fn describe(c: char) -> String {
 }
 
 /// Names that would read like the server or like a control word on the wire.
-const RESERVED_NAMES: [&str; 4] = ["server", "gen_keys", "key_commit", "key_param"];
+const RESERVED_NAMES: [&str; 5] = ["server", "gen_keys", "key_commit", "key_param", "key_proof"];
 
 impl Name {
     /// Checks a proposed name and brings it to NFKC form.

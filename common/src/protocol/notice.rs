@@ -421,6 +421,7 @@ impl Notice {
             CommandError::ConnectWithoutUser,
             CommandError::KeyCommitWithoutValue,
             CommandError::KeyParamWithoutValue,
+            CommandError::KeyProofWithoutValue,
         ];
         if let Some(err) = command_errors.into_iter().find(|e| e.to_string() == error) {
             return Notice::BadCommand(err);

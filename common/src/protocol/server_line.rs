@@ -32,11 +32,16 @@ pub enum ServerLine {
         group: String,
         /// The server's number for this chat.
         chat: Option<u64>,
+        /// `GEN_KEYS <group> <chat> identity`: both partners said `hello`, so each binds its
+        /// identity key into its commitment and proves it with `key_proof` (see PROTOCOL.md).
+        identity: bool,
     },
     /// `key_commit <commitment>`: the partner's commitment to its public value (64 hex digits).
     KeyCommit(String),
     /// `key_param <number>`: the partner's public Diffie-Hellman value.
     KeyParam(String),
+    /// `key_proof <payload>`: the partner's sealed proof of its identity.
+    KeyProof(String),
 }
 
 /// A server line that fits none of the forms.
@@ -59,20 +64,30 @@ impl ServerLine {
             ("GEN_KEYS", None) => Ok(ServerLine::GenKeys {
                 group: String::new(),
                 chat: None,
+                identity: false,
             }),
             ("GEN_KEYS", Some(rest)) => {
                 let (group, chat) = split_word(rest);
-                let chat = match chat {
-                    None => None,
-                    Some(n) => Some(n.parse().map_err(|_| unknown())?),
+                let (chat, identity) = match chat.map(split_word) {
+                    None => (None, false),
+                    Some((n, flag)) => {
+                        let identity = match flag {
+                            None => false,
+                            Some("identity") => true,
+                            Some(_) => return Err(unknown()),
+                        };
+                        (Some(n.parse().map_err(|_| unknown())?), identity)
+                    }
                 };
                 Ok(ServerLine::GenKeys {
                     group: group.to_string(),
                     chat,
+                    identity,
                 })
             }
             ("key_commit", Some(value)) => Ok(ServerLine::KeyCommit(value.to_string())),
             ("key_param", Some(value)) => Ok(ServerLine::KeyParam(value.to_string())),
+            ("key_proof", Some(value)) => Ok(ServerLine::KeyProof(value.to_string())),
             (word, Some(rest)) => {
                 if let Some(from) = word.strip_suffix(':') {
                     let from = Name::parse(from).map_err(|_| unknown())?;
@@ -102,16 +117,26 @@ impl fmt::Display for ServerLine {
             ServerLine::Notice(notice) => write!(f, "(server): {notice}"),
             ServerLine::Chat { from, text } => write!(f, "{from}: {text}"),
             ServerLine::Secure { from, payload } => write!(f, "{from} (secure): {payload}"),
-            ServerLine::GenKeys { group, chat: None } if group.is_empty() => {
-                f.write_str("GEN_KEYS")
-            }
-            ServerLine::GenKeys { group, chat: None } => write!(f, "GEN_KEYS {group}"),
+            ServerLine::GenKeys {
+                group, chat: None, ..
+            } if group.is_empty() => f.write_str("GEN_KEYS"),
+            ServerLine::GenKeys {
+                group, chat: None, ..
+            } => write!(f, "GEN_KEYS {group}"),
             ServerLine::GenKeys {
                 group,
                 chat: Some(n),
-            } => write!(f, "GEN_KEYS {group} {n}"),
+                identity,
+            } => {
+                write!(f, "GEN_KEYS {group} {n}")?;
+                if *identity {
+                    f.write_str(" identity")?;
+                }
+                Ok(())
+            }
             ServerLine::KeyCommit(value) => write!(f, "key_commit {value}"),
             ServerLine::KeyParam(value) => write!(f, "key_param {value}"),
+            ServerLine::KeyProof(value) => write!(f, "key_proof {value}"),
         }
     }
 }
@@ -148,15 +173,24 @@ mod tests {
             ServerLine::GenKeys {
                 group: "ffdhe2048".into(),
                 chat: Some(17),
+                identity: false,
+            },
+            ServerLine::GenKeys {
+                group: "ffdhe2048".into(),
+                chat: Some(18),
+                identity: true,
             },
             ServerLine::GenKeys {
                 group: "toy".into(),
                 chat: None,
+                identity: false,
             },
             ServerLine::GenKeys {
                 group: "".into(),
                 chat: None,
+                identity: false,
             },
+            ServerLine::KeyProof("ab.cd".into()),
             ServerLine::KeyParam("1234".into()),
             ServerLine::KeyCommit("ab12".into()),
         ];
@@ -189,6 +223,8 @@ mod tests {
             "bad name!: hi",
             "key_param",
             "key_commit",
+            "key_proof",
+            "GEN_KEYS ffdhe2048 7 identiti",
         ] {
             assert!(ServerLine::parse(line).is_err(), "line {line:?}");
         }

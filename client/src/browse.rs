@@ -146,33 +146,41 @@ fn to_found(service: &ResolvedService) -> Option<Found> {
     Some(Found::new(instance.to_string(), service.port, addresses, group).with_key(key))
 }
 
-/// What the person is told about a server's key, under its line in a list.
+/// What the person is told about a server's key, under its line in a list: the key, then
+/// what the person knows of it.
 fn key_note(found: &Found, standing: &Standing) -> String {
     let key = match found.key {
         Some(key) => format!("key {key}"),
         None => "no key advertised".to_string(),
     };
-    match standing {
-        Standing::Vouched(Expected::Given(_)) => format!("{key}: the key you gave"),
+    let known = match standing {
+        Standing::Vouched(Expected::Given(_)) => "the key you gave".to_string(),
         Standing::Vouched(Expected::Pinned { name, date, .. }) if *name == found.instance => {
-            format!("{key}: the server you met on {date}")
+            format!("the server you met on {date}")
         }
         Standing::Vouched(Expected::Pinned { name, date, .. }) => format!(
-            "{key}: the server you met as \"{}\" on {date}",
+            "the server you met as \"{}\" on {date}",
             escape_for_terminal(name)
         ),
-        Standing::New if found.key.is_some() => format!("{key}: not met before"),
-        Standing::New => format!("{key} (an older server)"),
-        Standing::Other(expected) => format!("{key}: WARNING: {}; not offered", not_what(expected)),
-    }
+        Standing::New if found.key.is_some() => "not met before".to_string(),
+        Standing::New => "an older server, or not a labchat server".to_string(),
+        Standing::Other(Expected::Given(_)) => {
+            "WARNING: not the key you gave; not offered".to_string()
+        }
+        Standing::Other(Expected::Pinned { date, .. }) => {
+            format!("WARNING: not the key of the server you met on {date}; not offered")
+        }
+    };
+    format!("{key}\n     {known}")
 }
 
-/// "not the key you gave", "not the key of the server you met as "Lab 3" on ...".
+/// "not the key you gave, ...", "not the key of the server you met as "Lab 3" on ...", with
+/// the key expected on a line of its own.
 fn not_what(expected: &Expected) -> String {
     match expected {
-        Expected::Given(given) => format!("not the key you gave ({given})"),
+        Expected::Given(given) => format!("not the key you gave, {given}"),
         Expected::Pinned { name, date, key } => format!(
-            "not the key of the server you met as \"{}\" on {date} ({key})",
+            "not the key of the server you met as \"{}\" on {date},\n     {key}",
             escape_for_terminal(name)
         ),
     }
@@ -185,7 +193,7 @@ fn impostor_warning(found: &[Found], standings: &[Standing]) -> Option<String> {
         .zip(standings)
         .filter_map(|(found, standing)| match standing {
             Standing::Other(expected) => Some(format!(
-                "  {found}: {}, {}",
+                "  {found}\n     {},\n     {}",
                 match found.key {
                     Some(key) => format!("advertises the key {key}"),
                     None => "advertises no key".to_string(),
@@ -202,18 +210,19 @@ fn impostor_warning(found: &[Found], standings: &[Standing]) -> Option<String> {
         .iter()
         .find_map(|standing| match standing {
             Standing::Other(Expected::Pinned { name, .. }) => Some(format!(
-                "\nIf your teacher confirms that the server's key changed (a new install), forget the\n\
-                 old key with: client --forget-server {}",
+                "\nIf your teacher confirms that the server's key changed (a new install),\n\
+                 forget the old key with: client --forget-server {}",
                 shell_word(name)
             )),
             _ => None,
         })
         .unwrap_or_default();
     Some(format!(
-        "WARNING: not the server you expect, so not offered (someone on this network may be\n\
-         pretending to be it):\n{}\n\
-         Ask your teacher for the server's address and key fingerprint (the server prints them\n\
-         when it starts), then connect with: client HOST PORT --server-key FINGERPRINT{forget}",
+        "WARNING: not the server you expect, so not offered (someone on this\n\
+         network may be pretending to be it):\n{}\n\
+         Ask your teacher for the server's address and key fingerprint (the\n\
+         server prints them when it starts), then connect with:\n  \
+         client HOST PORT --server-key FINGERPRINT{forget}",
         others.join("\n")
     ))
 }
@@ -249,9 +258,10 @@ pub fn pick<'a>(
             .count();
         let _ = writeln!(
             out,
-            "Warning: {claims} servers claim the name \"{}\" (or one that looks the same), and\n\
-             anyone on the network can advertise any name. Ask whoever runs the server for its\n\
-             address and key (the server prints them when it starts) and pick the one that matches.",
+            "Warning: {claims} servers claim the name \"{}\" (or one that looks the same),\n\
+             and anyone on the network can advertise any name. Ask whoever runs the server\n\
+             for its address and key (the server prints them when it starts) and pick the\n\
+             one that matches.",
             escape_for_terminal(name)
         );
     }
@@ -273,8 +283,8 @@ pub fn pick<'a>(
             Ok(n) if matches!(standings.get(n), Some(Standing::Other(_))) => {
                 let _ = writeln!(
                     out,
-                    "Server {} is not offered: it advertises another key than the server you expect. \
-                     Pick another, or ask your teacher for the server's address.",
+                    "Server {} is not offered: it advertises another key than the server you\n\
+                     expect. Pick another, or ask your teacher for the server's address.",
                     n + 1
                 );
             }
@@ -644,19 +654,33 @@ mod tests {
         assert_eq!(chosen, Some(&found[0]));
         let shown = String::from_utf8(out).unwrap();
         assert!(
-            shown.contains(&format!("     key {met}: the server you met on 2026-12-01")),
+            shown.contains(&format!(
+                "     key {met}\n     the server you met on 2026-12-01"
+            )),
             "{shown}"
         );
         assert!(
-            shown.contains("WARNING: not the key of the server you met as \"Lab 3\" on 2026-12-01"),
+            shown.contains("WARNING: not the key of the server you met on 2026-12-01; not offered"),
             "{shown}"
         );
         assert!(
-            shown.contains("     no key advertised (an older server)"),
+            shown.contains("not the key of the server you met as \"Lab 3\" on 2026-12-01"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("     no key advertised\n     an older server"),
             "{shown}"
         );
         assert!(shown.contains("Server 2 is not offered"), "{shown}");
         assert!(shown.contains("client --forget-server 'Lab 3'"), "{shown}");
         assert!(shown.contains("client HOST PORT --server-key"), "{shown}");
+        assert!(
+            // (The question's line holds the typed answer at a terminal, not here.)
+            shown
+                .lines()
+                .filter(|line| !line.starts_with("Which one?"))
+                .all(|line| line.chars().count() <= 80),
+            "a line wider than a terminal: {shown}"
+        );
     }
 }

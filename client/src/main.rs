@@ -22,7 +22,8 @@ Exit status:
   1  runtime failure: no server found on the LAN (or none chosen), the server
      cannot be reached, the connection was lost (and, at a terminal or with
      --reconnect, did not come back within a minute), or you never got in
-     (--name refused, server full, no name given in time)
+     (--name refused, server full, no name given in time, or piped input
+     ended before a name was accepted)
   2  usage error: bad or missing arguments
 
 At a terminal the client shows a prompt (alice> when free, alice -> bob> in a
@@ -67,6 +68,9 @@ struct Args {
     /// typed it) and exit, once your teacher confirms that the server's key changed.
     #[arg(long, value_name = "NAME")]
     forget_server: Option<String>,
+    /// Put the local time before each chat line, as irssi does (14:05 bob: hi).
+    #[arg(long)]
+    timestamps: bool,
     /// Your identity key, which partners pin with `trust` (made on first use, private to
     /// you; default $XDG_CONFIG_HOME/labchat/identity, that is ~/.config/labchat/identity).
     #[arg(long, value_name = "FILE")]
@@ -119,11 +123,19 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
                 .map_err(|err| unreachable(&shown_host(&host), port, &err))?;
+            // Where it went, as discovery says it (`Found "Lab 3" at ...`): the address a
+            // name resolved to is worth knowing when it is not the server you meant.
+            if let Ok(address) = socket.peer_addr() {
+                println!("{}", connected_to(&host, address));
+            }
             // Pinned under the address as typed: another server there is another key.
             let typed = format!("{}:{port}", shown_host(&host));
             let at = socket
                 .peer_addr()
-                .map(client::browse::shown_address)
+                .map(|a| {
+                    let ip = a.ip().to_canonical();
+                    client::browse::shown_address(std::net::SocketAddr::new(ip, a.port()))
+                })
                 .unwrap_or_else(|_| typed.clone());
             let reached = Reached::Typed { address: typed };
             (socket, host, port, reached, at)
@@ -150,6 +162,7 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
             reached,
             at,
         }))),
+        timestamps: args.timestamps,
         identity: Some(std::sync::Arc::new(identity)),
         partners: Some(partners),
     };
@@ -218,6 +231,16 @@ fn split_host_port(given: &str, port: u16) -> Result<(String, u16), String> {
     }
 }
 
+/// `Connected to 10.0.0.5:5000.`, or `Connected to lab3 at 10.0.0.5:5000.` when the host
+/// was given as a name.
+fn connected_to(host: &str, address: std::net::SocketAddr) -> String {
+    let address = std::net::SocketAddr::new(address.ip().to_canonical(), address.port());
+    match host.parse::<std::net::IpAddr>() {
+        Ok(_) => format!("Connected to {address}."),
+        Err(_) => format!("Connected to {host} at {address}."),
+    }
+}
+
 /// An IPv6 address is written in brackets before a port: [::1]:5000.
 fn shown_host(host: &str) -> String {
     if host.contains(':') {
@@ -233,7 +256,28 @@ fn unreachable(host: &str, port: u16, err: &std::io::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::split_host_port;
+    use super::{connected_to, split_host_port};
+
+    /// The address connected to is said, and the name it came from if one was given.
+    #[test]
+    fn where_it_connected_is_said() {
+        let v4 = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(
+            connected_to("127.0.0.1", v4),
+            "Connected to 127.0.0.1:5000."
+        );
+        assert_eq!(
+            connected_to("localhost", v4),
+            "Connected to localhost at 127.0.0.1:5000."
+        );
+        let v6 = "[::1]:5000".parse().unwrap();
+        assert_eq!(connected_to("::1", v6), "Connected to [::1]:5000.");
+        let mapped = "[::ffff:10.0.0.5]:5000".parse().unwrap();
+        assert_eq!(
+            connected_to("lab3", mapped),
+            "Connected to lab3 at 10.0.0.5:5000."
+        );
+    }
 
     /// The port may come with the host, as people copy addresses; an IPv6 address is a host.
     #[test]

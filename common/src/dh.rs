@@ -319,10 +319,14 @@ impl KeyPair {
     /// Draws a fresh private exponent from the operating system's random source and computes
     /// its public value.
     ///
-    /// The exponent is uniform over the full range `2..=p-2` (by rejection sampling), not a
-    /// short 256-bit exponent: the full range needs no argument about the security of short
-    /// exponents, and costs only a few milliseconds more per conversation. Exponents whose public
-    /// value would be degenerate (1 or `p-1`, possible in the toy group) are drawn again.
+    /// The exponent is drawn uniformly from the full range `2..=p-2` (the group's byte length
+    /// of random bytes, the bits above p's top bit cleared, drawn again while outside the
+    /// range), not a short 256-bit exponent: the full range needs no argument about the
+    /// security of short exponents, and costs only a few milliseconds more per conversation.
+    /// An exponent whose public value would be degenerate (outside `2..=p-2`) is drawn again:
+    /// exactly one is, the order of `g` (999 in the toy group, `(p-1)/2` in the ffdhe groups),
+    /// whose public value is 1. So `x` is uniform over `2..=p-2` without that exponent, and a
+    /// public value of 1 never occurs (PROTOCOL.md, "The exchange").
     ///
     /// # Panics
     ///

@@ -22,7 +22,9 @@ use std::fmt::Write;
 /// assert_eq!(common::escape::escape_for_terminal("héllo"), "héllo");
 /// ```
 pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    // Printable ASCII, most chat text, is checked a byte at a time: a client reads every line
+    // of a partner's flood through here.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

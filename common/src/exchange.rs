@@ -20,6 +20,12 @@
 //! to swap a key that was already compared), a value before its commitment, a value that does
 //! not open the commitment, our own value reflected back, a group this side does not accept.
 //! A failed exchange never falls back to anything weaker; `secure:` is simply off.
+//!
+//! The exchange also remembers every chat number the connection has seen: a `GEN_KEYS` that
+//! names one again is an earlier chat's keys replayed (an honest server numbers every chat
+//! anew), and is refused.
+
+use std::collections::HashSet;
 
 use thiserror::Error;
 
@@ -47,6 +53,19 @@ pub enum ExchangeError {
     /// `GEN_KEYS <group>` without a chat number, for a group other than the original's.
     #[error("GEN_KEYS {0} came without a chat number, so its keys cannot be tied to this chat")]
     NoChatNumber(Group),
+    /// `GEN_KEYS` named a chat number that is not one plain decimal number below 2^64.
+    #[error(
+        "the server's chat number '{0}' is not a decimal number without leading zeros below \
+         2^64, so its keys cannot be tied to this chat"
+    )]
+    BadChatNumber(String),
+    /// `GEN_KEYS` named a chat number this connection has seen before.
+    #[error(
+        "the server named chat {0}, a number this connection already used, which an honest \
+         server never does: these are an earlier chat's keys, replayed. End the chat with \
+         goodbye and connect again"
+    )]
+    ChatNumberReused(u64),
     /// A second `GEN_KEYS` in one chat.
     #[error(
         "the server started a second key exchange in this chat, which an honest server never \
@@ -164,6 +183,8 @@ struct Pending {
 pub struct Exchange {
     stage: Stage,
     allow_toy: bool,
+    /// Every chat number a `GEN_KEYS` named on this connection, kept across chats.
+    used_chats: HashSet<u64>,
     /// The partner's identity key, once it proved it in this chat.
     partner_key: Option<PublicKey>,
 }
@@ -174,14 +195,31 @@ impl Exchange {
         Exchange {
             stage: Stage::Idle,
             allow_toy,
+            used_chats: HashSet::new(),
             partner_key: None,
         }
     }
 
-    /// Forgets the key: a new chat starts with none.
+    /// Forgets the key: a new chat starts with none. The chat numbers already used stay used.
     pub fn reset(&mut self) {
         self.stage = Stage::Idle;
         self.partner_key = None;
+    }
+
+    /// A new connection to the server (after a reconnect): forgets the key and the chat
+    /// numbers used, as the server may have restarted and numbers its chats from 1 again.
+    pub fn new_connection(&mut self) {
+        self.reset();
+        self.used_chats.clear();
+    }
+
+    /// `GEN_KEYS <group> <chat>` whose chat number is not spelled as PROTOCOL.md says (`07`,
+    /// 2^64 and above): refused, as the keys could not be tied to this chat.
+    pub fn on_bad_chat_number(&mut self, chat: &str) -> Step {
+        if !matches!(self.stage, Stage::Idle) {
+            return self.fail(ExchangeError::SecondExchange);
+        }
+        self.fail(ExchangeError::BadChatNumber(chat.to_string()))
     }
 
     /// `GEN_KEYS <group> <chat>` from the server; `group` is empty and `chat` `None` for the
@@ -202,6 +240,9 @@ impl Exchange {
         names: Names,
     ) -> Step {
         let Some(me) = me else {
+            if let Some(chat) = chat {
+                self.used_chats.insert(chat);
+            }
             if !matches!(self.stage, Stage::Idle) {
                 return self.fail(ExchangeError::SecondExchange);
             }
@@ -216,8 +257,13 @@ impl Exchange {
         chat: Option<u64>,
         binding: Option<Box<Binding>>,
     ) -> Step {
+        // Before anything else: a number seen once is used, whatever becomes of this line.
+        let reused = chat.is_some_and(|chat| !self.used_chats.insert(chat));
         if !matches!(self.stage, Stage::Idle) {
             return self.fail(ExchangeError::SecondExchange);
+        }
+        if let (true, Some(chat)) = (reused, chat) {
+            return self.fail(ExchangeError::ChatNumberReused(chat));
         }
         let bare = group.is_empty() && chat.is_none();
         // The original server's bare `GEN_KEYS` meant its group, n = 1999, g = 1777.
@@ -640,6 +686,27 @@ mod tests {
         ));
     }
 
+    /// In the toy group both sides draw the same value by chance about once in 998 chats; equal
+    /// values give equal commitments, so the chance is caught at key_commit, before either
+    /// value is sent, and told as chance, not as a reflection (PROTOCOL.md).
+    #[test]
+    fn equal_toy_values_are_caught_at_the_commitment() {
+        // 20,000 chats all differ with odds about e^-20.
+        for chat in 1..=20_000 {
+            let (mut a, mut b) = (Exchange::new(true), Exchange::new(true));
+            let ca = sent(a.on_gen_keys("toy", Some(chat)));
+            let cb = sent(b.on_gen_keys("toy", Some(chat)));
+            if ca == cb {
+                assert!(matches!(
+                    a.on_commit(&value(&cb)),
+                    Step::Failed(ExchangeError::SameToyValue)
+                ));
+                return;
+            }
+        }
+        panic!("20,000 toy chats without equal values");
+    }
+
     /// A second GEN_KEYS in a chat is refused at every stage, and secure stays off.
     #[test]
     fn one_key_per_chat() {
@@ -668,6 +735,53 @@ mod tests {
         // A new chat starts afresh.
         c.reset();
         assert!(matches!(c.on_gen_keys("ffdhe2048", Some(9)), Step::Send(_)));
+    }
+
+    /// A chat number once named on this connection is never taken again, in any later chat,
+    /// whatever became of its exchange; a new connection starts with none used.
+    #[test]
+    fn a_chat_number_is_used_once_per_connection() {
+        let mut a = Exchange::new(true);
+        sent(a.on_gen_keys("ffdhe2048", Some(1)));
+        a.reset();
+        assert!(matches!(
+            a.on_gen_keys("ffdhe2048", Some(1)),
+            Step::Failed(ExchangeError::ChatNumberReused(1))
+        ));
+        // The refused toy group, and a second GEN_KEYS in a chat, use their numbers up too.
+        let mut strict = Exchange::new(false);
+        assert!(matches!(
+            strict.on_gen_keys("toy", Some(2)),
+            Step::Failed(ExchangeError::ToyGroupRefused)
+        ));
+        assert!(matches!(
+            strict.on_gen_keys("ffdhe2048", Some(3)),
+            Step::Failed(ExchangeError::SecondExchange)
+        ));
+        for used in [2, 3] {
+            strict.reset();
+            assert!(matches!(
+                strict.on_gen_keys("ffdhe2048", Some(used)),
+                Step::Failed(ExchangeError::ChatNumberReused(n)) if n == used
+            ));
+        }
+        strict.reset();
+        assert!(matches!(
+            strict.on_gen_keys("ffdhe2048", Some(4)),
+            Step::Send(_)
+        ));
+        strict.new_connection();
+        assert!(matches!(
+            strict.on_gen_keys("ffdhe2048", Some(2)),
+            Step::Send(_)
+        ));
+        // A misspelled number is refused, and is no number to use up.
+        let mut c = Exchange::new(false);
+        assert!(matches!(
+            c.on_bad_chat_number("07"),
+            Step::Failed(ExchangeError::BadChatNumber(text)) if text == "07"
+        ));
+        assert!(c.session().is_none());
     }
 
     /// The toy group, named or bare, needs allow_toy; a named group needs a chat number.

@@ -6,6 +6,7 @@
 //! - [`line_reader`]: the read loop over it: lines, and a clean close told from a broken one.
 //! - [`input`]: what a person typed into the client, as a typed value.
 //! - [`limits`]: the numbers both sides agree on (line length, name length).
+//! - [`backpressure`]: how a relay bounds what waits for a slow reader (server and eve).
 //! - [`escape`]: makes peer-supplied text safe to print on a terminal.
 //! - [`fold`]: how typed text looks: the one folding rule names and command words share.
 //! - [`rc4`]: the RC4 stream cipher, checked against RFC 6229.
@@ -19,6 +20,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backpressure;
 pub mod commitment;
 pub mod dh;
 pub mod discovery;

@@ -29,7 +29,7 @@ pub use hello::{Hello, HELLO_WORD};
 pub use key_line::{KeyLine, KeyOffer};
 pub use name::{Name, NameError};
 pub use notice::{Notice, Presence, StatusEntry};
-pub use server_line::{ServerLine, UnknownServerLine};
+pub use server_line::{Senders, ServerLine, UnknownServerLine};
 
 /// Splits `text` at the first space: the word and the rest (without the space).
 fn split_word(text: &str) -> (&str, Option<&str>) {

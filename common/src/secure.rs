@@ -355,6 +355,12 @@ impl Session {
         self.committed && self.group != Group::Toy
     }
 
+    /// Whether both sides committed first: false after the original's bare `GEN_KEYS`, whose
+    /// code a relay can force in any group, so it cannot be verified by comparing it.
+    pub fn is_committed(&self) -> bool {
+        self.committed
+    }
+
     /// The keys this side seals with (for test vectors and teaching).
     pub fn send_keys(&self) -> &MessageKeys {
         &self.send

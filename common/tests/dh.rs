@@ -266,6 +266,39 @@ fn chosen_private_exponents_are_checked() {
     );
 }
 
+/// In the ffdhe groups g = 2 has order (p-1)/2, so that one exponent gives the public value 1
+/// and is refused as degenerate, as x = 999 is in the toy group (PROTOCOL.md, "The exchange").
+#[test]
+fn the_exponent_of_gs_order_is_degenerate_in_every_group() {
+    for group in [Group::Ffdhe2048, Group::Ffdhe3072] {
+        let order: BigUint = (modulus(group) - 1u8) >> 1;
+        assert_eq!(
+            group.public_from_private(&order.to_bytes_be()),
+            Err(DhError::DegenerateKey { group }),
+            "{group}"
+        );
+        let next: BigUint = &order + 1u8;
+        assert!(group.public_from_private(&next.to_bytes_be()).is_ok());
+    }
+}
+
+/// How `KeyPair::generate` draws, as PROTOCOL.md says: every exponent in 2..=p-2 occurs except
+/// the one whose public value is 1 (x = 999 in the toy group), so `A = 1` never does. 60,000
+/// draws over 1,995 exponents miss a given one with odds about e^-30.
+#[test]
+fn toy_exponents_cover_the_range_except_the_degenerate_one() {
+    let mut seen = vec![false; 1999];
+    for _ in 0..60_000 {
+        let pair = KeyPair::generate(Group::Toy);
+        let x = u16::from_be_bytes(pair.private_be_bytes().try_into().expect("2 bytes"));
+        seen[usize::from(x)] = true;
+        assert_ne!(value(pair.public()), BigUint::from(1u8));
+    }
+    let drawn: Vec<usize> = (0..1999).filter(|&x| seen[x]).collect();
+    let documented: Vec<usize> = (2..=1997).filter(|&x| x != 999).collect();
+    assert_eq!(drawn, documented);
+}
+
 /// Combining public values from different groups is a programming error and panics.
 #[test]
 #[should_panic(expected = "another Diffie-Hellman group")]

@@ -1,10 +1,11 @@
 //! The worked example in PROTOCOL.md ("Worked example") is a test vector: every value in it is
 //! recomputed here from the two private exponents, so the document cannot drift from the code
-//! and a second implementation can check itself against it step by step.
+//! and a second implementation can check itself against it step by step. The example also gives
+//! the original's bare exchange with the same two exponents (`bare_...`).
 
 use common::commitment::Commitment;
 use common::dh::{Group, KeyPair};
-use common::protocol::KeyLine;
+use common::protocol::{Command, KeyLine};
 use common::secure::Session;
 use std::collections::BTreeMap;
 
@@ -113,6 +114,19 @@ fn computed(doc: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     put("bob_to_alice_enc_key", hex(to_alice.enc_key()));
     put("bob_to_alice_mac_key", hex(to_alice.mac_key()));
     put("safety_code", alice_session.safety_code());
+    // The original's bare exchange with the same exponents: bare lines, no commitments, the
+    // same keys, and the v1 code.
+    let bare = Session::new(group, alice.public(), bob.public(), &secret);
+    assert_eq!(
+        bare.safety_code(),
+        Session::new(group, bob.public(), alice.public(), &secret).safety_code()
+    );
+    assert_eq!(bare.send_keys().enc_key(), to_bob.enc_key());
+    put(
+        "bare_alice_sends",
+        Command::KeyParam(alice.public().to_string()).to_string(),
+    );
+    put("bare_safety_code", bare.safety_code());
     put("message_0_rc4_key", hex(&to_bob.rc4_key(0)));
     let sealed = alice_session.seal(&message).expect("short");
     assert_eq!(bob_session.open(&sealed).as_deref(), Ok(message.as_str()));

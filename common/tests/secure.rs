@@ -202,6 +202,55 @@ fn malformed_payloads_are_rejected() {
     assert_eq!(bob.open(&good).unwrap(), "ok");
 }
 
+/// base64 has one spelling (PROTOCOL.md, "Sealed messages"): padding is required, and the bits
+/// of the last character that carry no data must be zero. A payload that differs only there
+/// decodes to the same bytes with a lenient decoder, yet is refused as malformed, before its
+/// tag is checked and without changing the session.
+#[test]
+fn base64_has_one_spelling() {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    /// Sets the lowest bit of the last character before the padding: a bit that carries no data.
+    fn set_unused_bit(field: &str) -> String {
+        let data = field.trim_end_matches('=');
+        let (head, last) = data.split_at(data.len() - 1);
+        let index = ALPHABET
+            .iter()
+            .position(|&c| c == last.as_bytes()[0])
+            .unwrap();
+        assert_eq!(index & 1, 0, "an unused bit is zero in {field}");
+        let padding = &field[data.len()..];
+        format!("{head}{}{padding}", ALPHABET[index | 1] as char)
+    }
+    let (mut alice, mut bob) = pair(Group::Ffdhe2048);
+    // "ok" is 2 bytes: 3 characters and one '='; the tag, 32 bytes: 43 and one '='.
+    let good = alice.seal("ok").unwrap();
+    let fields: Vec<&str> = good.split('.').collect();
+    let (ciphertext, tag) = (fields[1], fields[2]);
+    assert!(ciphertext.ends_with('=') && tag.ends_with('='), "{good}");
+    for (bad, why) in [
+        (
+            format!("0.{}.{tag}", set_unused_bit(ciphertext)),
+            "ciphertext",
+        ),
+        (format!("0.{ciphertext}.{}", set_unused_bit(tag)), "tag"),
+        (
+            format!("0.{}.{tag}", ciphertext.trim_end_matches('=')),
+            "ciphertext",
+        ),
+        (
+            format!("0.{ciphertext}.{}", tag.trim_end_matches('=')),
+            "tag",
+        ),
+    ] {
+        let err = bob.open(&bad).unwrap_err();
+        assert!(
+            matches!(err, OpenError::Malformed { reason } if reason.contains(why)),
+            "{bad}: {err:?}"
+        );
+    }
+    assert_eq!(bob.open(&good).unwrap(), "ok");
+}
+
 /// A message opened once is refused the second time.
 #[test]
 fn replay_is_rejected() {

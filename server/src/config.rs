@@ -49,7 +49,7 @@ impl Default for Config {
             max_per_host: 32,
             max_per_network: 512,
             name_timeout: Duration::from_secs(30),
-            backlog_limit: 1024 * 1024,
+            backlog_limit: common::backpressure::DEFAULT_BACKLOG_LIMIT,
             output_budget: crate::budget::DEFAULT_BUDGET,
             dh_group: None,
             spare_threads: 64,

@@ -26,6 +26,7 @@
 //! is not reading anyway, and the session's blocked `read` must wake up.
 
 use crate::budget::{Account, Budget};
+use common::backpressure;
 use parking_lot::{Condvar, Mutex};
 use socket2::SockRef;
 use std::io::{self, Write};
@@ -39,8 +40,9 @@ use std::time::{Duration, Instant};
 const WRITER_STACK: usize = 64 * 1024;
 
 /// A client that cannot read its backlog down to the high-water mark in this long is not
-/// keeping up with a chat; it is also the longest its partner's session waits for it.
-pub const STALL: Duration = Duration::from_secs(5);
+/// keeping up with a chat; it is also the longest its partner's session waits for it. The
+/// rules are shared with eve's relay: [`common::backpressure`].
+pub use common::backpressure::STALL;
 
 /// An emptied queue up to this size is kept for the next batch (see `State::spare`).
 const KEEP_SPARE: usize = 4 * 1024;
@@ -182,7 +184,7 @@ impl Outbox {
             return;
         }
         let needed = state.queued.len() + bytes.len();
-        if needed + state.in_flight > self.limit {
+        if backpressure::overflows(state.in_flight, needed, self.limit) {
             state.cut_off = true;
             self.gone.store(true, Ordering::Relaxed);
             return;
@@ -345,7 +347,6 @@ impl Outbox {
     /// mark within [`STALL`] is not keeping up with a chat at all ([`Room::Stalled`]); the
     /// cap also means a slow partner can hold the sender's session up for at most that long.
     pub fn wait_room(&self) -> Room {
-        let high = self.limit / 4;
         let deadline = Instant::now() + STALL;
         let mut state = self.state.lock();
         let mut timed_out = false;
@@ -353,7 +354,7 @@ impl Outbox {
             if state.closing || state.cut_off || state.done {
                 return Room::Gone;
             }
-            if state.queued.len() + state.in_flight <= high {
+            if backpressure::has_room(state.queued.len() + state.in_flight, self.limit) {
                 return Room::Ready;
             }
             if timed_out {

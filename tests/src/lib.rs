@@ -8,6 +8,7 @@
 pub mod agreement;
 mod binaries;
 pub mod eve;
+pub mod fake_server;
 mod home;
 pub mod netns;
 pub mod pty;

@@ -97,6 +97,8 @@ pub struct FakeTerminal {
 /// colour allowed.
 #[derive(Debug, Clone)]
 pub struct FakeTerminalBuilder {
+    /// The binary run on the terminal: `client` unless [`FakeTerminalBuilder::program`] says.
+    program: String,
     args: Vec<String>,
     rows: u16,
     cols: u16,
@@ -109,6 +111,12 @@ impl FakeTerminalBuilder {
     pub fn size(mut self, rows: u16, cols: u16) -> FakeTerminalBuilder {
         self.rows = rows;
         self.cols = cols;
+        self
+    }
+
+    /// Runs `program` (a binary of the workspace, e.g. `eve`) instead of `client`.
+    pub fn program(mut self, program: &str) -> FakeTerminalBuilder {
+        self.program = program.to_string();
         self
     }
 
@@ -128,6 +136,7 @@ impl FakeTerminalBuilder {
     /// is available.
     pub fn start(self) -> Option<FakeTerminal> {
         let FakeTerminalBuilder {
+            program,
             args,
             rows,
             cols,
@@ -142,9 +151,22 @@ impl FakeTerminalBuilder {
         let mut command = Command::new("setsid");
         command
             .arg("-c")
-            .arg(binary("client"))
+            .arg(binary(&program))
             .args(args)
             .env("TERM", "xterm-256color");
+        // Like xterm, this terminal does not rewrap its rows on a resize: nothing may say
+        // otherwise to the client (the tests may run inside tmux or GNOME Terminal).
+        for reflowing in [
+            "TMUX",
+            "VTE_VERSION",
+            "KITTY_WINDOW_ID",
+            "KONSOLE_VERSION",
+            "WT_SESSION",
+            "ALACRITTY_WINDOW_ID",
+            "TERM_PROGRAM",
+        ] {
+            command.env_remove(reflowing);
+        }
         let home = crate::ConfigHome::new();
         home.apply(&mut command);
         match colour {
@@ -192,6 +214,7 @@ impl FakeTerminal {
     /// How to start `client <args>` on a fake terminal.
     pub fn builder(args: &[&str]) -> FakeTerminalBuilder {
         FakeTerminalBuilder {
+            program: "client".into(),
             args: args.iter().map(|a| a.to_string()).collect(),
             rows: 24,
             cols: 80,
@@ -344,6 +367,17 @@ impl FakeTerminal {
         termios
             .local_modes
             .contains(LocalModes::ICANON | LocalModes::ECHO)
+    }
+
+    /// The rows the terminal itself broke because the text ran past the last column (what a
+    /// program that wraps its own rows never causes), numbered from 0.
+    pub fn soft_wrapped_rows(&self) -> Vec<u16> {
+        let seen = self.seen.lock();
+        let screen = seen.parser.screen();
+        let (rows, _) = screen.size();
+        (0..rows.get())
+            .filter(|&row| screen.row_wrapped(row))
+            .collect()
     }
 
     /// The screen's rows as `tmux capture-pane -e` shows them: where the colour or style

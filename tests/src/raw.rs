@@ -21,6 +21,13 @@ impl RawClient {
         RawClient { socket, received }
     }
 
+    /// Connects to `127.0.0.1:port` from the loopback address `from` ("another machine").
+    pub fn connect_from(from: std::net::Ipv4Addr, port: u16) -> RawClient {
+        let socket = connect_from(from, port, None);
+        let received = Transcript::capture(socket.try_clone().expect("socket clones"));
+        RawClient { socket, received }
+    }
+
     /// Connects and registers `name`.
     pub fn register(port: u16, name: &str) -> RawClient {
         let mut raw = RawClient::connect(port);

@@ -15,9 +15,9 @@ fn after(line: &str, marker: &str) -> String {
         .to_string()
 }
 
-/// In the toy group (numbers short enough to read whole): each side shows its x and A, the
-/// partner's B is the other's A, both compute the same shared secret, and a message's RC4 key
-/// is the same on both ends.
+/// In the toy group (numbers short enough to read whole): each side shows its x and its own
+/// value as "your value", the partner's value under the partner's name is the other's own,
+/// both compute the same shared secret, and a message's RC4 key is the same on both ends.
 #[test]
 fn both_sides_explain_the_same_numbers() {
     let server = Server::builder().args(&["--dh-group", "toy"]).start();
@@ -35,13 +35,13 @@ fn both_sides_explain_the_same_numbers() {
             .clone();
         after(&line, marker)
     };
-    let a = explained(&alice, "your public A = g^x mod p = ");
-    let b = explained(&bob, "your public A = g^x mod p = ");
-    assert_eq!(explained(&alice, "partner's public B = "), b);
-    assert_eq!(explained(&bob, "partner's public B = "), a);
+    let a = explained(&alice, "your public value = g^x mod p = ");
+    let b = explained(&bob, "your public value = g^x mod p = ");
+    assert_eq!(explained(&alice, "bob's public value = "), b);
+    assert_eq!(explained(&bob, "alice's public value = "), a);
     assert_eq!(
-        explained(&alice, "shared secret = B^x mod p = "),
-        explained(&bob, "shared secret = B^x mod p = ")
+        explained(&alice, "shared secret = (bob's value)^x mod p = "),
+        explained(&bob, "shared secret = (alice's value)^x mod p = ")
     );
 
     alice.send("secure: explained");

@@ -16,11 +16,14 @@
 
 mod absent_hosts;
 mod bad_input;
+mod chat_restarts;
 mod client_house;
+mod client_words;
 mod command_budget;
 mod control_lines;
 mod discovery;
 mod eve;
+mod eve_classroom;
 mod explain;
 mod graceful_close;
 mod harness;
@@ -34,6 +37,7 @@ mod lost_connection;
 mod network_ceiling;
 mod pairing_races;
 mod piped_secure;
+mod protocol_gaps;
 mod pty_screen;
 mod races;
 mod raw_socket;

@@ -300,7 +300,7 @@ fn quit_words_are_held_with_a_hint_about_close() {
 fn notices_stay_within_80_columns() {
     let _serial = serial(Serial::Terminal);
     let server = Server::start();
-    let Some((alice, _bob)) = alice_with_bob(&server, Answers::AtOnce, 30, 100) else {
+    let Some((alice, _bob)) = alice_with_bob(&server, Answers::AtOnce, 40, 100) else {
         return;
     };
     alice.enter("verify");
@@ -382,4 +382,40 @@ fn a_pasted_escape_sequence_is_neither_obeyed_nor_sent() {
         s.iter().any(|r| r == "bob: keep me on screen")
             && s.last().map(String::as_str) == Some("alice -> bob>")
     });
+}
+
+/// A half-typed line of three rows, and the window made narrower, then wider: after each
+/// resize the line is drawn once, whole, with no stale copy of its rows left above it.
+#[test]
+fn resizing_leaves_no_stale_rows_of_a_long_line() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let Some((alice, bob)) = alice_with_bob(&server, Answers::AtOnce, 24, 80) else {
+        return;
+    };
+    // 14 columns of prompt and 150 typed: three rows at 80 columns.
+    let typed = marked_text(150);
+    let prompt = format!("alice -> bob> {typed}");
+    alice.type_bytes(&typed);
+    alice.wait("the typed line", |s| {
+        from_prompt(s).as_deref() == Some(&prompt[..])
+    });
+    for cols in [50, 120, 70] {
+        alice.resize(24, cols);
+        let screen = alice.wait_steady(&format!("the line redrawn at width {cols}"), |s| {
+            from_prompt(s).as_deref() == Some(&prompt[..])
+        });
+        // Each block of the text is on the screen once: a stale row would show some twice.
+        for block in ["<000>", "<005>", "<010>"] {
+            let copies = screen.iter().filter(|r| r.contains(block)).count();
+            assert_eq!(
+                copies,
+                1,
+                "{block} shown {copies} times at width {cols}:\n{}",
+                screen.join("\n")
+            );
+        }
+    }
+    alice.type_bytes("\r");
+    bob.expect_line(&format!("alice: {typed}"));
 }

@@ -5,6 +5,7 @@
 //! thousand threads, thousands of lost names), so they run one at a time
 //! ([`tests::Serial::Load`]) and never beside the timing-sensitive tests of the main program.
 
+mod eve_load;
 mod flood_kick;
 mod kept_names;
 mod mass_faults;

@@ -6,11 +6,13 @@
 //! `[exit N, terminal T]`: N is the client's exit code and T is `cooked` if the client gave
 //! the terminal back (canonical mode and echo on), `raw` if it did not.
 //!
-//! Two tests stay on a real terminal emulator, tmux, because a real terminal is their point:
+//! Three tests stay on a real terminal emulator, tmux, because a real terminal is their point:
 //! - `a_message_arriving_mid_line_does_not_garble_it`: the README's session transcript is
 //!   copied from what tmux shows in this scenario, so tmux's rendering is the one to check.
 //! - `ctrl_c_ends_the_chat_and_exits_0`: Ctrl+C typed through a real terminal, and the
 //!   terminal mode reported by a real shell (`stty` under `sh`) rather than by the test.
+//! - `resizing_a_tmux_pane_leaves_no_stale_rows`: a terminal that rewraps its rows on a
+//!   resize, which the fake terminal (like xterm) does not.
 //!
 //! There the client runs in a pane made by tmux (`new-session -d`), typed into with
 //! `send-keys` and read with `capture-pane`. Each pane has its own tmux server (`-L`), killed
@@ -746,4 +748,51 @@ fn command_words_are_not_names_in_a_pipe() {
     assert_eq!(closer.expect_exit(WAIT), 0);
     assert_eq!(bob.status(), ["(server): - bob: FREE (you)"]);
     assert_nobody_joined_but(&server, &["bob"]);
+}
+
+/// A half-typed line of three rows in a tmux pane, which rewraps its rows when the window
+/// gets narrower: after each resize, narrower or wider, the line is on the screen once and
+/// whole, and the message above it is still there.
+#[test]
+fn resizing_a_tmux_pane_leaves_no_stale_rows() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let Some((alice, mut bob)) = alice_in_a_pane_with_bob(&server) else {
+        return;
+    };
+    bob.send("before the resizes");
+    alice.wait_row("bob: before the resizes");
+    // `<000>abcde<001>abcde...`: each block named, so a stale copy shows as a name twice.
+    let mut typed: String = (0..20).map(|i| format!("<{i:03}>abcde")).collect();
+    alice.type_text(&typed);
+    for cols in ["50", "120", "40", "100"] {
+        alice.tmux(&["resize-window", "-t", "t", "-x", cols]);
+        // A key typed after the resize is drawn after it: the screen then shows the redraw.
+        typed.push('!');
+        alice.type_text("!");
+        let line = format!("alice -> bob> {typed}");
+        let screen = alice.wait(&format!("the line redrawn at {cols} columns"), |s| {
+            s.iter()
+                .rposition(|r| r.starts_with("alice -> bob>"))
+                .is_some_and(|at| s[at..].concat() == line)
+        });
+        std::thread::sleep(tests::pty::STEADY);
+        assert_eq!(alice.screen(), screen, "the screen kept changing");
+        for block in ["<000>", "<010>", "<019>"] {
+            let copies = screen.iter().filter(|r| r.contains(block)).count();
+            assert_eq!(
+                copies,
+                1,
+                "{block} shown {copies} times at {cols} columns:\n{}",
+                screen.join("\n")
+            );
+        }
+        assert!(
+            screen.iter().any(|r| r == "bob: before the resizes"),
+            "the message was erased at {cols} columns:\n{}",
+            screen.join("\n")
+        );
+    }
+    alice.press(&["Enter"]);
+    bob.expect_line(&format!("alice: {typed}"));
 }

@@ -20,8 +20,9 @@ pub enum Ending {
     /// The server turned us away before we got in (`Server full`, or no name in time); its
     /// notice, on screen already, says why.
     TurnedAway,
-    /// The name given with `--name` was refused; the text says why, in a few words
-    /// (`the name 'alice' is already taken`).
+    /// The client never got in: the name given with `--name` was refused, or in piped mode
+    /// the input ended before the server accepted a name. The text is the last words, saying
+    /// why and what to do (`the name 'alice' is already taken; try again with another --name`).
     NameRefused(String),
     /// After a reconnect the server refused the name we had; the text says so.
     RejoinRefused(String),

@@ -43,7 +43,13 @@ fn group_line(group: Group) -> String {
 }
 
 /// The server asked for keys: our secret exponent, our public value and our commitment.
-pub fn started(pair: &KeyPair, commitment: Option<(u64, Commitment)>) -> Vec<String> {
+/// Each screen calls its own value "your value" and the other one by the partner's name, so
+/// two students reading their lines aloud never both say "A" for different numbers.
+pub fn started(
+    pair: &KeyPair,
+    commitment: Option<(u64, Commitment)>,
+    partner: &str,
+) -> Vec<String> {
     let mut lines = vec![
         group_line(pair.group()),
         format!(
@@ -51,36 +57,39 @@ pub fn started(pair: &KeyPair, commitment: Option<(u64, Commitment)>) -> Vec<Str
             short(&decimal(pair.private_be_bytes()))
         ),
         format!(
-            "your public A = g^x mod p = {}",
+            "your public value = g^x mod p = {}",
             short(&pair.public().to_string())
         ),
     ];
     match commitment {
         Some((chat, c)) => lines.push(format!(
-            "sent first: key_commit {chat} {}... = SHA-256(label, group, chat {chat}, A); A follows \
-             only after the partner's commitment",
+            "sent first: key_commit {chat} {}... = SHA-256(label, group, chat {chat}, your \
+             value); your value follows only after {partner}'s commitment",
             &c.to_string()[..16]
         )),
-        None => lines.push("sent at once: A (the original's exchange, no commitment)".into()),
+        None => {
+            lines.push("sent at once: your value (the original's exchange, no commitment)".into())
+        }
     }
     lines
 }
 
 /// The partner's commitment arrived; our value goes out now.
-pub fn partner_committed(theirs: &str) -> Vec<String> {
+pub fn partner_committed(theirs: &str, partner: &str) -> Vec<String> {
     vec![format!(
-        "partner's commitment {}...; now sending A",
+        "{partner}'s commitment {}...; now sending your value",
         theirs.get(..16).unwrap_or(theirs)
     )]
 }
 
 /// The partner's value arrived: the shared secret (computed again here, for the reader).
-pub fn agreed(pair: &KeyPair, peer: &PublicValue) -> Vec<String> {
+pub fn agreed(pair: &KeyPair, peer: &PublicValue, partner: &str) -> Vec<String> {
     let secret = pair.agree(peer);
     vec![
-        format!("partner's public B = {}", short(&peer.to_string())),
+        format!("{partner}'s public value = {}", short(&peer.to_string())),
         format!(
-            "shared secret = B^x mod p = {} (the partner computes A^y mod p: the same number)",
+            "shared secret = ({partner}'s value)^x mod p = {} ({partner} computes (your \
+             value)^y mod p: the same number)",
             short(&decimal(secret.as_be_bytes()))
         ),
         "keys: HKDF-SHA256 of the secret gives an RC4 master key and a MAC key per direction"
@@ -90,7 +99,10 @@ pub fn agreed(pair: &KeyPair, peer: &PublicValue) -> Vec<String> {
 
 /// The safety code, and where it comes from.
 pub fn code(code: &str) -> String {
-    format!("safety code = first 8 bytes of SHA-256(commitments, A, B, secret) mod 10^12 = {code}")
+    format!(
+        "safety code = first 8 bytes of SHA-256(commitments, both values, secret) mod 10^12 = \
+         {code}"
+    )
 }
 
 /// One sealed message, sent (`sent`) or received, from its payload and the direction's keys.
@@ -146,12 +158,22 @@ mod tests {
         let group = Group::Toy;
         let a = KeyPair::from_private_be(group, &[4, 210]).unwrap();
         let b = KeyPair::from_private_be(group, &[0, 19]).unwrap();
-        let started = started(&a, Some((7, Commitment::to(group, 7, a.public()))));
+        let started = started(&a, Some((7, Commitment::to(group, 7, a.public()))), "bob");
         assert!(started[1].ends_with("= 1234"), "{started:?}");
+        assert!(
+            started[2].starts_with("your public value = "),
+            "{started:?}"
+        );
         assert!(started[2].ends_with(&a.public().to_string()));
+        assert!(started[3].contains("after bob's commitment"), "{started:?}");
         let secret = decimal(a.agree(b.public()).as_be_bytes());
-        let agreed = agreed(&a, b.public());
+        let agreed = agreed(&a, b.public(), "bob");
+        assert!(agreed[0].starts_with("bob's public value = "), "{agreed:?}");
         assert!(agreed[1].contains(&format!("= {secret} ")), "{agreed:?}");
+        // Neither screen calls a value "A" or "B": each student's "your value" is their own.
+        for line in started.iter().chain(&agreed) {
+            assert!(!line.contains(" A ") && !line.contains(" B "), "{line}");
+        }
 
         let mut alice = Session::new(group, a.public(), b.public(), &a.agree(b.public()));
         let payload = alice.seal("hi").unwrap();

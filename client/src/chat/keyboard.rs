@@ -5,7 +5,9 @@
 //! chat text that looks like a protocol line (`key_param 12`) stays chat text.
 
 use crate::chat::event::Ending;
-use crate::chat::keys::{KeyUnavailable, NotSealed, KEY_EXCHANGE_PATIENCE, TOY_WARNING};
+use crate::chat::keys::{
+    KeyUnavailable, NotSealed, BARE_WARNING, KEY_EXCHANGE_PATIENCE, TOY_WARNING,
+};
 use crate::chat::link::Link;
 use crate::chat::reader::Registration;
 use crate::chat::server_proof::HELLO_PATIENCE;
@@ -60,7 +62,7 @@ enum Rejoin {
 }
 
 /// The local answer to `help`.
-pub const HELP: [&str; 12] = [
+pub const HELP: [&str; 13] = [
     "Commands:",
     "  status            list every user, BUSY or FREE",
     "  connect <user>    start a chat with a FREE user",
@@ -73,7 +75,12 @@ pub const HELP: [&str; 12] = [
     "  close             disconnect and quit (also Ctrl+D or Ctrl+C)",
     "  help              this list",
     "Commands work in any case (STATUS, Goodbye, Secure:).",
+    "client --timestamps puts the time (HH:MM) before each message.",
 ];
+
+/// Where the second column of [`HELP`] starts: at a terminal, a row too long for it is
+/// broken with its later rows lined up there.
+pub const HELP_COLUMN: usize = 20;
 
 /// Why the keyboard stopped reading.
 enum Stop {
@@ -141,13 +148,32 @@ impl<S: LineSource> Keyboard<S> {
 
     /// Proposes names until one is accepted. `Err` if input ended, Ctrl+C was pressed, `close`
     /// was typed, or a preset name was refused.
+    ///
+    /// A client that never got in exits 1 (README, "Exit codes"): a refused `--name`, and in
+    /// piped mode the end of input before a name was accepted (a script's name was refused,
+    /// or it sent none). At a terminal Ctrl+D at the `name>` prompt is the person leaving: 0.
     fn register(&mut self) -> Result<(), Stop> {
         let preset = self.preset_name.is_some();
+        let again = "try again with another --name";
+        // Why the last name proposed was refused, if it was.
+        let mut refused: Option<String> = None;
         loop {
             let name = match self.preset_name.take() {
                 Some(name) => name,
                 None => match self.input.next() {
                     Typed::Line(line) => line,
+                    Typed::End if !self.screen.interactive() => {
+                        let words = match refused {
+                            Some(reason) => format!(
+                                "{reason}, and the input ended before the server accepted a name"
+                            ),
+                            None => "the input ended before a name was sent; give one as the \
+                                     first line or with --name"
+                                .to_string(),
+                        };
+                        let _ = self.endings.send(Ending::NameRefused(words));
+                        return Err(Stop::Leave);
+                    }
                     Typed::End => return Err(Stop::Leave),
                     Typed::Interrupt => return Err(Stop::Leave),
                     Typed::Stopped => return Err(Stop::Exiting),
@@ -160,10 +186,13 @@ impl<S: LineSource> Keyboard<S> {
                 let reason =
                     format!("{word} is a command word, not a name; type the name you want");
                 if preset {
-                    let _ = self.endings.send(Ending::NameRefused(reason));
+                    let _ = self
+                        .endings
+                        .send(Ending::NameRefused(format!("{reason}; {again}")));
                     return Err(Stop::Leave);
                 }
                 self.screen.note(&reason);
+                refused = Some(format!("{word} is a command word, not a name"));
                 continue;
             }
             // The server's proof comes first, so that whoever acts on it can do so before
@@ -176,11 +205,14 @@ impl<S: LineSource> Keyboard<S> {
             match self.registration.recv() {
                 Ok(Registration::Accepted) => return Ok(()),
                 Ok(Registration::Refused { reason, .. }) if preset => {
-                    let _ = self.endings.send(Ending::NameRefused(reason));
+                    let _ = self
+                        .endings
+                        .send(Ending::NameRefused(format!("{reason}; {again}")));
                     return Err(Stop::Leave);
                 }
-                Ok(Registration::Refused { notice, .. }) => {
+                Ok(Registration::Refused { notice, reason }) => {
                     self.screen.notice(&escape_for_terminal(&notice));
+                    refused = Some(reason);
                 }
                 Err(_) => return Err(Stop::Close),
             }
@@ -210,7 +242,7 @@ impl<S: LineSource> Keyboard<S> {
             Input::Close => return false,
             Input::Help => {
                 for line in HELP {
-                    self.screen.note(line);
+                    self.screen.note_row(line, HELP_COLUMN);
                 }
                 return true;
             }
@@ -438,6 +470,9 @@ impl<S: LineSource> Keyboard<S> {
                     }
                     if !session.code_is_sound() {
                         lines.push(TOY_WARNING.to_string());
+                    }
+                    if !session.is_committed() {
+                        lines.push(BARE_WARNING.to_string());
                     }
                     lines
                 }

@@ -22,6 +22,12 @@ pub const TOY_WARNING: &str = "WARNING: this chat uses the original's toy group 
      anyone watching the network can read its secure: messages, and matching safety codes \
      prove nothing. Use it only to see how it breaks";
 
+/// The warning shown with the code of the original's bare exchange, and again on `verify`: it
+/// has no commitments, so comparing its code proves nothing.
+pub const BARE_WARNING: &str = "WARNING: this safety code cannot be verified: the original's \
+     bare key exchange (GEN_KEYS with no group) has no commitments, so someone in the middle can \
+     make both codes match";
+
 /// The mark after every secure line of a toy-group chat.
 pub const TOY_MARK: &str = "[toy group: readable by anyone watching]";
 
@@ -37,6 +43,8 @@ pub struct Keys {
     explained: Vec<String>,
     /// When this chat's `GEN_KEYS` arrived.
     started: Option<Instant>,
+    /// The partner's name, for `--explain` ("bob's value").
+    partner: String,
 }
 
 /// What the reader thread should do after a key line.
@@ -57,6 +65,8 @@ pub enum KeyStep {
         code: String,
         /// False for the toy group and the original's bare exchange.
         sound: bool,
+        /// The original's bare exchange: the code cannot be verified at all.
+        bare: bool,
         /// The identity key the partner proved in this chat (`None`: a chat without
         /// identities).
         partner_key: Option<PublicKey>,
@@ -79,7 +89,13 @@ impl Keys {
             explain: false,
             explained: Vec::new(),
             started: None,
+            partner: "your partner".into(),
         }
+    }
+
+    /// The partner of the chat whose keys come next, as `--explain` names it.
+    pub fn set_partner(&mut self, name: &str) {
+        name.clone_into(&mut self.partner);
     }
 
     /// The same, with our identity to prove in chats that ask for it.
@@ -110,6 +126,19 @@ impl Keys {
         self.started = None;
     }
 
+    /// A new connection to the server: no key, and no chat number used yet.
+    pub fn new_connection(&mut self) {
+        self.exchange.new_connection();
+        self.started = None;
+    }
+
+    /// The server sent `GEN_KEYS <group> <chat>` with a chat number spelled another way than
+    /// the protocol's one spelling: refused.
+    pub fn gen_keys_misnumbered(&mut self, chat: &str) -> KeyStep {
+        let step = self.exchange.on_bad_chat_number(chat);
+        self.step(step, None)
+    }
+
     /// The server sent `GEN_KEYS <group> <chat>`.
     pub fn gen_keys(&mut self, group: &str, chat: Option<u64>) -> KeyStep {
         self.gen_keys_with(group, chat, None)
@@ -132,7 +161,7 @@ impl Keys {
             None => self.exchange.on_gen_keys(group, chat),
         };
         if let (true, Some(pair)) = (self.explain, self.exchange.pair()) {
-            let lines = explain::started(pair, self.exchange.my_commitment());
+            let lines = explain::started(pair, self.exchange.my_commitment(), &self.partner);
             self.explained.extend(lines);
         }
         let toy = self.exchange.group() == Some(Group::Toy);
@@ -143,7 +172,8 @@ impl Keys {
     pub fn commit(&mut self, text: &str) -> KeyStep {
         let step = self.exchange.on_commit(text);
         if self.explain && matches!(step, Step::Send(_)) {
-            self.explained.extend(explain::partner_committed(text));
+            self.explained
+                .extend(explain::partner_committed(text, &self.partner));
         }
         self.step(step, None)
     }
@@ -153,7 +183,7 @@ impl Keys {
         // Explained before the exchange takes it: our key pair is gone once it is agreed.
         let before = match (self.explain, self.exchange.pair()) {
             (true, Some(pair)) => PublicValue::parse(pair.group(), text)
-                .map(|peer| explain::agreed(pair, &peer))
+                .map(|peer| explain::agreed(pair, &peer, &self.partner))
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
@@ -198,6 +228,7 @@ impl Keys {
                 KeyStep::Agreed {
                     code: session.safety_code(),
                     sound: session.code_is_sound(),
+                    bare: !session.is_committed(),
                     partner_key: self.exchange.partner_key(),
                 }
             }
@@ -303,6 +334,7 @@ fn is_alarm(err: &ExchangeError) -> bool {
     matches!(
         err,
         ExchangeError::SecondExchange
+            | ExchangeError::ChatNumberReused(_)
             | ExchangeError::Unexpected(_)
             | ExchangeError::Reflected
             | ExchangeError::CommitmentMismatch

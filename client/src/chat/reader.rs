@@ -9,10 +9,12 @@
 
 use crate::chat::event::Ending;
 use crate::chat::explain;
-use crate::chat::keys::{KeyStep, KeyUnavailable, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING};
+use crate::chat::keys::{
+    KeyStep, KeyUnavailable, BARE_WARNING, KEY_EXCHANGE_PATIENCE, TOY_MARK, TOY_WARNING,
+};
 use crate::chat::link::Link;
 use crate::chat::server_proof::{self, ServerProof};
-use crate::chat::state::Shared;
+use crate::chat::state::{restart_warning, Shared};
 use crate::chat::trust::{Expected, Verdict};
 use crate::terminal::screen::Screen;
 use crate::terminal::status::{self, StatusRows};
@@ -21,7 +23,7 @@ use common::escape::escape_for_terminal;
 use common::exchange::Names;
 use common::identity::{PublicKey, Signature};
 use common::line_reader::{Fill, LineReader};
-use common::protocol::{Name, Notice, ServerLine};
+use common::protocol::{Name, Notice, Senders, ServerLine};
 use crossbeam_channel::Sender;
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -88,6 +90,10 @@ pub fn agreed_lines(
 /// How long the server may say nothing after the connection is made before the person is told.
 pub const SERVER_SILENCE: Duration = Duration::from_secs(5);
 
+/// The server's welcome, as shown when the client sends the name itself: the rest of it
+/// (`Please enter your user name:`) asks for what nobody has to type.
+pub const WELCOME: &str = "Welcome to labchat!";
+
 /// The outcome of one name we proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Registration {
@@ -120,6 +126,8 @@ pub struct Incoming {
     pub endings: Sender<Ending>,
     /// A `status` answer being gathered into a table (terminal only).
     pub status: Option<StatusRows>,
+    /// The last sender's name, read once for a run of lines from one partner.
+    pub senders: Senders,
 }
 
 impl Incoming {
@@ -173,7 +181,7 @@ impl Incoming {
             // Not the server expected: nothing it says is shown.
             return;
         }
-        let parsed = ServerLine::parse(line);
+        let parsed = ServerLine::parse_with(line, &mut self.senders);
         if let Some(rows) = &mut self.status {
             if let Ok(ServerLine::Notice(Notice::Status(entry))) = &parsed {
                 if rows.push(entry.clone()) {
@@ -203,12 +211,18 @@ impl Incoming {
                 self.settle(ServerProof::NotOffered);
             }
             Ok(ServerLine::Notice(notice)) => {
+                // A chat that starts over a running one: said after the notice itself.
+                let running = match &notice {
+                    Notice::Connected(_) => self.state.lock().partner.clone(),
+                    _ => None,
+                };
                 let registration = self.follow(&notice);
                 // A refused name is shown by the keyboard thread, which knows whether the
                 // person is asked again or the client gives up (`--name`).
                 if !matches!(registration, Some(Registration::Refused { .. })) {
-                    self.screen
-                        .notice(&escape_for_terminal(&notice.to_string()));
+                    if let Some(text) = self.shown(&notice) {
+                        self.screen.notice(&escape_for_terminal(&text));
+                    }
                 }
                 let rejoining = self.state.lock().rejoining.clone();
                 match (registration, rejoining) {
@@ -225,6 +239,9 @@ impl Incoming {
                     }
                     (None, _) => {}
                 }
+                if let (Some(was), Notice::Connected(now)) = (&running, &notice) {
+                    self.screen.note(&restart_warning(was, now));
+                }
                 if let Notice::StatusHeader(n) = notice {
                     if self.screen.interactive() && n > 0 {
                         self.status = Some(StatusRows::new(n));
@@ -235,6 +252,21 @@ impl Incoming {
                 self.screen.chat(&from, &escape_for_terminal(&text));
             }
             Ok(ServerLine::Secure { from, payload }) => self.open(&from, &payload),
+            Ok(ServerLine::GenKeys { .. } | ServerLine::GenKeysMisnumbered { .. })
+                if self.state.lock().partner.is_none() =>
+            {
+                // An honest server sends GEN_KEYS only right after "You are now connected":
+                // outside a chat there is nothing to tie a key to, so it is not answered.
+                self.screen.note(&format!(
+                    "the server sent {} outside a chat, which an honest server never does; it \
+                     was not answered",
+                    escape_for_terminal(line)
+                ));
+            }
+            Ok(ServerLine::GenKeysMisnumbered { chat, .. }) => {
+                let step = self.state.lock().keys.gen_keys_misnumbered(&chat);
+                self.key_step(step);
+            }
             Ok(ServerLine::GenKeys {
                 group,
                 chat,
@@ -242,6 +274,9 @@ impl Incoming {
             }) => {
                 let (step, this_chat) = {
                     let mut state = self.state.lock();
+                    if let Some(partner) = state.partner.as_ref().map(ToString::to_string) {
+                        state.keys.set_partner(&partner);
+                    }
                     let names = identity.then(|| Names {
                         mine: state.name.as_ref().map(Name::to_string).unwrap_or_default(),
                         partner: state
@@ -274,6 +309,21 @@ impl Incoming {
                 self.key_step(step);
             }
             Err(err) => self.screen.note(&escape_for_terminal(&err.to_string())),
+        }
+    }
+
+    /// A notice as the person is shown it. When the client sends the name itself (`--name`,
+    /// or the name sent again after a reconnect) nobody is asked for one: the welcome is shown
+    /// without its request for a name, and the time limit for sending one not at all.
+    fn shown(&self, notice: &Notice) -> Option<String> {
+        let names_itself = {
+            let state = self.state.lock();
+            state.preset_name || state.rejoining.is_some()
+        };
+        match notice {
+            Notice::AskName if names_itself => Some(WELCOME.to_string()),
+            Notice::NameTimeLimit(_) if names_itself => None,
+            _ => Some(notice.to_string()),
         }
     }
 
@@ -376,17 +426,28 @@ impl Incoming {
             KeyStep::Agreed {
                 code,
                 sound,
+                bare,
                 partner_key,
             } => {
                 let partner = self.partner_label();
-                let verdict = self
-                    .state
-                    .lock()
-                    .trust
-                    .as_mut()
-                    .map(|trust| trust.judge(&partner, partner_key));
+                let (verdict, toy) = {
+                    let mut state = self.state.lock();
+                    let toy = state.keys.is_toy();
+                    let verdict = state
+                        .trust
+                        .as_mut()
+                        .map(|trust| trust.judge(&partner, partner_key));
+                    (verdict, toy)
+                };
                 for line in agreed_lines(&partner, &code, sound, verdict.as_ref()) {
+                    // The toy group's warning was shown when the chat began: once is enough.
+                    if toy && line == TOY_WARNING {
+                        continue;
+                    }
                     self.screen.note(&line);
+                }
+                if bare {
+                    self.screen.note(BARE_WARNING);
                 }
             }
             KeyStep::Failed { reason, alarm } => {
@@ -476,14 +537,14 @@ impl Incoming {
             return;
         };
         let palette = self.screen.palette();
-        for (i, line) in status::render(rows.rows()).iter().enumerate() {
-            // Names cannot hold control characters, but the rule is: peer text is escaped.
-            let line = escape_for_terminal(line);
-            if i == 0 {
-                self.screen.show(&palette.paint(Tone::Server, &line));
-            } else {
-                self.screen.show(&line);
-            }
+        let shown = status::render(rows.rows(), self.screen.columns());
+        // Names cannot hold control characters, but the rule is: peer text is escaped.
+        if let Some(titles) = shown.titles {
+            let titles = escape_for_terminal(&titles);
+            self.screen.show(&palette.paint(Tone::Server, &titles));
+        }
+        for line in shown.rows {
+            self.screen.show(&escape_for_terminal(&line));
         }
     }
 
@@ -540,7 +601,8 @@ impl Incoming {
                 });
             }
             Notice::Connected(peer) => {
-                state.start_chat(peer.clone());
+                // A chat still running is said in `handle`, after the notice.
+                let _ = state.start_chat(peer.clone());
             }
             Notice::YouEndedChat(_) | Notice::PeerEndedChat(_) | Notice::PeerLeft(_) => {
                 state.end_chat();

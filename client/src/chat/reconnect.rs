@@ -90,7 +90,8 @@ impl Reconnector {
             if state.closing {
                 return Reconnect::Interrupted;
             }
-            state.end_chat();
+            // A new connection: its server may number chats from 1 again.
+            state.new_connection();
             // Not registered on the new connection until the server says so.
             state.name = None;
             state.rejoining = Some(name.clone());

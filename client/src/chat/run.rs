@@ -50,6 +50,8 @@ pub struct Options {
     /// What the server must prove on every connection (the pins, `--server-key`); `None`
     /// checks nothing.
     pub server_check: Option<Arc<parking_lot::Mutex<ServerCheck>>>,
+    /// `--timestamps`: the local time (`HH:MM`) before each chat line.
+    pub timestamps: bool,
     /// Our long-term identity, proved to partners that have one too (see
     /// [`crate::chat::trust`]); `None` runs the client without one, as an older client.
     pub identity: Option<Arc<Identity>>,
@@ -101,6 +103,7 @@ impl Client {
     /// Starts the reader on `socket`, the Ctrl+C handler and the keyboard.
     fn start(console: Console, socket: TcpStream, options: Options) -> io::Result<Client> {
         let mut state = State::new(options.allow_toy_group, options.explain);
+        state.preset_name = options.name.is_some();
         if let (Some(me), Some(partners)) = (&options.identity, &options.partners) {
             let pins = Pins::load(partners).map_err(io::Error::other)?;
             state = state.with_identity(Arc::clone(me), Trust::new(pins));
@@ -117,6 +120,8 @@ impl Client {
         } else {
             (Screen::plain(), None)
         };
+        let mut screen = screen;
+        screen.set_timestamps(options.timestamps);
         let screen = Arc::new(screen);
         let (ending_sender, endings) = crossbeam_channel::unbounded();
         let (registration, registration_rx) = crossbeam_channel::unbounded();
@@ -188,6 +193,7 @@ impl Client {
             registration: self.registration.clone(),
             endings: self.ending_sender.clone(),
             status: None,
+            senders: Default::default(),
         };
         thread::Builder::new()
             .name("reader".into())
@@ -279,10 +285,7 @@ impl Client {
             Some(Ending::RejoinRefused(text) | Ending::ServerProofInvalid(text)) => {
                 (Outcome::Failed, Some(text))
             }
-            Some(Ending::NameRefused(reason)) => (
-                Outcome::Failed,
-                Some(format!("{reason}; try again with another --name")),
-            ),
+            Some(Ending::NameRefused(words)) => (Outcome::Failed, Some(words)),
             Some(Ending::Interrupted) => {
                 // Let the server's goodbye arrive so the close is clean, but do not linger;
                 // with no connection there is none to wait for.

@@ -88,6 +88,9 @@ pub struct State {
     pub awaiting_replies: usize,
     /// Rows of a `status` answer still to come.
     pub status_rows_left: usize,
+    /// The name was given on the command line (`--name`): the client sends it itself, and
+    /// nobody is asked for one.
+    pub preset_name: bool,
     /// The server turned us away before we got in (full, or no name in time): the person
     /// never chatted, so the client exits 1.
     pub turned_away: bool,
@@ -114,6 +117,7 @@ impl State {
             closing: false,
             server_said_bye: false,
             turned_away: false,
+            preset_name: false,
             awaiting_replies: 0,
             status_rows_left: 0,
         }
@@ -140,10 +144,22 @@ impl State {
             .is_some_and(|verdict| verdict.holds())
     }
 
-    /// A chat with `peer` begins (ending any other first).
-    pub fn start_chat(&mut self, peer: Name) {
+    /// A chat with `peer` begins (ending any other first). Returns the partner of a chat that
+    /// was still running: an honest server never starts a chat over a running one (it refuses
+    /// `connect` until `goodbye`), so a restart is someone between us and the server, and a
+    /// code compared in the old chat says nothing about the new one (see
+    /// [`restart_warning`]).
+    pub fn start_chat(&mut self, peer: Name) -> Option<Name> {
+        let running = self.partner.take();
         self.end_chat();
         self.partner = Some(peer);
+        running
+    }
+
+    /// A new connection to the server: no chat, no key, no chat number used yet.
+    pub fn new_connection(&mut self) {
+        self.end_chat();
+        self.keys.new_connection();
     }
 
     /// One answer to a command has come.
@@ -160,4 +176,15 @@ impl State {
             trust.end_chat();
         }
     }
+}
+
+/// What the client says when a chat with `now` starts while the chat with `was` is running:
+/// loudly, because a safety code compared in that chat no longer vouches for this one.
+pub fn restart_warning(was: &Name, now: &Name) -> String {
+    format!(
+        "WARNING: the server started a new chat with {now} while your chat with {was} was still \
+         running, which an honest server never does (someone between you may have restarted \
+         it); a safety code compared earlier no longer vouches for this chat: compare the new \
+         code with {now} before you trust it"
+    )
 }

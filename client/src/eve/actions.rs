@@ -2,6 +2,9 @@
 //! to print.
 
 use crate::eve::search::{self, Finding, Goal, SearchError, Target};
+use crate::eve::watch::CrackJob;
+use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
+use std::sync::Arc;
 
 /// Which way a line went through the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,6 +37,10 @@ pub struct Actions {
     /// goes back to
     /// [`Interceptor::ground`](crate::eve::intercept::Interceptor::ground).
     pub grind: Option<GrindJob>,
+    /// The search for a toy-group chat's key, to run outside the lock (once per chat); its
+    /// outcome goes back to
+    /// [`Interceptor::cracked`](crate::eve::intercept::Interceptor::cracked).
+    pub crack: Option<CrackJob>,
 }
 
 impl Actions {
@@ -69,5 +76,60 @@ impl GrindJob {
     /// [`SearchError`] if the two sides are in different groups (a lying server).
     pub fn run(&self, report: impl FnMut(String)) -> Result<Finding, SearchError> {
         search::grind(self.targets.clone(), self.goal, report)
+    }
+}
+
+/// The key arithmetic a line needs, found under eve's lock by
+/// [`Interceptor::needs`](crate::eve::intercept::Interceptor::needs) (cheap) and done by
+/// [`Needs::compute`] with no lock held: a key pair for a new chat, or eve's secret with a
+/// client from its public value. Each costs a modular exponentiation (milliseconds in
+/// ffdhe2048), which under the lock would stall every other chat.
+#[derive(Debug)]
+pub enum Needs {
+    /// No arithmetic.
+    Nothing,
+    /// Eve's key pair toward a client, in a chat of this group.
+    Pair(Group),
+    /// Eve's secret with a client: her key pair toward it, and the client's value.
+    Agree(Arc<KeyPair>, PublicValue),
+}
+
+/// What [`Needs::compute`] computed, handed to
+/// [`Interceptor::relay_prepared`](crate::eve::intercept::Interceptor::relay_prepared).
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub(super) pair: Option<KeyPair>,
+    pub(super) agreed: Option<Agreed>,
+}
+
+/// Eve's secret with a client, computed outside the lock.
+#[derive(Debug)]
+pub(super) struct Agreed {
+    pub(super) pair: Arc<KeyPair>,
+    pub(super) value: PublicValue,
+    pub(super) secret: SharedSecret,
+}
+
+impl Needs {
+    /// Does the arithmetic: call it with no lock held.
+    pub fn compute(self) -> Prepared {
+        match self {
+            Needs::Nothing => Prepared::default(),
+            Needs::Pair(group) => Prepared {
+                pair: Some(KeyPair::generate(group)),
+                agreed: None,
+            },
+            Needs::Agree(pair, value) => {
+                let secret = pair.agree(&value);
+                Prepared {
+                    pair: None,
+                    agreed: Some(Agreed {
+                        pair,
+                        value,
+                        secret,
+                    }),
+                }
+            }
+        }
     }
 }

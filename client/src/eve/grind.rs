@@ -118,13 +118,9 @@ pub fn ground(
         let reveal = &outcome.reveal[i];
         let group = swap.pair.group();
         refused[i] = swap.theirs.is_some() && !swap.commitment.opens_to(group, chat, &reveal.value);
-        swap.session = Some(eve_session(
-            chat,
-            swap,
-            &reveal.value,
-            &honest,
-            &reveal.secret,
-        ));
+        // A client that refuses the value agrees no key with eve: nothing to read or seal.
+        swap.session =
+            (!refused[i]).then(|| eve_session(chat, swap, &reveal.value, &honest, &reveal.secret));
         actions.print.push(if refused[i] {
             format!(
                 "  eve (grind): {who} will refuse eve's new value: it does not open the \

@@ -21,17 +21,26 @@
 //!   which releases the held lines with the values found and says what follows: clients that
 //!   committed first refuse them, clients that did not are fooled.
 //!
-//! No socket here: `eve` (the binary) moves the bytes. Each line fed in gives [`Actions`]: the
-//! lines to write (on any connection, not only the one the line came from, since a held line
-//! goes out later), what to print, and any search to run outside the lock.
+//! No socket here: [`crate::eve::relay`] moves the bytes. Each line fed in gives [`Actions`]:
+//! the lines to write (on any connection, not only the one the line came from, since a held
+//! line goes out later), what to print, and any search to run outside the lock. Modular
+//! exponentiations (eve's key pair for a chat, her secret with a client) are asked for first
+//! ([`Interceptor::needs`]) so the relay can do them with no lock held and hand them in
+//! ([`Interceptor::relay_prepared`]). When a chat ends eve prints a verdict on it
+//! ([`crate::eve::verdict`]) and forgets it.
 
-use crate::eve::actions::GrindJob;
-use crate::eve::actions::{Actions, Way};
+use crate::eve::actions::{Actions, Agreed, GrindJob, Needs, Prepared, Way};
 use crate::eve::grind;
 use crate::eve::middle::Middle;
 use crate::eve::search::{Finding, Goal, SearchError};
-use crate::eve::watch::{Between, Watch};
+use crate::eve::verdict::verdict;
+use crate::eve::watch::{Between, CrackJob, Cracked, Heard, Watch};
+use common::dh::PublicValue;
 use common::protocol::{Command, ServerLine};
+
+/// Key lines one connection may have waiting for its partner's `GEN_KEYS` (a commitment and a
+/// value; more is a flood, and goes on unchanged).
+const EARLY_PER_CONN: usize = 2;
 
 /// What eve does besides watching.
 #[derive(Debug)]
@@ -82,10 +91,53 @@ pub struct Interceptor {
 impl Interceptor {
     /// Eve, before any line, in `mode`.
     pub fn new(mode: Mode) -> Interceptor {
+        let watch = Watch {
+            in_middle: !matches!(mode, Mode::Watch),
+            ..Watch::default()
+        };
         Interceptor {
-            watch: Watch::default(),
+            watch,
             mode,
             early: Vec::new(),
+        }
+    }
+
+    /// The key arithmetic the line that went `way` on `conn` will need, to be done with no
+    /// lock held ([`Needs::compute`]) and handed to [`Interceptor::relay_prepared`]. Cheap.
+    pub fn needs(&self, conn: usize, way: Way, line: &str) -> Needs {
+        let Mode::Middle(middle) = &self.mode else {
+            // Grinding makes its keys when a chat begins too, but rarely: a class runs it
+            // for one pair.
+            return match (&self.mode, way, ServerLine::parse(line)) {
+                (Mode::Grind(..), Way::ToClient, Ok(ServerLine::GenKeys { group, .. })) => {
+                    group.parse().map_or(Needs::Nothing, Needs::Pair)
+                }
+                _ => Needs::Nothing,
+            };
+        };
+        match way {
+            Way::ToClient => match ServerLine::parse(line) {
+                Ok(ServerLine::GenKeys { group, .. }) => {
+                    group.parse().map_or(Needs::Nothing, Needs::Pair)
+                }
+                _ => Needs::Nothing,
+            },
+            Way::ToServer => {
+                let Ok(Command::KeyParam(rest)) = Command::parse(line) else {
+                    return Needs::Nothing;
+                };
+                let Some(chat) = self.watch.conns.get(&conn).and_then(|c| c.chat) else {
+                    return Needs::Nothing;
+                };
+                let Some(pair) = middle.pair_to_agree(chat, conn) else {
+                    return Needs::Nothing;
+                };
+                let value = rest.rsplit(' ').next().unwrap_or_default();
+                match PublicValue::parse(pair.group(), value) {
+                    Ok(value) => Needs::Agree(pair, value),
+                    Err(_) => Needs::Nothing,
+                }
+            }
         }
     }
 
@@ -99,6 +151,18 @@ impl Interceptor {
     /// line, unless eve sits in the middle; in grinding mode a held line is written later),
     /// what eve prints about it, and any search to start.
     pub fn relay(&mut self, conn: usize, way: Way, line: &str) -> Actions {
+        self.relay_prepared(conn, way, line, Prepared::default())
+    }
+
+    /// As [`Interceptor::relay`], with the key arithmetic [`Interceptor::needs`] asked for
+    /// done beforehand (what is missing or stale is computed here).
+    pub fn relay_prepared(
+        &mut self,
+        conn: usize,
+        way: Way,
+        line: &str,
+        mut prepared: Prepared,
+    ) -> Actions {
         let who = self.watch.label(conn);
         let mut actions = Actions::default();
         actions.print.push(match way {
@@ -107,16 +171,17 @@ impl Interceptor {
         });
         match way {
             Way::ToServer => {
-                self.watch.client_said(conn, line, &mut actions.print);
+                actions.crack = self.watch.client_said(conn, line, &mut actions.print);
                 match self.mode {
                     Mode::Watch => actions.forward(conn, way, line),
                     Mode::Middle(_) | Mode::Grind(..) => {
-                        self.pass_to_server(conn, line, &mut actions)
+                        let agreed = prepared.agreed.take();
+                        self.pass_to_server(conn, line, agreed, &mut actions);
                     }
                 }
             }
             Way::ToClient => {
-                self.follow_server(conn, line, &mut actions);
+                // The line goes on before eve's verdict on a chat it ended is printed.
                 match (&self.mode, ServerLine::parse(line)) {
                     // In the middle eve cannot prove anyone's identity, so she asks for none:
                     // the clients run the exchange without identities (and a partner they
@@ -138,25 +203,65 @@ impl Interceptor {
                     }
                     _ => actions.forward(conn, way, line),
                 }
+                self.follow_server(conn, line, prepared, &mut actions);
             }
         }
         actions
     }
 
     /// Connection `conn` is over (the server closed it): forgets it, and any line of it that
-    /// waited for a partner.
-    pub fn closed(&mut self, conn: usize) {
+    /// waited for a partner; a chat nobody is left in ends, with eve's verdict on it.
+    pub fn closed(&mut self, conn: usize) -> Actions {
+        let mut actions = Actions::default();
+        let ended = self.watch.leave(conn);
+        self.chat_over(ended, &mut actions);
         self.watch.conns.remove(&conn);
         self.early.retain(|(c, _)| *c != conn);
+        actions
+    }
+
+    /// How many connections and chats eve remembers (for tests of her memory).
+    pub fn remembered(&self) -> (usize, usize) {
+        (self.watch.conns.len(), self.watch.chats.len())
+    }
+
+    /// A chat nobody is left in (`ended`, if any) is forgotten, with eve's verdict on it.
+    fn chat_over(&mut self, ended: Option<(u64, crate::eve::watch::Chat)>, actions: &mut Actions) {
+        let Some((chat_no, chat)) = ended else {
+            return;
+        };
+        let codes = self
+            .mode
+            .middle_mut()
+            .map(|middle| middle.forget(chat_no))
+            .unwrap_or_default();
+        actions
+            .print
+            .push(verdict(chat_no, &chat, self.watch.in_middle, &codes));
+    }
+
+    /// The search for a toy chat's key handed out as `job` is over: from now on eve opens the
+    /// chat's secure messages.
+    pub fn cracked(&mut self, job: &CrackJob, outcome: Option<Cracked>) -> Actions {
+        let mut actions = Actions::default();
+        self.watch.cracked(job, outcome, &mut actions.print);
+        actions
     }
 
     /// In the middle: passes on the line `conn` sent to the server, as eve wants its partner
     /// to get it. A key line whose partner's `GEN_KEYS` has not passed yet waits for it.
-    fn pass_to_server(&mut self, conn: usize, line: &str, actions: &mut Actions) {
+    fn pass_to_server(
+        &mut self,
+        conn: usize,
+        line: &str,
+        agreed: Option<Agreed>,
+        actions: &mut Actions,
+    ) {
         let command = Command::parse(line);
         let key_line = matches!(command, Ok(Command::KeyCommit(_) | Command::KeyParam(_)));
         let Some((chat, partner)) = self.watch.partner(conn) else {
-            if key_line && self.watch.partner_on_the_way(conn) {
+            let waiting = self.early.iter().filter(|(c, _)| *c == conn).count();
+            if key_line && waiting < EARLY_PER_CONN && self.watch.partner_on_the_way(conn) {
                 self.early.push((conn, line.to_string()));
             } else {
                 actions.forward(conn, Way::ToServer, line);
@@ -182,30 +287,57 @@ impl Interceptor {
                 );
             }
             (Mode::Middle(middle), command) => {
-                middle.swap_in(&mut self.watch, between, command, line, false, actions);
+                middle.swap_in(
+                    &mut self.watch,
+                    between,
+                    command,
+                    line,
+                    false,
+                    agreed,
+                    actions,
+                );
             }
             (Mode::Grind(middle, _), command) => {
-                middle.swap_in(&mut self.watch, between, command, line, true, actions);
+                middle.swap_in(
+                    &mut self.watch,
+                    between,
+                    command,
+                    line,
+                    true,
+                    agreed,
+                    actions,
+                );
             }
         }
     }
 
     /// Follows a line the server sent `conn`. In the middle, a new chat's `GEN_KEYS` makes eve
     /// a key for this client, and the partner's key lines that waited for it go on.
-    fn follow_server(&mut self, conn: usize, line: &str, actions: &mut Actions) {
-        let Some((chat, group)) = self.watch.server_said(conn, line, &mut actions.print) else {
-            return;
+    fn follow_server(
+        &mut self,
+        conn: usize,
+        line: &str,
+        prepared: Prepared,
+        actions: &mut Actions,
+    ) {
+        let (chat, group) = match self.watch.server_said(conn, line, &mut actions.print) {
+            Heard::Nothing => return,
+            Heard::Ended(ended) => {
+                self.early.retain(|(c, _)| *c != conn);
+                return self.chat_over(ended, actions);
+            }
+            Heard::Began(chat, group) => (chat, group),
         };
         // A line of this connection's previous chat that still waited is stale.
         self.early.retain(|(c, _)| *c != conn);
         let Some(middle) = self.mode.middle_mut() else {
             return;
         };
-        middle.begin(chat, conn, group);
+        middle.begin(chat, conn, group, prepared.pair);
         let early = std::mem::take(&mut self.early);
         for (from, line) in early {
             if self.watch.partner(from).is_some() {
-                self.pass_to_server(from, &line, actions);
+                self.pass_to_server(from, &line, None, actions);
             } else {
                 self.early.push((from, line));
             }
@@ -564,7 +696,21 @@ mod tests {
             let ca = Commitment::to(group, 7, a.public());
             eve.observe(0, Way::ToServer, &format!("key_commit 7 {ca}"));
             eve.observe(0, Way::ToServer, &format!("key_param 7 {}", a.public()));
-            eve.observe(1, Way::ToServer, &format!("key_param 7 {}", b.public()));
+            let crack = eve
+                .relay(1, Way::ToServer, &format!("key_param 7 {}", b.public()))
+                .crack;
+            assert_eq!(
+                crack.is_some(),
+                readable,
+                "the toy group's key is searched for"
+            );
+            if let Some(job) = crack {
+                let outcome = job.run();
+                eve.cracked(&job, outcome);
+                // A second value is chat text to the server: no second search.
+                let again = eve.relay(1, Way::ToServer, "key_param 7 3");
+                assert!(again.crack.is_none());
+            }
             let secret = a.agree(b.public());
             let mut alice = Session::new(group, a.public(), b.public(), &secret);
             let payload = alice.seal("meet at the library").unwrap();
@@ -572,5 +718,34 @@ mod tests {
             let decrypted = seen.iter().any(|l| l.contains("\"meet at the library\""));
             assert_eq!(decrypted, readable, "{group}: {seen:#?}");
         }
+    }
+
+    /// When a chat ends eve prints one verdict and forgets the chat; when the connections
+    /// close she forgets them too: a class that chats all afternoon costs her nothing.
+    #[test]
+    fn an_ended_chat_gets_a_verdict_and_is_forgotten() {
+        let mut eve = Interceptor::new(Mode::middle());
+        let mut printed = Vec::new();
+        for (conn, name) in NAMES.iter().enumerate() {
+            printed.extend(eve.observe(conn, Way::ToClient, &format!("(server): Hello {name}! Type status to see who is here, connect <user> to chat, help for more.")));
+        }
+        for conn in [0, 1] {
+            eve.observe(conn, Way::ToClient, "GEN_KEYS toy 4");
+        }
+        assert_eq!(eve.remembered(), (2, 1));
+        printed.extend(eve.observe(0, Way::ToClient, "(server): You ended the chat with bob"));
+        assert_eq!(eve.remembered(), (2, 1), "bob is still in it");
+        printed.extend(eve.observe(1, Way::ToClient, "(server): alice ended the chat"));
+        assert_eq!(eve.remembered(), (2, 0));
+        let verdicts: Vec<&String> = printed
+            .iter()
+            .filter(|l| l.starts_with("eve: verdict on alice and bob's chat (toy)"))
+            .collect();
+        assert_eq!(verdicts.len(), 1, "{printed:#?}");
+        for conn in [0, 1] {
+            let closed = eve.closed(conn);
+            assert!(closed.print.is_empty(), "no second verdict");
+        }
+        assert_eq!(eve.remembered(), (0, 0));
     }
 }

@@ -2,7 +2,7 @@
 //! client, committed to before she has seen anything of the chat, and every secure message
 //! opened and sealed again for the other side.
 
-use crate::eve::actions::{Actions, Way};
+use crate::eve::actions::{Actions, Agreed, Way};
 use crate::eve::watch::{Between, Watch};
 use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret};
@@ -35,10 +35,38 @@ pub(super) struct Swap {
 }
 
 impl Middle {
+    /// Eve's key pair toward `conn` in `chat`, while it has no secret yet: what
+    /// [`crate::eve::actions::Needs::Agree`] computes with.
+    pub(super) fn pair_to_agree(&self, chat: u64, conn: usize) -> Option<Arc<KeyPair>> {
+        let swap = self.swaps.get(&(chat, conn))?;
+        (swap.session.is_none() && swap.held.is_none()).then(|| Arc::clone(&swap.pair))
+    }
+
+    /// The chat is over: forgets eve's keys in it, and returns the safety code each client
+    /// was shown, by connection.
+    pub(super) fn forget(&mut self, chat: u64) -> Vec<(usize, String)> {
+        let mut codes = Vec::new();
+        self.swaps.retain(|&(c, conn), swap| {
+            if c != chat {
+                return true;
+            }
+            if let Some(session) = &swap.session {
+                codes.push((conn, session.safety_code()));
+            }
+            false
+        });
+        codes.sort();
+        codes
+    }
+
     /// A chat begins: eve makes her key for `conn`'s client, and commits to it before she has
     /// seen anything of the chat.
-    pub(super) fn begin(&mut self, chat: u64, conn: usize, group: Group) {
-        let pair = KeyPair::generate(group);
+    /// `made`: a key pair made outside the lock ([`crate::eve::actions::Needs`]), used if it
+    /// is of the right group.
+    pub(super) fn begin(&mut self, chat: u64, conn: usize, group: Group, made: Option<KeyPair>) {
+        let pair = made
+            .filter(|pair| pair.group() == group)
+            .unwrap_or_else(|| KeyPair::generate(group));
         let commitment = Commitment::to(group, chat, pair.public());
         self.swaps.insert(
             (chat, conn),
@@ -55,6 +83,8 @@ impl Middle {
     /// Passes on the line a client sent (`command`, parsed from `line`), as eve wants its
     /// partner to get it: eve's commitment and value in place of the client's, each secure
     /// message opened and sealed again. `grinding`: say once why eve must commit so early.
+    /// `agreed`: eve's secret with this client, computed outside the lock, if it was.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn swap_in(
         &mut self,
         watch: &mut Watch,
@@ -62,6 +92,7 @@ impl Middle {
         command: Result<Command, common::protocol::CommandError>,
         line: &str,
         grinding: bool,
+        agreed: Option<Agreed>,
         actions: &mut Actions,
     ) {
         let Between {
@@ -103,9 +134,19 @@ impl Middle {
             }
             Ok(Command::KeyParam(rest)) => {
                 let value = rest.rsplit(' ').next().unwrap_or_default();
-                if let Some(swap) = swaps.get_mut(&(chat, conn)) {
+                // Only a client's first value counts: a second `key_param` is chat text to
+                // the server, and costs eve no arithmetic.
+                let first = swaps
+                    .get_mut(&(chat, conn))
+                    .filter(|swap| swap.session.is_none());
+                if let Some(swap) = first {
                     if let Ok(value) = PublicValue::parse(swap.pair.group(), value) {
-                        let secret = swap.pair.agree(&value);
+                        let secret = match agreed {
+                            Some(a) if Arc::ptr_eq(&a.pair, &swap.pair) && a.value == value => {
+                                a.secret
+                            }
+                            _ => swap.pair.agree(&value),
+                        };
                         let session = eve_session(chat, swap, swap.pair.public(), &value, &secret);
                         actions.print.push(format!(
                             "  eve (middle): {who} will see the safety code {}",
@@ -124,10 +165,17 @@ impl Middle {
                     .get_mut(&(chat, conn))
                     .and_then(|s| s.session.as_mut())
                     .map(|s| s.open(&payload));
+                let tally = watch.chats.get_mut(&chat).map(|c| &mut c.tally);
+                if let Some(tally) = tally {
+                    tally.sealed += 1;
+                    tally.opened += u32::from(matches!(opened, Some(Ok(_))));
+                }
                 match opened {
                     Some(Ok(text)) => {
+                        let other = watch.label(partner);
                         actions.print.push(format!(
-                            "  eve (middle): {who} wrote {text:?}; sealing it again"
+                            "  eve (middle): {who} wrote {text:?}; eve read it with her key \
+                             for {who}, sealing it again with her key for {other}"
                         ));
                         swaps
                             .get_mut(&(chat, partner))
@@ -135,7 +183,14 @@ impl Middle {
                             .and_then(|s| s.seal(&text).ok())
                             .map_or_else(|| line.to_string(), |p| Command::Secure(p).to_string())
                     }
-                    _ => line.to_string(),
+                    Some(Err(err)) => {
+                        actions.print.push(format!(
+                            "  eve (middle): could not open {who}'s message: {err}; passing \
+                             it on as it is"
+                        ));
+                        line.to_string()
+                    }
+                    None => line.to_string(),
                 }
             }
             _ => line.to_string(),

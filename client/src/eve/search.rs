@@ -399,10 +399,14 @@ pub fn grind(
     }
     let whole = expected_candidates(CODE_DIGITS);
     report(format!(
-        "  eve (grind): {} candidates a second: the whole {CODE_DIGITS}-digit code needs about \
-         {} candidates, about {} at this rate",
+        "  eve (grind): {} candidates in {:.2} s, {} a second on this machine: the whole \
+         {CODE_DIGITS}-digit code needs about {} candidates, {} / {} = about {}",
+        thousands(search.candidates()),
+        searching.elapsed().as_secs_f64(),
         thousands(per_second),
         thousands(whole),
+        thousands(whole),
+        thousands(per_second),
         duration_words(whole, per_second)
     ));
     Ok(Finding {

@@ -25,7 +25,7 @@
 
 use crate::terminal::input::{sealed_entries, split_entry, LineSource, Typed};
 use crate::terminal::line::{History, Line};
-use crate::terminal::render::Painter;
+use crate::terminal::render::{self, Painter};
 use crate::terminal::screen::{Feed, FRAME};
 use crate::terminal::style::{Palette, Tone};
 use crate::terminal::wrap;
@@ -130,7 +130,8 @@ impl LineEditor {
             feed,
             events: None,
             last_frame: None,
-            painter: Painter::new(width, height, palette.colour()),
+            painter: Painter::new(width, height, palette.colour())
+                .reflowing(render::reflows(|name| std::env::var(name).ok())),
             line: Line::new(),
             history: History::new(),
             search: None,

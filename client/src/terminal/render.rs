@@ -1,12 +1,17 @@
 //! Drawing the prompt and the half-typed line, and printing messages above them, without ever
 //! asking the terminal where its cursor is.
 //!
-//! The [`Painter`] remembers what it drew below the messages (the prompt and the line, as the
-//! terminal wraps them at the current width) and on which of those rows it left the cursor.
-//! To redraw it goes back up that many rows, clears to the end of the screen, prints any new
-//! messages, and draws again: everything it needs is arithmetic on the width, never an answer
-//! from the terminal. On a resize it works out the same rows at the new width, as terminals that
-//! reflow wrapped lines (tmux, VTE, kitty, Windows Terminal) lay them out.
+//! The [`Painter`] remembers what it drew below the messages (the prompt and the line, in rows
+//! of the current width) and on which of those rows it left the cursor. To redraw it goes back
+//! up that many rows, clears to the end of the screen, prints any new messages, and draws
+//! again: everything it needs is arithmetic on the width, never an answer from the terminal.
+//!
+//! A line longer than a row is drawn as rows ended by the painter itself (`\r\n`), not left
+//! for the terminal to wrap. That is what keeps a resize exact: a terminal that reflows
+//! (tmux, VTE, kitty) joins rows *it* wrapped when the window gets wider, and one that does not
+//! (xterm) leaves them, so after a resize nobody could say how many rows above the cursor were
+//! the line's. Rows ended by the program are never joined: after a wider window the line still
+//! has the rows it was drawn in, on every terminal, and the painter goes back up exactly those.
 //!
 //! A line with more rows than the screen is drawn as a window of rows around the cursor, so a
 //! redraw never scrolls part of the line into the scrollback.
@@ -23,6 +28,10 @@ const RESET: &[u8] = b"\x1b[0m";
 struct Shown {
     /// The row the cursor was left on, counted from the first row drawn.
     cursor_row: usize,
+    /// The column the cursor was left on.
+    cursor_col: usize,
+    /// How many columns each row drawn above the cursor's took.
+    above: Vec<usize>,
 }
 
 /// Draws the prompt and line at a terminal of a known size.
@@ -31,7 +40,31 @@ pub struct Painter {
     width: usize,
     height: usize,
     colour: bool,
+    /// The terminal rewraps its rows when the window gets narrower (see [`reflows`]).
+    reflows: bool,
     shown: Option<Shown>,
+}
+
+/// Whether the terminal rewraps what it shows when its window gets narrower (tmux, VTE's
+/// GNOME Terminal and friends, kitty, Konsole, Alacritty, Windows Terminal, iTerm2, Terminal.app
+/// do; xterm, rxvt, the Linux console and GNU screen do not), as far as the environment says:
+/// those terminals set a variable of their own. Unknown means no: assuming a reflow that did
+/// not happen would erase messages above the line, not assuming one only leaves a stale row.
+pub fn reflows(var: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
+    let program = var("TERM_PROGRAM").unwrap_or_default();
+    set("TMUX")
+        || (!var("TERM").unwrap_or_default().starts_with("screen")
+            && ([
+                "VTE_VERSION",
+                "KITTY_WINDOW_ID",
+                "KONSOLE_VERSION",
+                "WT_SESSION",
+            ]
+            .iter()
+            .any(|name| set(name))
+                || var("ALACRITTY_WINDOW_ID").is_some()
+                || ["iTerm.app", "Apple_Terminal", "WezTerm", "vscode"].contains(&&program[..])))
 }
 
 impl Painter {
@@ -42,24 +75,28 @@ impl Painter {
             width: usize::from(width.max(1)),
             height: usize::from(height.max(1)),
             colour,
+            reflows: false,
             shown: None,
         }
     }
 
+    /// The same painter for a terminal that rewraps its rows when the window gets narrower
+    /// (`true`), or that leaves them (`false`, the default: see [`reflows`]).
+    pub fn reflowing(mut self, reflows: bool) -> Painter {
+        self.reflows = reflows;
+        self
+    }
+
     /// The window is now `width` x `height`.
     ///
-    /// Terminals differ in how they reflow what was drawn (tmux and VTE rewrap it, xterm does
-    /// not, and where the cursor ends up after a line that exactly filled a row differs too),
-    /// so after a resize the painter no longer knows how many rows above the cursor are its
-    /// own. It takes the cursor's row as the first one it drew: the next draw clears from there
-    /// down and never moves up. A wrapped line can leave a stale copy of its upper rows, but a
-    /// message above the prompt is never erased.
+    /// The rows drawn stay where they were (see the module documentation), so the next draw
+    /// goes back up the same rows as before and clears them: no stale copy of a line of
+    /// several rows is left, and no message above it is erased. A terminal that reflows splits
+    /// each row that no longer fits a narrower window into as many as it now needs, and the
+    /// painter counts those (see [`Painter::rows_above`]).
     pub fn resize(&mut self, width: u16, height: u16) {
         self.width = usize::from(width.max(1));
         self.height = usize::from(height.max(1));
-        if let Some(shown) = &mut self.shown {
-            shown.cursor_row = 0;
-        }
     }
 
     /// The screen was cleared with the cursor put at the top left: nothing is drawn any more.
@@ -95,6 +132,10 @@ impl Painter {
             .partition_point(|&(row, _)| row <= last_row);
 
         for (i, &c) in cells.iter().enumerate().take(to).skip(from) {
+            // Each row ended by the painter, not wrapped by the terminal (see the module).
+            if i > from && placement.starts[i].0 != placement.starts[i - 1].0 {
+                out.extend_from_slice(b"\r\n");
+            }
             if self.colour && i < prompt_len && i == from {
                 out.extend_from_slice(PROMPT_COLOUR);
             }
@@ -126,10 +167,36 @@ impl Painter {
             move_cursor(&mut out, "A", end.0 - target.0);
             move_cursor(&mut out, "C", target.1);
         }
+        let mut above = vec![0; target.0];
+        for i in from..to {
+            let (row, col) = placement.starts[i];
+            if let Some(columns) = above.get_mut(row - first_row) {
+                *columns = col + width_at(&cells, i);
+            }
+        }
         self.shown = Some(Shown {
             cursor_row: target.0,
+            cursor_col: target.1,
+            above,
         });
         out
+    }
+
+    /// How many rows above the cursor's are the painter's now. As drawn, unless the window
+    /// got narrower on a terminal that reflows: then each row drawn above is as many rows as
+    /// its columns need at the new width, and the cursor's own row may have split before the
+    /// cursor. Where the terminal puts a cursor that sat just after a split is its own choice:
+    /// that one row is not counted, so as never to erase a message.
+    fn rows_above(&self, shown: &Shown) -> usize {
+        if !self.reflows {
+            return shown.cursor_row;
+        }
+        let rows: usize = shown
+            .above
+            .iter()
+            .map(|&columns| columns.div_ceil(self.width).max(1))
+            .sum();
+        rows + shown.cursor_col.saturating_sub(1) / self.width
     }
 
     /// The bytes that print `messages`, then each of `lines` as it was entered (after `prompt`),
@@ -156,7 +223,7 @@ impl Painter {
         let mut out = Vec::new();
         out.push(b'\r');
         if let Some(shown) = self.shown.take() {
-            move_cursor(&mut out, "A", shown.cursor_row);
+            move_cursor(&mut out, "A", self.rows_above(&shown));
         }
         out.extend_from_slice(b"\x1b[J");
         for message in messages {
@@ -272,7 +339,7 @@ mod tests {
     fn a_wrapped_line_is_cleared_from_its_first_row() {
         let mut painter = Painter::new(10, 24, false);
         let out = draw(&mut painter, &[], "a> ", "0123456789", 10);
-        assert_eq!(out, "\r\x1b[Ja> 0123456789\r\x1b[3C");
+        assert_eq!(out, "\r\x1b[Ja> 0123456\r\n789\r\x1b[3C");
         let out = draw(&mut painter, &["m"], "a> ", "0123456789", 10);
         assert!(out.starts_with("\r\x1b[1A\x1b[J"), "{out:?}");
     }
@@ -302,17 +369,71 @@ mod tests {
         let out = draw(&mut painter, &[], "a> ", &text, 50);
         // 53 cells: rows 0 to 5; three rows fit, the cursor's (5) the last of them.
         let cells = "a> ".to_string() + &text;
-        assert_eq!(out, format!("\r\x1b[J{}\r\x1b[3C", &cells[30..]));
+        let rows = [&cells[30..40], &cells[40..50], &cells[50..]].join("\r\n");
+        assert_eq!(out, format!("\r\x1b[J{rows}\r\x1b[3C"));
     }
 
-    /// After a resize the next draw never moves above the cursor's row: how a terminal
-    /// reflowed the old rows is not known, and a message above must never be erased.
+    /// After a resize the next draw goes back up the rows the line was drawn in (the
+    /// painter ended them, so no terminal joins them), narrower or wider.
     #[test]
-    fn a_resize_never_moves_up() {
+    fn a_resize_clears_the_rows_drawn() {
         let mut painter = Painter::new(80, 24, false);
+        // 93 cells: two rows at 80 columns, the cursor on the second.
         draw(&mut painter, &[], "a> ", &"x".repeat(90), 90);
         painter.resize(60, 24);
+        assert!(draw(&mut painter, &[], "a> ", &"x".repeat(90), 90).starts_with("\r\x1b[1A\x1b[J"));
+        // 93 cells at 60 columns: two rows again; at 100, the line is back on one row.
+        painter.resize(100, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[1A\x1b[J"));
         assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[J"));
+    }
+
+    /// On a terminal that reflows, a narrower window splits each row drawn above the cursor
+    /// into the rows it now needs, and the painter goes back up all of them; a wider one
+    /// joins nothing (the rows were ended by the painter).
+    #[test]
+    fn a_reflowing_terminal_counts_the_rows_it_split() {
+        let mut painter = Painter::new(80, 24, false).reflowing(true);
+        // 3 + 200 cells: rows of 80, 80 and 43, the cursor after the last.
+        draw(&mut painter, &[], "a> ", &"x".repeat(200), 200);
+        // At 50 columns the two full rows are two each, and the cursor's row (43) one.
+        painter.resize(50, 24);
+        assert!(
+            draw(&mut painter, &[], "a> ", &"x".repeat(200), 200).starts_with("\r\x1b[4A\x1b[J")
+        );
+        // Drawn at 50: rows of 50, 50, 50, 50 and 3. Wider: still five rows.
+        painter.resize(100, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[4A\x1b[J"));
+        // Without reflow the rows stay as drawn.
+        let mut painter = Painter::new(80, 24, false);
+        draw(&mut painter, &[], "a> ", &"x".repeat(200), 200);
+        painter.resize(50, 24);
+        assert!(draw(&mut painter, &[], "a> ", "", 0).starts_with("\r\x1b[2A\x1b[J"));
+    }
+
+    /// Which terminals reflow, from their environment.
+    #[test]
+    fn reflowing_terminals_are_known_by_their_variables() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(reflows(env(&[("TMUX", "/tmp/tmux-0/default,1,0")])));
+        assert!(reflows(env(&[
+            ("TERM", "xterm-256color"),
+            ("VTE_VERSION", "7600")
+        ])));
+        assert!(reflows(env(&[("TERM_PROGRAM", "iTerm.app")])));
+        assert!(!reflows(env(&[("TERM", "xterm-256color")])));
+        assert!(!reflows(env(&[
+            ("TERM", "screen"),
+            ("VTE_VERSION", "7600")
+        ])));
+        assert!(!reflows(env(&[])));
     }
 
     /// Emoji sequences take the columns terminals give them: 👩‍💻 (joined) and 👍🏽 (with a skin

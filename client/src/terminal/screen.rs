@@ -48,6 +48,8 @@ pub struct Screen {
     bell: Option<Sender<()>>,
     /// The terminal's width, as the line editor last learned it (0: unknown).
     columns: Arc<AtomicU16>,
+    /// `--timestamps`: the local time (`HH:MM `) before each chat line, as irssi shows it.
+    timestamps: bool,
 }
 
 /// What the line editor draws from: the waiting lines and the bell that says there are some.
@@ -67,18 +69,64 @@ pub struct Taken {
     pub stop: bool,
 }
 
-/// One waiting line, as the rows it is wrapped into, and whether it may be dropped under a
-/// flood (whole: never some rows of it without the others).
+/// One waiting line, and whether it may be dropped under a flood (whole: never some rows of
+/// it without the others).
 #[derive(Debug)]
 struct Entry {
-    rows: Vec<String>,
+    body: Body,
     /// A partner's plain chat line: dropped (and counted) when too many wait.
     chat: bool,
 }
 
+/// A waiting line's text.
+#[derive(Debug)]
+enum Body {
+    /// Rows ready to print.
+    Rows(Vec<String>),
+    /// Someone's message, broken into rows only when it is taken to be drawn: under a flood
+    /// most chat lines are dropped unseen, and they cost no wrapping (nor the terminal's
+    /// width then matters).
+    Said(Said),
+}
+
+/// `label text` from someone, as [`Screen::said`] shows it at a terminal.
+#[derive(Debug)]
+struct Said {
+    tone: Tone,
+    /// `14:05 ` with `--timestamps`, else empty.
+    stamp: String,
+    /// `bob:` or `bob (secure):`.
+    label: String,
+    text: String,
+}
+
+impl Said {
+    /// The rows at `width` columns: broken between words, later rows indented under the text.
+    fn rows(&self, width: usize, palette: Palette) -> Vec<String> {
+        let plain = format!("{}{}", self.stamp, self.label);
+        let mut rows = wrap::said(&plain, &self.text, width);
+        if let Some(first) = rows.first_mut() {
+            // The label is painted; the row began with it unpainted.
+            let painted = palette.paint(self.tone, &self.label);
+            *first = format!("{}{painted}{}", self.stamp, &first[plain.len()..]);
+        }
+        rows
+    }
+}
+
 impl Entry {
     fn bytes(&self) -> usize {
-        self.rows.iter().map(String::len).sum()
+        match &self.body {
+            Body::Rows(rows) => rows.iter().map(String::len).sum(),
+            Body::Said(said) => said.label.len() + said.text.len() + said.stamp.len() + 1,
+        }
+    }
+
+    fn into_rows(self, width: usize, palette: Palette) -> Vec<String> {
+        match self.body {
+            Body::Rows(rows) => rows,
+            Body::Said(said) => said.rows(width, palette),
+        }
     }
 }
 
@@ -96,6 +144,9 @@ struct Backlog {
     stop: bool,
     /// Stdout (a buffer in tests).
     out: Box<dyn Write + Send>,
+    /// The terminal's width, as the line editor last learned it (0: unknown).
+    columns: Arc<AtomicU16>,
+    palette: Palette,
 }
 
 impl std::fmt::Debug for Backlog {
@@ -109,8 +160,15 @@ impl std::fmt::Debug for Backlog {
 }
 
 impl Backlog {
-    fn new(direct: bool, out: Box<dyn Write + Send>) -> Backlog {
+    fn new(
+        direct: bool,
+        out: Box<dyn Write + Send>,
+        columns: Arc<AtomicU16>,
+        palette: Palette,
+    ) -> Backlog {
         Backlog {
+            columns,
+            palette,
             entries: VecDeque::new(),
             chat_lines: 0,
             chat_bytes: 0,
@@ -119,6 +177,11 @@ impl Backlog {
             stop: false,
             out,
         }
+    }
+
+    /// The width lines are broken to at a terminal.
+    fn width(&self) -> usize {
+        wrap::notice_width(Some(self.columns.load(Ordering::Relaxed)))
     }
 
     fn write(&mut self, line: &str) {
@@ -151,7 +214,12 @@ impl Backlog {
         if self.dropped > 0 {
             rows.push(dropped_note(std::mem::take(&mut self.dropped)));
         }
-        rows.extend(self.entries.drain(..).flat_map(|entry| entry.rows));
+        let (width, palette) = (self.width(), self.palette);
+        rows.extend(
+            self.entries
+                .drain(..)
+                .flat_map(|entry| entry.into_rows(width, palette)),
+        );
         self.chat_lines = 0;
         self.chat_bytes = 0;
         rows
@@ -161,12 +229,17 @@ impl Backlog {
 impl Screen {
     /// Plain lines straight to stdout: no colour, no prompt (pipes, scripts, tests).
     pub fn plain() -> Screen {
+        let columns = Arc::new(AtomicU16::new(0));
+        let palette = Palette::new(false);
+        let stdout = Box::new(std::io::stdout());
+        let backlog = Backlog::new(true, stdout, Arc::clone(&columns), palette);
         Screen {
-            palette: Palette::new(false),
+            palette,
             interactive: false,
-            backlog: Arc::new(Mutex::new(Backlog::new(true, Box::new(std::io::stdout())))),
+            backlog: Arc::new(Mutex::new(backlog)),
             bell: None,
-            columns: Arc::default(),
+            columns,
+            timestamps: false,
         }
     }
 
@@ -177,16 +250,18 @@ impl Screen {
 
     /// [`Screen::terminal`], writing to `out` instead of stdout once the editor is gone.
     fn terminal_to(palette: Palette, out: Box<dyn Write + Send>) -> (Screen, Feed) {
-        let backlog = Arc::new(Mutex::new(Backlog::new(false, out)));
         let (bell, rung) = crossbeam_channel::bounded(1);
         let columns = crossterm::terminal::size().map_or(0, |(width, _)| width);
         let columns = Arc::new(AtomicU16::new(columns));
+        let backlog = Backlog::new(false, out, Arc::clone(&columns), palette);
+        let backlog = Arc::new(Mutex::new(backlog));
         let screen = Screen {
             palette,
             interactive: true,
             backlog: Arc::clone(&backlog),
             bell: Some(bell),
             columns: Arc::clone(&columns),
+            timestamps: false,
         };
         (
             screen,
@@ -196,6 +271,12 @@ impl Screen {
                 columns,
             },
         )
+    }
+
+    /// Puts the local time (`14:05 bob: hi`) before each chat line (plain and secure) from
+    /// now on, or not.
+    pub fn set_timestamps(&mut self, on: bool) {
+        self.timestamps = on;
     }
 
     /// True at a terminal: the person reads tables, not the server's raw lines.
@@ -211,7 +292,7 @@ impl Screen {
     /// Prints one whole line, as given (already escaped and coloured). Never dropped.
     pub fn show(&self, line: &str) {
         self.put(Entry {
-            rows: vec![line.to_string()],
+            body: Body::Rows(vec![line.to_string()]),
             chat: false,
         });
     }
@@ -219,8 +300,9 @@ impl Screen {
     fn put(&self, entry: Entry) {
         let mut backlog = self.backlog.lock();
         if backlog.direct {
-            for row in &entry.rows {
-                backlog.write(row);
+            let (width, palette) = (backlog.width(), backlog.palette);
+            for row in entry.into_rows(width, palette) {
+                backlog.write(&row);
             }
             return;
         }
@@ -261,20 +343,52 @@ impl Screen {
     /// `label` painted in `tone`, then `text`: one line in piped mode; at a terminal, rows
     /// broken between words to fit it (at most 80 columns), later rows indented under the text.
     fn said(&self, tone: Tone, label: &str, text: &str, chat: bool) {
-        let painted = self.palette.paint(tone, label);
+        let stamp = if self.timestamps {
+            format!("{} ", jiff::ZonedDateTime::now().strftime("%H:%M"))
+        } else {
+            String::new()
+        };
         if !self.interactive {
+            let painted = self.palette.paint(tone, label);
             self.put(Entry {
-                rows: vec![format!("{painted} {text}")],
+                body: Body::Rows(vec![format!("{stamp}{painted} {text}")]),
                 chat,
             });
             return;
         }
-        let mut rows = wrap::wrap(&format!("{label} "), text, self.width());
-        if let Some(first) = rows.first_mut() {
-            // The label is painted; the row began with it unpainted.
-            *first = format!("{painted}{}", &first[label.len()..]);
+        let said = Said {
+            tone,
+            stamp,
+            label: label.to_string(),
+            text: text.to_string(),
+        };
+        self.put(Entry {
+            body: Body::Said(said),
+            chat,
+        });
+    }
+
+    /// The terminal's width in columns (80 when it is not known).
+    pub fn columns(&self) -> usize {
+        match self.columns.load(Ordering::Relaxed) {
+            0 => wrap::NOTICE_WIDTH,
+            columns => usize::from(columns),
         }
-        self.put(Entry { rows, chat });
+    }
+
+    /// A row of a two-column list in the client's voice (`help`), whose second column starts
+    /// `column` bytes into `row`: at a terminal, rows it is broken into are indented under the
+    /// second column, not under `(client): `.
+    pub fn note_row(&self, row: &str, column: usize) {
+        let split = row.is_char_boundary(column) && row[..column].ends_with("  ");
+        if !self.interactive || !split || row.len() <= column {
+            self.note(row);
+            return;
+        }
+        let prefix = format!("(client): {}", &row[..column]);
+        for row in wrap::wrap(&prefix, &row[column..], self.width()) {
+            self.show(&self.palette.paint(Tone::Client, &row));
+        }
     }
 
     /// The width lines are broken to at a terminal.
@@ -453,6 +567,26 @@ mod tests {
         screen.stop_editor();
         assert!(feed.bell().try_recv().is_ok());
         assert!(feed.take().stop);
+    }
+
+    /// `--timestamps`: each chat line, plain or secure, starts with the local time, HH:MM.
+    #[test]
+    fn timestamps_come_before_chat_lines() {
+        let (mut screen, feed, _) = screen();
+        screen.set_timestamps(true);
+        let bob = Name::parse("bob").unwrap();
+        screen.chat(&bob, "hello");
+        screen.secure(&bob, "psst");
+        screen.notice("Goodbye!");
+        let rows = feed.take().rows;
+        let stamped = |row: &str, rest: &str| {
+            let (time, after) = row.split_at(6);
+            let digits = time.chars().filter(char::is_ascii_digit).count();
+            digits == 4 && &time[2..3] == ":" && &time[5..] == " " && after == rest
+        };
+        assert!(stamped(&rows[0], "bob: hello"), "{rows:?}");
+        assert!(stamped(&rows[1], "bob (secure): psst"), "{rows:?}");
+        assert_eq!(rows[2], "(server): Goodbye!");
     }
 
     #[test]

@@ -64,17 +64,72 @@ impl StatusRows {
     }
 }
 
-/// The table's lines (without the `N users online:` header): column titles, then one line per
-/// user in the order a person reads a list of names (`alice`, `José`, `Zoë`; the server sends
-/// them in byte order, capitals and accents out of place), columns padded to the widest cell,
-/// the asker's row ending in `(you)`.
-pub fn render(entries: &[StatusEntry]) -> Vec<String> {
-    const TITLES: [&str; 3] = ["USER", "STATE", "PARTNER"];
+/// The table's lines (without the `N users online:` header) for a terminal `width` columns
+/// wide: column titles, then one line per user in the order a person reads a list of names
+/// (`alice`, `José`, `Zoë`; the server sends them in byte order, capitals and accents out of
+/// place), columns padded to the widest cell, the asker's row ending in `(you)`.
+///
+/// A table wider than the terminal would be broken by it mid-cell, titles and all; then each
+/// user is a line of its own instead (`alice  BUSY with bob (you)`), broken between words with
+/// later rows indented under the name:
+///
+/// ```text
+/// (server): 2 users online:
+///   alice  BUSY with
+///       bernadette_the_long_name (you)
+///   bernadette_the_long_name  BUSY with
+///       alice
+/// ```
+pub fn render(entries: &[StatusEntry], width: usize) -> Shown {
     let mut entries: Vec<&StatusEntry> = entries.iter().collect();
     entries.sort_by_cached_key(|e| {
         let name = e.name.to_string();
         (reading_key(&name), name)
     });
+    let mut table = table(&entries);
+    if table.iter().all(|line| line.width() <= width) {
+        let titles = table.remove(0);
+        return Shown {
+            titles: Some(titles),
+            rows: table,
+        };
+    }
+    let rows = entries
+        .iter()
+        .flat_map(|e| {
+            let mut text = e.presence().to_string();
+            if let Some(partner) = &e.partner {
+                text.push_str(&format!(" with {partner}"));
+            }
+            if e.is_you {
+                text.push_str(" (you)");
+            }
+            // Later rows under the name, not under the state: a long name would leave no room.
+            crate::terminal::wrap::hanging(&format!("  {}  ", e.name), 6, &text, width)
+        })
+        .collect();
+    Shown { titles: None, rows }
+}
+
+/// A `status` answer as shown: a table's column titles (none for a list), then its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// `  USER   STATE  PARTNER`, over a table.
+    pub titles: Option<String>,
+    /// One or more per user.
+    pub rows: Vec<String>,
+}
+
+impl Shown {
+    /// Every line, titles first.
+    pub fn lines(&self) -> Vec<String> {
+        self.titles.iter().chain(&self.rows).cloned().collect()
+    }
+}
+
+/// The lines of the table, whatever its width.
+fn table(entries: &[&StatusEntry]) -> Vec<String> {
+    const TITLES: [&str; 3] = ["USER", "STATE", "PARTNER"];
     let cells: Vec<[String; 3]> = entries
         .iter()
         .map(|e| {
@@ -139,7 +194,8 @@ mod tests {
                 is_you: false,
             })
             .collect();
-        let names: Vec<String> = render(&entries)
+        let names: Vec<String> = render(&entries, 80)
+            .lines()
             .iter()
             .skip(1)
             .map(|l| l.split_whitespace().next().unwrap().to_string())
@@ -173,11 +229,15 @@ mod tests {
 
     #[test]
     fn columns_line_up_and_your_row_is_marked() {
-        let table = render(&[
-            entry("alice", Some("bob"), true),
-            entry("bob", Some("alice"), false),
-            entry("carol", None, false),
-        ]);
+        let table = render(
+            &[
+                entry("alice", Some("bob"), true),
+                entry("bob", Some("alice"), false),
+                entry("carol", None, false),
+            ],
+            80,
+        )
+        .lines();
         assert_eq!(
             table,
             [
@@ -191,10 +251,14 @@ mod tests {
 
     #[test]
     fn a_long_name_widens_its_column_and_a_free_you_is_still_marked() {
-        let table = render(&[
-            entry("a_rather_long_name", None, true),
-            entry("b", Some("c"), false),
-        ]);
+        let table = render(
+            &[
+                entry("a_rather_long_name", None, true),
+                entry("b", Some("c"), false),
+            ],
+            80,
+        )
+        .lines();
         assert_eq!(
             table,
             [
@@ -208,9 +272,32 @@ mod tests {
     /// Width is measured in terminal columns, not bytes: wide letters still line up.
     #[test]
     fn wide_letters_are_measured_in_columns() {
-        let table = render(&[entry("李雷", None, false), entry("bob", None, true)]);
+        let table = render(&[entry("李雷", None, false), entry("bob", None, true)], 80).lines();
         assert_eq!(table[1], "  bob   FREE            (you)");
         assert_eq!(table[2], "  李雷  FREE");
+    }
+
+    /// A table wider than the terminal becomes a line per user, within the width, each
+    /// user's later rows indented under the name.
+    #[test]
+    fn a_table_too_wide_becomes_a_list() {
+        let entries = [
+            entry("bernadette_the_long_name", Some("alice"), false),
+            entry("alice", Some("bernadette_the_long_name"), true),
+        ];
+        assert_eq!(
+            render(&entries, 80).titles.as_deref(),
+            Some("  USER                      STATE  PARTNER")
+        );
+        assert_eq!(
+            render(&entries, 40).lines(),
+            [
+                "  alice  BUSY with",
+                "      bernadette_the_long_name (you)",
+                "  bernadette_the_long_name  BUSY with",
+                "      alice",
+            ]
+        );
     }
 
     #[test]

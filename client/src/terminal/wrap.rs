@@ -25,27 +25,60 @@ pub fn notice_width(columns: Option<u16>) -> usize {
 /// first are indented by the prefix's width. A line that fits is returned as it is (spaces
 /// and all); a word longer than a row stays whole.
 pub fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
+    hanging(prefix, prefix.width(), text, width)
+}
+
+/// The fewest columns a row of text is given beside a label before the text goes under it
+/// instead (see [`said`]).
+const MIN_ROOM: usize = 20;
+
+/// How far rows are indented under a label too wide to keep the text beside it.
+const UNDER_LABEL: usize = 4;
+
+/// `label ` and `text` (someone's message) as rows of at most `width` columns: later rows
+/// indented under the text, as [`wrap`] does, unless the label leaves the text fewer than
+/// [`MIN_ROOM`] columns (a long name on a narrow terminal, a timestamp in front): then they
+/// are indented by [`UNDER_LABEL`], and the first row holds as much as fits after the label,
+/// or only the label.
+pub fn said(label: &str, text: &str, width: usize) -> Vec<String> {
+    let prefix = format!("{label} ");
     let indent = prefix.width();
-    if indent + text.width() <= width {
+    if indent + MIN_ROOM <= width {
+        hanging(&prefix, indent, text, width)
+    } else {
+        hanging(&prefix, UNDER_LABEL, text, width)
+    }
+}
+
+/// `prefix` and `text` as rows of at most `width` columns, broken at spaces; rows after the
+/// first are indented by `indent` columns. A word longer than a row stays whole; a prefix that
+/// leaves no room for the first word ends its row alone.
+pub fn hanging(prefix: &str, indent: usize, text: &str, width: usize) -> Vec<String> {
+    if prefix.width() + text.width() <= width {
         return vec![format!("{prefix}{text}")];
     }
-    let room = width.saturating_sub(indent).max(1);
     let mut rows = Vec::new();
     let mut rest = text;
-    while let Some(cut) = row_end(rest, room) {
-        rows.push(rest[..cut].trim_end().to_string());
+    let first_room = width.saturating_sub(prefix.width());
+    // The first word, and where the first row may end after it.
+    let first_word = rest.split(' ').next().map_or(0, UnicodeWidthStr::width);
+    if first_word > first_room && indent < prefix.width() {
+        rows.push(prefix.trim_end().to_string());
+    } else {
+        let cut = row_end(rest, first_room.max(1)).unwrap_or(rest.len());
+        rows.push(format!("{prefix}{}", rest[..cut].trim_end()));
         rest = rest[cut..].trim_start();
     }
-    if !rest.is_empty() || rows.is_empty() {
-        rows.push(rest.to_string());
+    let room = width.saturating_sub(indent).max(1);
+    let pad = " ".repeat(indent);
+    while let Some(cut) = row_end(rest, room) {
+        rows.push(format!("{pad}{}", rest[..cut].trim_end()));
+        rest = rest[cut..].trim_start();
     }
-    rows.iter()
-        .enumerate()
-        .map(|(i, row)| match i {
-            0 => format!("{prefix}{row}"),
-            _ => format!("{}{row}", " ".repeat(indent)),
-        })
-        .collect()
+    if !rest.is_empty() {
+        rows.push(format!("{pad}{rest}"));
+    }
+    rows
 }
 
 /// Where to end the first row of `text`, at most `room` columns wide: after the last space
@@ -165,6 +198,35 @@ mod tests {
         assert_eq!(
             wrap("(s): ", &format!("a {long} b"), 30),
             ["(s): a", &format!("     {long}"), "     b"]
+        );
+    }
+
+    /// A label that leaves the text fewer than 20 columns (a long name at 40 columns) has the
+    /// text's later rows indented by 4 under it, not squeezed beside it.
+    #[test]
+    fn a_wide_label_puts_the_text_under_it() {
+        let label = "05:15 bernadette_the_long_name:";
+        assert_eq!(
+            said(
+                label,
+                "hello alice, this is a longer line to see how it wraps",
+                40
+            ),
+            [
+                "05:15 bernadette_the_long_name: hello",
+                "    alice, this is a longer line to see",
+                "    how it wraps",
+            ]
+        );
+        // A label with no room after it is alone on its row.
+        assert_eq!(
+            said("05:15 bernadette_the_long_name (secure):", "psst", 40),
+            ["05:15 bernadette_the_long_name (secure):", "    psst"]
+        );
+        // A short label keeps the text under the text.
+        assert_eq!(
+            said("bob:", "one two three four five six seven eight nine", 30),
+            ["bob: one two three four five", "     six seven eight nine"]
         );
     }
 

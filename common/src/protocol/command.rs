@@ -166,6 +166,35 @@ mod tests {
         );
     }
 
+    /// PROTOCOL.md's rule for `secure:`: the line begins with it; the payload is the rest with
+    /// white space removed at both ends; with white space in front it is chat text.
+    #[test]
+    fn secure_payloads_are_trimmed_as_documented() {
+        for (line, payload) in [
+            ("secure:x", "x"),
+            ("secure:   x ", "x"),
+            ("secure:\tx\u{a0}", "x"),
+            ("secure: a b", "a b"),
+            ("secure:", ""),
+            ("secure:   ", ""),
+        ] {
+            assert_eq!(
+                Command::parse(line),
+                Ok(Command::Secure(payload.into())),
+                "{line:?}"
+            );
+        }
+        assert_eq!(
+            Command::parse(" secure: x"),
+            Ok(Command::Message(" secure: x".into()))
+        );
+        assert_eq!(
+            Command::parse("\u{a0}status\t"),
+            Ok(Command::Status),
+            "white space, not only spaces"
+        );
+    }
+
     #[test]
     fn messages_that_look_like_commands_survive_a_round_trip() {
         for text in [

@@ -49,7 +49,7 @@ impl KeyLine {
     /// ```
     pub fn offer(self, rest: &str) -> Option<KeyOffer<'_>> {
         let (chat, value) = rest.split_once(' ')?;
-        let chat = canonical_decimal(chat).then(|| chat.parse::<u64>().ok())??;
+        let chat = chat_number(chat)?;
         let well_formed = match self {
             KeyLine::Commit => {
                 value.len() == 64
@@ -81,6 +81,14 @@ impl KeyLine {
             KeyLine::Proof => ServerLine::KeyProof(value.to_string()),
         }
     }
+}
+
+/// A chat number as the wire spells it, in `GEN_KEYS <group> <chat>` and in the key lines:
+/// digits only, no sign, no leading zero (`0` itself aside), at most 2^64 - 1. `None` for any
+/// other spelling (`07`, `+7`, `18446744073709551616`), so a number has exactly one spelling
+/// and the text hashed into a commitment is the text on the wire.
+pub(crate) fn chat_number(text: &str) -> Option<u64> {
+    canonical_decimal(text).then(|| text.parse::<u64>().ok())?
 }
 
 /// Digits only, no sign, no leading zero.
@@ -136,6 +144,28 @@ mod tests {
             hex.clone(),
         ] {
             assert_eq!(KeyLine::Commit.offer(&bad), None, "{bad:?}");
+        }
+    }
+
+    /// One spelling per chat number, and the range of a u64.
+    #[test]
+    fn chat_numbers() {
+        for (text, number) in [
+            ("0", Some(0)),
+            ("7", Some(7)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("07", None),
+            ("00", None),
+            ("+7", None),
+            ("-7", None),
+            (" 7", None),
+            ("7 ", None),
+            ("", None),
+            ("18446744073709551616", None),
+            ("99999999999999999999999", None),
+            ("٧", None),
+        ] {
+            assert_eq!(chat_number(text), number, "{text:?}");
         }
     }
 

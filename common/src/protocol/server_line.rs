@@ -1,5 +1,6 @@
 //! Lines the server sends to a client.
 
+use super::key_line::chat_number;
 use super::{split_word, Name, Notice};
 use std::fmt;
 use thiserror::Error;
@@ -36,6 +37,16 @@ pub enum ServerLine {
         /// identity key into its commitment and proves it with `key_proof` (see PROTOCOL.md).
         identity: bool,
     },
+    /// `GEN_KEYS <group> <chat>` whose chat number is spelled another way than PROTOCOL.md's one
+    /// spelling (a leading zero, a sign, 2^64 and above, more words): its keys cannot be tied to
+    /// a chat, so the client refuses it (not an unknown line: it still starts the chat's one key
+    /// exchange, which fails).
+    GenKeysMisnumbered {
+        /// The group's name.
+        group: String,
+        /// Everything after the group, as sent.
+        chat: String,
+    },
     /// `key_commit <commitment>`: the partner's commitment to its public value (64 hex digits).
     KeyCommit(String),
     /// `key_param <number>`: the partner's public Diffie-Hellman value.
@@ -49,12 +60,43 @@ pub enum ServerLine {
 #[error("unexpected line from the server: {0:?}")]
 pub struct UnknownServerLine(pub String);
 
+/// The last sender's name as it came on the wire and as read, so that a run of lines from one
+/// partner reads the name once: [`Name::parse`] (NFKC and three confusable skeletons) costs
+/// more than all the rest of a chat line, and a partner may send megabytes a second.
+#[derive(Debug, Clone, Default)]
+pub struct Senders {
+    last: Option<(String, Name)>,
+}
+
+impl Senders {
+    /// `raw` read as a name: the last one again if `raw` is the same text.
+    fn parse(&mut self, raw: &str) -> Option<Name> {
+        match &self.last {
+            Some((text, name)) if text == raw => Some(name.clone()),
+            _ => {
+                let name = Name::parse(raw).ok()?;
+                self.last = Some((raw.to_string(), name.clone()));
+                Some(name)
+            }
+        }
+    }
+}
+
 impl ServerLine {
     /// Reads one line (without its line ending).
     ///
     /// # Errors
     /// [`UnknownServerLine`] when the line has none of the five forms.
     pub fn parse(line: &str) -> Result<ServerLine, UnknownServerLine> {
+        ServerLine::parse_with(line, &mut Senders::default())
+    }
+
+    /// [`ServerLine::parse`], reading a sender's name the same as the last one from
+    /// `senders` (a reader keeps one for its connection).
+    ///
+    /// # Errors
+    /// [`UnknownServerLine`] when the line has none of the five forms.
+    pub fn parse_with(line: &str, senders: &mut Senders) -> Result<ServerLine, UnknownServerLine> {
         if let Some(text) = line.strip_prefix("(server): ") {
             return Ok(ServerLine::Notice(Notice::parse(text)));
         }
@@ -68,21 +110,32 @@ impl ServerLine {
             }),
             ("GEN_KEYS", Some(rest)) => {
                 let (group, chat) = split_word(rest);
-                let (chat, identity) = match chat.map(split_word) {
-                    None => (None, false),
-                    Some((n, flag)) => {
-                        let identity = match flag {
-                            None => false,
-                            Some("identity") => true,
-                            Some(_) => return Err(unknown()),
-                        };
-                        (Some(n.parse().map_err(|_| unknown())?), identity)
-                    }
+                let group = group.to_string();
+                let Some(chat) = chat else {
+                    return Ok(ServerLine::GenKeys {
+                        group,
+                        chat: None,
+                        identity: false,
+                    });
                 };
-                Ok(ServerLine::GenKeys {
-                    group: group.to_string(),
-                    chat,
-                    identity,
+                let (text, flag) = split_word(chat);
+                let identity = match flag {
+                    None => Some(false),
+                    Some("identity") => Some(true),
+                    Some(_) => None,
+                };
+                Ok(match (chat_number(text), identity) {
+                    (Some(n), Some(identity)) => ServerLine::GenKeys {
+                        group,
+                        chat: Some(n),
+                        identity,
+                    },
+                    // A known number followed by an unknown word is no line of ours.
+                    (Some(_), None) => return Err(unknown()),
+                    (None, _) => ServerLine::GenKeysMisnumbered {
+                        group,
+                        chat: chat.to_string(),
+                    },
                 })
             }
             ("key_commit", Some(value)) => Ok(ServerLine::KeyCommit(value.to_string())),
@@ -90,13 +143,13 @@ impl ServerLine {
             ("key_proof", Some(value)) => Ok(ServerLine::KeyProof(value.to_string())),
             (word, Some(rest)) => {
                 if let Some(from) = word.strip_suffix(':') {
-                    let from = Name::parse(from).map_err(|_| unknown())?;
+                    let from = senders.parse(from).ok_or_else(unknown)?;
                     Ok(ServerLine::Chat {
                         from,
                         text: rest.to_string(),
                     })
                 } else if let Some(payload) = rest.strip_prefix("(secure): ") {
-                    let from = Name::parse(word).map_err(|_| unknown())?;
+                    let from = senders.parse(word).ok_or_else(unknown)?;
                     Ok(ServerLine::Secure {
                         from,
                         payload: payload.to_string(),
@@ -134,6 +187,7 @@ impl fmt::Display for ServerLine {
                 }
                 Ok(())
             }
+            ServerLine::GenKeysMisnumbered { group, chat } => write!(f, "GEN_KEYS {group} {chat}"),
             ServerLine::KeyCommit(value) => write!(f, "key_commit {value}"),
             ServerLine::KeyParam(value) => write!(f, "key_param {value}"),
             ServerLine::KeyProof(value) => write!(f, "key_proof {value}"),
@@ -144,6 +198,29 @@ impl fmt::Display for ServerLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that keeps the last sender reads every line as a fresh parse does.
+    #[test]
+    fn the_last_sender_is_read_once_and_the_same() {
+        let mut senders = Senders::default();
+        for line in [
+            "bob: hi",
+            "bob: again",
+            "Bob: other spelling",
+            "bob (secure): 0.abc.def",
+            "b\u{200b}ob: hidden",
+            "carol: hi",
+            "bob: back",
+            "server: x",
+            "(server): Goodbye!",
+        ] {
+            let cached = ServerLine::parse_with(line, &mut senders);
+            assert_eq!(cached, ServerLine::parse(line), "{line:?}");
+            if let Ok(ServerLine::Chat { from, .. }) = cached {
+                assert_eq!(from.as_str(), line.split(':').next().unwrap(), "{line:?}");
+            }
+        }
+    }
 
     fn name(n: &str) -> Name {
         Name::parse(n).unwrap()
@@ -190,6 +267,14 @@ mod tests {
                 chat: None,
                 identity: false,
             },
+            ServerLine::GenKeysMisnumbered {
+                group: "toy".into(),
+                chat: "07".into(),
+            },
+            ServerLine::GenKeysMisnumbered {
+                group: "ffdhe2048".into(),
+                chat: "18446744073709551616".into(),
+            },
             ServerLine::KeyProof("ab.cd".into()),
             ServerLine::KeyParam("1234".into()),
             ServerLine::KeyCommit("ab12".into()),
@@ -214,6 +299,29 @@ mod tests {
         ));
     }
 
+    /// A chat number has one spelling: `GEN_KEYS toy 07` is not chat 7, and 2^64 is no chat.
+    #[test]
+    fn chat_numbers_have_one_spelling() {
+        assert_eq!(
+            ServerLine::parse("GEN_KEYS toy 7"),
+            Ok(ServerLine::GenKeys {
+                group: "toy".into(),
+                chat: Some(7),
+                identity: false,
+            })
+        );
+        for chat in ["07", "+7", "18446744073709551616", "07 identity", "x"] {
+            assert_eq!(
+                ServerLine::parse(&format!("GEN_KEYS toy {chat}")),
+                Ok(ServerLine::GenKeysMisnumbered {
+                    group: "toy".into(),
+                    chat: chat.into()
+                }),
+                "{chat}"
+            );
+        }
+    }
+
     #[test]
     fn nonsense_is_refused() {
         for line in [
@@ -225,6 +333,7 @@ mod tests {
             "key_commit",
             "key_proof",
             "GEN_KEYS ffdhe2048 7 identiti",
+            "GEN_KEYS toy 7 8",
         ] {
             assert!(ServerLine::parse(line).is_err(), "line {line:?}");
         }

@@ -228,10 +228,12 @@ pub enum Heard {
 
 /// Adds `found` to `list`, keeping the list sorted by name and at most [`MAX_FOUND`] long.
 ///
-/// A record for a server already listed (same name, port and key, an address in common)
-/// updates it. The same name at another port or other addresses is a rival claim and is listed beside
-/// it ([`rivals`]): anyone on the LAN can advertise any name, and the person must see both to
-/// ask which is real.
+/// A record for a server already listed (same name and port, an address in common, and the
+/// same key, or a key where the other had none yet: a record can be resolved before its TXT
+/// arrives) updates it. The same name at another port, at other addresses or with another key
+/// is a rival claim and is listed beside it ([`rivals`]): anyone on the LAN can advertise any
+/// name, and the person must see both to ask which is real. (A key taken this way is still
+/// only a claim: the server must prove it on connect.)
 pub fn remember(list: &mut Vec<Found>, found: Found) -> Heard {
     if found.addresses.is_empty() {
         return Heard::Nothing;
@@ -239,20 +241,25 @@ pub fn remember(list: &mut Vec<Found>, found: Found) -> Heard {
     let same = list.iter().position(|known| {
         known.instance == found.instance
             && known.port == found.port
-            && known.key == found.key
+            && (known.key == found.key || known.key.is_none() || found.key.is_none())
             && known
                 .addresses
                 .iter()
                 .any(|ip| found.addresses.contains(ip))
     });
     match same {
-        Some(at) if list[at] == found => Heard::Nothing,
         Some(at) => {
             let mut addresses = found.addresses.clone();
             addresses.extend(list[at].addresses.iter().copied());
-            list[at] =
-                Found::new(found.instance, found.port, addresses, found.group).with_key(found.key);
-            Heard::Updated
+            let key = found.key.or(list[at].key);
+            let group = found.group.or_else(|| list[at].group.clone());
+            let merged = Found::new(found.instance, found.port, addresses, group).with_key(key);
+            if merged == list[at] {
+                Heard::Nothing
+            } else {
+                list[at] = merged;
+                Heard::Updated
+            }
         }
         None if list.len() >= MAX_FOUND => Heard::TooMany,
         None => {
@@ -809,17 +816,20 @@ mod tests {
         let at = vec![IpAddr::from([10, 0, 0, 1])];
         let mut list = Vec::new();
         let record = |key| Found::new("Lab 3".into(), 1, at.clone(), None).with_key(key);
-        assert_eq!(
-            remember(&mut list, record(Some(Fingerprint([1; 16])))),
-            Heard::New
-        );
-        assert_eq!(
-            remember(&mut list, record(Some(Fingerprint([2; 16])))),
-            Heard::New
-        );
+        let one = Some(Fingerprint([1; 16]));
+        // Resolved before its TXT arrived, then with it: one server, with the key.
         assert_eq!(remember(&mut list, record(None)), Heard::New);
+        assert_eq!(remember(&mut list, record(one)), Heard::Updated);
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].key, one);
+        // A record without a key does not take the key away.
         assert_eq!(remember(&mut list, record(None)), Heard::Nothing);
-        assert_eq!(list.len(), 3);
+        assert_eq!(list[0].key, one);
+        // Another key: a rival, listed beside.
+        let two = Some(Fingerprint([2; 16]));
+        assert_eq!(remember(&mut list, record(two)), Heard::New);
+        assert_eq!(remember(&mut list, record(two)), Heard::Nothing);
+        assert_eq!(list.len(), 2);
         assert_eq!(rivals(&list), ["Lab 3"]);
     }
 }

@@ -12,12 +12,15 @@
 //! - [`terminal`]: typed lines (a pipe or the line editor) and shown lines (the screen); knows
 //!   nothing of the chat.
 //! - [`browse`]: `client` with no address: finds servers on the LAN, asks which if several.
+//! - [`server_pin`]: the servers met before: each one's key, pinned, and what to do when a
+//!   server proves another.
 //! - [`eve`]: the `eve` teaching tool: what a relay sees, and the relay in the middle.
 #![forbid(unsafe_code)]
 
 pub mod browse;
 pub mod chat;
 pub mod eve;
+pub mod server_pin;
 pub mod terminal;
 
 pub use chat::reconnect::connect;

@@ -3,10 +3,13 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
+use client::server_pin::{Reached, ServerCheck, ServerPins};
 use client::Outcome;
 use common::discovery::DEFAULT_PORT;
-use common::identity::Identity;
+use common::identity::{Fingerprint, Identity};
+use parking_lot::Mutex;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long one address of the server may take to answer.
@@ -56,6 +59,15 @@ struct Args {
     /// At a terminal this is always on; in scripts (piped mode) only with this flag.
     #[arg(long)]
     reconnect: bool,
+    /// The server's key fingerprint, as the server prints it when it starts (a teacher may
+    /// write it on the board, a lab install may ship it): a server that proves any other key is
+    /// refused, even the first time you meet it.
+    #[arg(long, value_name = "FINGERPRINT", value_parser = fingerprint)]
+    server_key: Option<Fingerprint>,
+    /// Forget the key remembered for the server NAME (its advertised name, or HOST:PORT as you
+    /// typed it) and exit, once your teacher confirms that the server's key changed.
+    #[arg(long, value_name = "NAME")]
+    forget_server: Option<String>,
     /// Put the local time before each chat line, as irssi does (14:05 bob: hi).
     #[arg(long)]
     timestamps: bool,
@@ -92,6 +104,10 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, String> {
+    if let Some(name) = &args.forget_server {
+        return forget(name);
+    }
+    let known = ServerPins::load(args.server_key).map_err(|e| e.to_string())?;
     // The identity first: a problem with its file is said before anything connects.
     let identity = match &args.identity {
         Some(path) => path.clone(),
@@ -103,7 +119,7 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         .map_err(|e| e.to_string())?
         .join("partners");
     common::identity::Pins::load(&partners).map_err(|e| e.to_string())?;
-    let (socket, host, port) = match address {
+    let (socket, host, port, reached, at) = match address {
         Some((host, port)) => {
             let socket = client::connect(&host, port, CONNECT_TIMEOUT, None)
                 .map_err(|err| unreachable(&shown_host(&host), port, &err))?;
@@ -112,12 +128,26 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
             if let Ok(address) = socket.peer_addr() {
                 println!("{}", connected_to(&host, address));
             }
-            (socket, host, port)
+            // Pinned under the address as typed: another server there is another key.
+            let typed = format!("{}:{port}", shown_host(&host));
+            let at = socket
+                .peer_addr()
+                .map(|a| {
+                    let ip = a.ip().to_canonical();
+                    client::browse::shown_address(std::net::SocketAddr::new(ip, a.port()))
+                })
+                .unwrap_or_else(|_| typed.clone());
+            let reached = Reached::Typed { address: typed };
+            (socket, host, port, reached, at)
         }
         None => {
-            let found = client::browse::find_server().map_err(|e| e.to_string())?;
-            let (socket, ip) = client::browse::connect(&found).map_err(|e| e.to_string())?;
-            (socket, ip.to_string(), found.port)
+            let candidates = client::browse::find_server(&known).map_err(|e| e.to_string())?;
+            let (socket, ip, found) =
+                client::browse::connect_proven(&candidates, &known, &mut std::io::stdout())
+                    .map_err(|e| e.to_string())?;
+            let at = client::browse::shown_address(std::net::SocketAddr::new(ip, found.port));
+            let port = found.port;
+            (socket, ip.to_string(), port, Reached::Found(found), at)
         }
     };
     let _ = socket.set_nodelay(true);
@@ -127,11 +157,42 @@ fn try_main(args: Args, address: Option<(String, u16)>) -> Result<Outcome, Strin
         explain: args.explain,
         server: Some((host, port)),
         reconnect: args.reconnect,
+        server_check: Some(Arc::new(Mutex::new(ServerCheck {
+            pins: known,
+            reached,
+            at,
+        }))),
         timestamps: args.timestamps,
         identity: Some(std::sync::Arc::new(identity)),
         partners: Some(partners),
     };
     client::run(socket, options).map_err(|err| format!("cannot start: {err}"))
+}
+
+/// `client --forget-server NAME`: forgets the pins under NAME (and names that look the same).
+fn forget(name: &str) -> Result<Outcome, String> {
+    match ServerPins::forget(name).map_err(|e| e.to_string())? {
+        Some(said) => {
+            println!("{said}");
+            Ok(Outcome::Done)
+        }
+        None => Err(format!(
+            "no server key is remembered under the name {:?}; the names are in {}",
+            common::escape::escape_for_terminal(name),
+            ServerPins::default_path()
+                .map(|path| path.display().to_string())
+                .unwrap_or_else(|_| "~/.config/labchat/servers".into())
+        )),
+    }
+}
+
+/// `--server-key`: a fingerprint as the server prints it (case, `-`, `:` and spaces ignored).
+fn fingerprint(text: &str) -> Result<Fingerprint, String> {
+    Fingerprint::parse(text).ok_or_else(|| {
+        "not a key fingerprint: 32 hex digits, as the server prints it when it starts \
+         (xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx)"
+            .to_string()
+    })
 }
 
 /// The host and port of `client HOST [PORT]`, where HOST may carry the port itself

@@ -4,9 +4,12 @@
 //! crate.
 //!
 //! Everything a client learns this way comes from whoever answers on the network, unchecked:
-//! an instance name is shown escaped, and the list says where each entry points. A false
-//! advertisement can only send a client to a relay, which is what safety codes are for.
+//! an instance name is shown escaped, and the list says where each entry points. The server's
+//! key fingerprint in the TXT record is unchecked too: it only says which key the server must
+//! then prove on connect. What the person met before (pins) or was given (`--server-key`)
+//! decides which records are offered ([`standing`], [`choose`]).
 
+use crate::identity::{Fingerprint, Pins};
 use std::fmt;
 use std::net::IpAddr;
 use thiserror::Error;
@@ -22,6 +25,11 @@ pub const TXT_VERSION: &str = "txtvers";
 
 /// TXT key: the Diffie-Hellman group the server names in `GEN_KEYS` (`ffdhe2048`, `toy`...).
 pub const TXT_GROUP: &str = "dh";
+
+/// TXT key: the fingerprint of the server's identity key, as [`Fingerprint`]'s `Display`
+/// writes it (`xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx`, 39 characters, lowercase hex). A
+/// record without it (an older server) or with a value that is not one advertises no key.
+pub const TXT_KEY: &str = "fp";
 
 /// Longest instance name a server advertises: one DNS label (63 bytes) less the ` (NN)` that
 /// mDNS adds when the name is taken (RFC 6762 section 9), so a renamed server still fits.
@@ -132,6 +140,9 @@ pub struct Found {
     pub addresses: Vec<IpAddr>,
     /// The Diffie-Hellman group it advertises, if any.
     pub group: Option<String>,
+    /// The fingerprint of the identity key it advertises ([`TXT_KEY`]), if any. Unchecked:
+    /// whoever answers at the address must prove the key.
+    pub key: Option<Fingerprint>,
 }
 
 impl Found {
@@ -149,7 +160,14 @@ impl Found {
             port,
             addresses,
             group,
+            key: None,
         }
+    }
+
+    /// The same record, advertising the key with this fingerprint.
+    pub fn with_key(mut self, key: Option<Fingerprint>) -> Found {
+        self.key = key;
+        self
     }
 
     /// The address to name when telling the person where this server is.
@@ -210,10 +228,12 @@ pub enum Heard {
 
 /// Adds `found` to `list`, keeping the list sorted by name and at most [`MAX_FOUND`] long.
 ///
-/// A record for a server already listed (same name and port, an address in common) updates
-/// it. The same name at another port or other addresses is a rival claim and is listed beside
-/// it ([`rivals`]): anyone on the LAN can advertise any name, and the person must see both to
-/// ask which is real.
+/// A record for a server already listed (same name and port, an address in common, and the
+/// same key, or a key where the other had none yet: a record can be resolved before its TXT
+/// arrives) updates it. The same name at another port, at other addresses or with another key
+/// is a rival claim and is listed beside it ([`rivals`]): anyone on the LAN can advertise any
+/// name, and the person must see both to ask which is real. (A key taken this way is still
+/// only a claim: the server must prove it on connect.)
 pub fn remember(list: &mut Vec<Found>, found: Found) -> Heard {
     if found.addresses.is_empty() {
         return Heard::Nothing;
@@ -221,18 +241,25 @@ pub fn remember(list: &mut Vec<Found>, found: Found) -> Heard {
     let same = list.iter().position(|known| {
         known.instance == found.instance
             && known.port == found.port
+            && (known.key == found.key || known.key.is_none() || found.key.is_none())
             && known
                 .addresses
                 .iter()
                 .any(|ip| found.addresses.contains(ip))
     });
     match same {
-        Some(at) if list[at] == found => Heard::Nothing,
         Some(at) => {
             let mut addresses = found.addresses.clone();
             addresses.extend(list[at].addresses.iter().copied());
-            list[at] = Found::new(found.instance, found.port, addresses, found.group);
-            Heard::Updated
+            let key = found.key.or(list[at].key);
+            let group = found.group.or_else(|| list[at].group.clone());
+            let merged = Found::new(found.instance, found.port, addresses, group).with_key(key);
+            if merged == list[at] {
+                Heard::Nothing
+            } else {
+                list[at] = merged;
+                Heard::Updated
+            }
         }
         None if list.len() >= MAX_FOUND => Heard::TooMany,
         None => {
@@ -284,6 +311,122 @@ pub fn base_name(instance: &str) -> &str {
         &instance[..open]
     } else {
         instance
+    }
+}
+
+/// A key the person expects a server to prove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// Given on the command line (`client --server-key FINGERPRINT`).
+    Given(Fingerprint),
+    /// Pinned when the person first met a server of that name.
+    Pinned {
+        /// The name it was pinned under (it may differ from the advertised one, but look the
+        /// same: [`claim_key`]).
+        name: String,
+        /// When (`YYYY-MM-DD`).
+        date: String,
+        /// The pinned key's fingerprint.
+        key: Fingerprint,
+    },
+}
+
+impl Expected {
+    /// The fingerprint expected.
+    pub fn key(&self) -> Fingerprint {
+        match self {
+            Expected::Given(key) | Expected::Pinned { key, .. } => *key,
+        }
+    }
+}
+
+/// How a found server stands with what the person knows: the servers met before (pins, kept
+/// under the advertised name) and the key given with `--server-key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// It advertises the key the person expects (given, or pinned for a name that looks like
+    /// its name). It must still prove it on connect.
+    Vouched(Expected),
+    /// Nothing is expected of it: no key given, no pin for a name that looks like its name.
+    New,
+    /// It advertises another key than the one expected, or none: an impostor, or a server
+    /// whose key changed. Never connected without the person's say-so (`client HOST PORT`).
+    Other(Expected),
+}
+
+/// The pins kept under names that look like `instance` ([`claim_key`]): a rename to
+/// `Lab 3 (2)`, or a look-alike name, is still the server met as `Lab 3`.
+pub fn pins_for<'a>(pins: &'a Pins, instance: &str) -> Vec<&'a crate::identity::Pin> {
+    let key = claim_key(instance);
+    pins.iter()
+        .filter(|pin| claim_key(&pin.name) == key)
+        .collect()
+}
+
+/// How `found` stands with the key `given` (`--server-key`) or, without one, with `pins`.
+pub fn standing(found: &Found, given: Option<Fingerprint>, pins: &Pins) -> Standing {
+    if let Some(given) = given {
+        return if found.key == Some(given) {
+            Standing::Vouched(Expected::Given(given))
+        } else {
+            Standing::Other(Expected::Given(given))
+        };
+    }
+    let pinned = pins_for(pins, &found.instance);
+    let expected = |pin: &crate::identity::Pin| Expected::Pinned {
+        name: pin.name.clone(),
+        date: pin.date.clone(),
+        key: pin.key.fingerprint(),
+    };
+    match pinned
+        .iter()
+        .find(|pin| Some(pin.key.fingerprint()) == found.key)
+    {
+        Some(pin) => Standing::Vouched(expected(pin)),
+        None => match pinned.first() {
+            Some(pin) => Standing::Other(expected(pin)),
+            None => Standing::New,
+        },
+    }
+}
+
+/// What a client does with the servers a browse found, given their [`standing`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// Connect to these (indices into the list), in order, until one proves the expected key:
+    /// every server offered is vouched for with one key, or there is only one, and new.
+    Try(Vec<usize>),
+    /// List them and let the person pick (servers of several keys or names are offered).
+    Ask,
+    /// None may be connected: every one advertises another key than expected.
+    Refuse,
+}
+
+/// Which of `list` to connect to. Records that advertise another key than expected are never
+/// offered. Those vouched for with one key are tried without asking (a rival claim beside
+/// them is ignored, with a warning); a single new server is connected as today; anything else
+/// is listed for the person to pick.
+pub fn choose(list: &[Found], standings: &[Standing]) -> Choice {
+    let offered: Vec<usize> = (0..list.len())
+        .filter(|&at| !matches!(standings.get(at), Some(Standing::Other(_)) | None))
+        .collect();
+    let vouched: Vec<Fingerprint> = offered
+        .iter()
+        .filter_map(|&at| match &standings[at] {
+            Standing::Vouched(expected) => Some(expected.key()),
+            _ => None,
+        })
+        .collect();
+    let one_key = !vouched.is_empty()
+        && vouched.len() == offered.len()
+        && vouched.iter().all(|key| *key == vouched[0]);
+    let only_one = offered.len() == 1 && list.len() == 1;
+    if offered.is_empty() {
+        Choice::Refuse
+    } else if one_key || only_one {
+        Choice::Try(offered)
+    } else {
+        Choice::Ask
     }
 }
 
@@ -559,5 +702,134 @@ mod tests {
                 "{not_a_number:?}"
             );
         }
+    }
+
+    fn scratch_pins(name: &str) -> Pins {
+        let dir = std::env::temp_dir().join(format!("labchat-disc-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Pins::load(&dir.join("servers")).unwrap()
+    }
+
+    #[test]
+    fn a_pinned_name_vouches_only_for_its_key_and_looks_alike_count() {
+        use crate::identity::Identity;
+        let real = Identity::generate().public();
+        let rogue = Identity::generate().public();
+        let mut pins = scratch_pins("standing");
+        pins.set("Lab 3", real).unwrap();
+        let at = vec![IpAddr::from([10, 0, 0, 1])];
+        let record = |name: &str, key: Option<Fingerprint>| {
+            Found::new(name.into(), 5000, at.clone(), None).with_key(key)
+        };
+        let real_fp = Some(real.fingerprint());
+        let rogue_fp = Some(rogue.fingerprint());
+        assert!(matches!(
+            standing(&record("Lab 3", real_fp), None, &pins),
+            Standing::Vouched(Expected::Pinned { ref name, .. }) if name == "Lab 3"
+        ));
+        // The server renamed after its name was taken is still the one met.
+        assert!(matches!(
+            standing(&record("Lab 3 (2)", real_fp), None, &pins),
+            Standing::Vouched(_)
+        ));
+        // Another key, or none, under that name or one that looks like it: not offered.
+        for name in ["Lab 3", "Lab 3 (2)", "L\u{430}b 3", "lab 3"] {
+            for key in [rogue_fp, None] {
+                assert!(
+                    matches!(
+                        standing(&record(name, key), None, &pins),
+                        Standing::Other(_)
+                    ),
+                    "{name:?} {key:?}"
+                );
+            }
+        }
+        assert_eq!(
+            standing(&record("Lab 4", rogue_fp), None, &pins),
+            Standing::New
+        );
+        // A key given on the command line overrides the pins, and refuses all others.
+        let given = rogue.fingerprint();
+        assert!(matches!(
+            standing(&record("Lab 3", rogue_fp), Some(given), &pins),
+            Standing::Vouched(Expected::Given(_))
+        ));
+        assert!(matches!(
+            standing(&record("Lab 4", real_fp), Some(given), &pins),
+            Standing::Other(Expected::Given(_))
+        ));
+        assert!(matches!(
+            standing(&record("Lab 4", None), Some(given), &pins),
+            Standing::Other(Expected::Given(_))
+        ));
+    }
+
+    #[test]
+    fn only_servers_vouched_for_with_one_key_are_tried_without_asking() {
+        let key = |n: u8| Fingerprint([n; 16]);
+        let found = |n: u8| Found::new(format!("s{n}"), 1, vec![IpAddr::from([10, 0, 0, n])], None);
+        let list = [found(1), found(2), found(3)];
+        let pinned = |n: u8| Expected::Pinned {
+            name: "s".into(),
+            date: "2026-12-07".into(),
+            key: key(n),
+        };
+        use Standing::{New, Other, Vouched};
+        // The server met before, and a rival with another key: the one met, the rival ignored.
+        assert_eq!(
+            choose(&list[..2], &[Vouched(pinned(1)), Other(pinned(1))]),
+            Choice::Try(vec![0])
+        );
+        // Two records advertising the pinned key: both tried; the proof decides.
+        assert_eq!(
+            choose(
+                &list,
+                &[Vouched(pinned(1)), Other(pinned(1)), Vouched(pinned(1))]
+            ),
+            Choice::Try(vec![0, 2])
+        );
+        // Two servers met before (two labs): the person picks.
+        assert_eq!(
+            choose(&list[..2], &[Vouched(pinned(1)), Vouched(pinned(2))]),
+            Choice::Ask
+        );
+        // A server met before beside a new one: the person picks.
+        assert_eq!(choose(&list[..2], &[Vouched(pinned(1)), New]), Choice::Ask);
+        // Only new servers: one is connected, several are listed.
+        assert_eq!(choose(&list[..1], &[New]), Choice::Try(vec![0]));
+        assert_eq!(choose(&list[..2], &[New, New]), Choice::Ask);
+        // A new server beside one that is not the server met: listed, with the warning.
+        assert_eq!(choose(&list[..2], &[New, Other(pinned(1))]), Choice::Ask);
+        // Nothing but other keys: nothing is connected.
+        assert_eq!(
+            choose(
+                &list[..2],
+                &[Other(pinned(1)), Other(Expected::Given(key(1)))]
+            ),
+            Choice::Refuse
+        );
+        assert_eq!(choose(&[], &[]), Choice::Refuse);
+    }
+
+    #[test]
+    fn a_record_with_another_key_is_a_rival_not_an_update() {
+        let at = vec![IpAddr::from([10, 0, 0, 1])];
+        let mut list = Vec::new();
+        let record = |key| Found::new("Lab 3".into(), 1, at.clone(), None).with_key(key);
+        let one = Some(Fingerprint([1; 16]));
+        // Resolved before its TXT arrived, then with it: one server, with the key.
+        assert_eq!(remember(&mut list, record(None)), Heard::New);
+        assert_eq!(remember(&mut list, record(one)), Heard::Updated);
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].key, one);
+        // A record without a key does not take the key away.
+        assert_eq!(remember(&mut list, record(None)), Heard::Nothing);
+        assert_eq!(list[0].key, one);
+        // Another key: a rival, listed beside.
+        let two = Some(Fingerprint([2; 16]));
+        assert_eq!(remember(&mut list, record(two)), Heard::New);
+        assert_eq!(remember(&mut list, record(two)), Heard::Nothing);
+        assert_eq!(list.len(), 2);
+        assert_eq!(rivals(&list), ["Lab 3"]);
     }
 }

@@ -8,8 +8,9 @@
 
 use crate::log;
 use common::discovery::{
-    host_label, instance_from_registered, SERVICE_TYPE, TXT_GROUP, TXT_VERSION,
+    host_label, instance_from_registered, SERVICE_TYPE, TXT_GROUP, TXT_KEY, TXT_VERSION,
 };
+use common::identity::Fingerprint;
 use mdns_sd::{DaemonEvent, ServiceDaemon, ServiceInfo};
 use std::time::Duration;
 use thiserror::Error;
@@ -39,7 +40,8 @@ pub enum AdvertiseError {
 
 impl Advertisement {
     /// Advertises `instance` at `port` on every interface's addresses (kept up to date as
-    /// interfaces come and go), with the Diffie-Hellman group in the TXT record.
+    /// interfaces come and go), with the Diffie-Hellman group and the fingerprint of the
+    /// server's identity key in the TXT record (the key the server proves on connect).
     ///
     /// # Errors
     /// [`AdvertiseError`]: nothing to advertise on, or what the mDNS daemon reported.
@@ -47,6 +49,7 @@ impl Advertisement {
         instance: &str,
         port: u16,
         group: Option<&str>,
+        key: Fingerprint,
     ) -> Result<Advertisement, AdvertiseError> {
         let lan = if_addrs::get_if_addrs()
             .unwrap_or_default()
@@ -56,7 +59,7 @@ impl Advertisement {
             return Err(AdvertiseError::NoNetwork);
         }
         let daemon = ServiceDaemon::new()?;
-        match Advertisement::register(&daemon, instance, port, group) {
+        match Advertisement::register(&daemon, instance, port, group, key) {
             Ok(fullname) => Ok(Advertisement { daemon, fullname }),
             Err(err) => {
                 let _ = daemon.shutdown();
@@ -71,10 +74,16 @@ impl Advertisement {
         instance: &str,
         port: u16,
         group: Option<&str>,
+        key: Fingerprint,
     ) -> Result<String, AdvertiseError> {
         let machine = gethostname::gethostname();
         let host = format!("{}.local.", host_label(&machine.to_string_lossy()));
-        let properties = [(TXT_VERSION, "1"), (TXT_GROUP, group.unwrap_or("none"))];
+        let key = key.to_string();
+        let properties = [
+            (TXT_VERSION, "1"),
+            (TXT_GROUP, group.unwrap_or("none")),
+            (TXT_KEY, key.as_str()),
+        ];
         let info = ServiceInfo::new(SERVICE_TYPE, instance, &host, "", port, &properties[..])?
             .enable_addr_auto();
         let fullname = info.get_fullname().to_string();

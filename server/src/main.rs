@@ -6,7 +6,7 @@
 use clap::{Parser, Subcommand};
 use common::dh::Group;
 use common::discovery::{check_instance_name, default_instance_name, DEFAULT_PORT};
-use common::identity::Identity;
+use common::identity::{Fingerprint, Identity};
 use server::advertise::Advertisement;
 use server::config::Config;
 use server::{listen, log};
@@ -177,7 +177,7 @@ fn try_main(args: Args) -> Result<(), String> {
     let advertisement = if args.no_advertise {
         None
     } else {
-        advertise(args.name, port, &args.dh_group)
+        advertise(args.name, port, &args.dh_group, fingerprint)
     };
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Server started successfully");
@@ -208,11 +208,16 @@ fn try_main(args: Args) -> Result<(), String> {
 }
 
 /// Starts advertising the server on the LAN and says so; says why not if it cannot.
-fn advertise(name: Option<String>, port: u16, group: &Group) -> Option<Advertisement> {
+fn advertise(
+    name: Option<String>,
+    port: u16,
+    group: &Group,
+    key: Fingerprint,
+) -> Option<Advertisement> {
     let machine = gethostname::gethostname();
     let name = name.unwrap_or_else(|| default_instance_name(&machine.to_string_lossy(), port));
     let group = group.to_string();
-    match Advertisement::start(&name, port, Some(&group)) {
+    match Advertisement::start(&name, port, Some(&group), key) {
         Ok(advertisement) => {
             log!("advertising on the LAN as {name:?} (mDNS, _labchat._tcp)");
             Some(advertisement)

@@ -60,12 +60,21 @@ impl Host {
     /// # Errors
     /// Why the namespace could not be entered or the daemon started.
     pub fn advertise(&self, services: &[(&str, u16, &str)]) -> Result<Advertiser, String> {
+        let records: Vec<Record> = services
+            .iter()
+            .map(|(name, port, group)| Record::new(name, *port, group))
+            .collect();
+        self.advertise_records(&records)
+    }
+
+    /// [`Host::advertise`] with every TXT value chosen, the key fingerprint too.
+    ///
+    /// # Errors
+    /// Why the namespace could not be entered or the daemon started.
+    pub fn advertise_records(&self, records: &[Record]) -> Result<Advertiser, String> {
         let ns = self.ns.clone();
         let ip = self.ip;
-        let services: Vec<(String, u16, String)> = services
-            .iter()
-            .map(|(name, port, group)| (name.to_string(), *port, group.to_string()))
-            .collect();
+        let records = records.to_vec();
         // setns moves only the calling thread; the daemon's own thread, started from it,
         // inherits its network namespace.
         std::thread::spawn(move || -> Result<Advertiser, String> {
@@ -77,25 +86,11 @@ impl Host {
             )
             .map_err(|e| format!("cannot enter namespace {ns}: {e}"))?;
             let daemon = ServiceDaemon::new().map_err(|e| format!("mDNS: {e}"))?;
-            for (n, (name, port, group)) in services.iter().enumerate() {
-                let host = format!("rogue{n}.local.");
-                let info = ServiceInfo::new(
-                    SERVICE_TYPE,
-                    name,
-                    &host,
-                    ip.to_string(),
-                    *port,
-                    &[("txtvers", "1"), ("dh", group.as_str())][..],
-                )
-                .map_err(|e| format!("bad service {name:?}: {e}"))?;
-                // An impersonator does not ask whether the name is taken.
-                let mut info = info;
-                info.set_requires_probe(false);
-                daemon
-                    .register(info)
-                    .map_err(|e| format!("cannot advertise {name:?}: {e}"))?;
+            let advertiser = Advertiser { daemon, ip };
+            for record in &records {
+                advertiser.add(record)?;
             }
-            Ok(Advertiser { daemon })
+            Ok(advertiser)
         })
         .join()
         .map_err(|_| "the advertising thread panicked".to_string())?
@@ -118,9 +113,85 @@ impl Host {
     }
 }
 
+/// One record to advertise: an instance name, a port, and the TXT values.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The instance name.
+    pub name: String,
+    /// The port.
+    pub port: u16,
+    /// TXT `dh`.
+    pub group: String,
+    /// TXT `fp` (the server's key fingerprint), if any.
+    pub key: Option<String>,
+}
+
+impl Record {
+    /// A record without a key, as an older server sends.
+    pub fn new(name: &str, port: u16, group: &str) -> Record {
+        Record {
+            name: name.to_string(),
+            port,
+            group: group.to_string(),
+            key: None,
+        }
+    }
+
+    /// The same record with TXT `fp=<key>`.
+    pub fn with_key(mut self, key: &str) -> Record {
+        self.key = Some(key.to_string());
+        self
+    }
+}
+
 /// Services advertised by [`Host::advertise`]; withdrawn on drop.
 pub struct Advertiser {
     daemon: ServiceDaemon,
+    ip: Ipv4Addr,
+}
+
+impl Advertiser {
+    /// Advertises one more record, at once, without asking whether the name is taken (as an
+    /// impersonator does). Its host name is `rogue-<port>.local.`.
+    ///
+    /// # Errors
+    /// What the daemon said.
+    pub fn add(&self, record: &Record) -> Result<(), String> {
+        let host = format!("rogue-{}.local.", record.port);
+        let mut txt = vec![("txtvers", "1"), ("dh", record.group.as_str())];
+        if let Some(key) = &record.key {
+            txt.push(("fp", key.as_str()));
+        }
+        let mut info = ServiceInfo::new(
+            SERVICE_TYPE,
+            &record.name,
+            &host,
+            self.ip.to_string(),
+            record.port,
+            &txt[..],
+        )
+        .map_err(|e| format!("bad service {:?}: {e}", record.name))?;
+        info.set_requires_probe(false);
+        self.daemon
+            .register(info)
+            .map_err(|e| format!("cannot advertise {:?}: {e}", record.name))
+    }
+
+    /// Withdraws the record named `name`: the daemon sends goodbye packets (TTL 0) for it,
+    /// which every listener on the LAN takes as "that server has stopped", whoever else
+    /// advertises the name.
+    ///
+    /// # Errors
+    /// What the daemon said.
+    pub fn withdraw(&self, name: &str) -> Result<(), String> {
+        let fullname = format!("{name}.{SERVICE_TYPE}");
+        let done = self
+            .daemon
+            .unregister(&fullname)
+            .map_err(|e| format!("cannot withdraw {name:?}: {e}"))?;
+        let _ = done.recv_timeout(std::time::Duration::from_secs(1));
+        Ok(())
+    }
 }
 
 impl Drop for Advertiser {

@@ -29,6 +29,7 @@ mod explain;
 mod graceful_close;
 mod harness;
 mod identity;
+mod impostor;
 mod key_exchange_attacks;
 mod key_patience;
 mod limits;

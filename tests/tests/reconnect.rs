@@ -2,7 +2,9 @@
 //! on at a terminal) connects again, registers its name again and goes on; one without it
 //! exits 1 as before.
 
-use common::protocol::{Name, Notice, ServerLine};
+use common::identity::server_proof::prove_server;
+use common::identity::Identity;
+use common::protocol::{Hello, Name, Notice, ServerLine};
 use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -26,7 +28,13 @@ fn a_client_reconnects_after_the_server_is_killed_and_restarted() {
     bob.expect("lost the connection to the server");
     assert_eq!(bob.expect_exit(WAIT), 1);
 
-    let _second = Server::builder().port(port).start();
+    // The same server started again: the same port and the same identity key, which alice
+    // met before (a restarted server with another key would be refused as an impostor).
+    let identity = first.home().labchat().join("server-identity");
+    let _second = Server::builder()
+        .port(port)
+        .args(&["--identity", &identity.display().to_string()])
+        .start();
     alice.expect("connected again; registering as alice; any chat you were in has ended");
     alice.expect_line(
         "(server): Hello alice! Type status to see who is here, connect <user> to chat, help for more.",
@@ -44,8 +52,8 @@ fn a_client_reconnects_after_the_server_is_killed_and_restarted() {
 /// does, so the refusal comes at once and not by a race.)
 #[test]
 fn a_name_taken_while_away_is_said_and_the_client_exits_1() {
-    let (mut alice, port) = alice_reconnecting();
-    let (socket, _lines) = stand_in_takes_the_name(port);
+    let (mut alice, port, key) = alice_reconnecting();
+    let (socket, _lines) = stand_in_takes_the_name(port, &key);
     answer(&socket, Notice::NameTaken(alice_name()));
 
     alice.expect("is already taken");
@@ -140,8 +148,8 @@ fn syn_sent(pid: u32) -> bool {
 /// server, so that it answers late on purpose.)
 #[test]
 fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
-    let (mut alice, port) = alice_reconnecting();
-    let (socket, mut lines) = stand_in_takes_the_name(port);
+    let (mut alice, port, key) = alice_reconnecting();
+    let (socket, mut lines) = stand_in_takes_the_name(port, &key);
 
     alice.send("are you back?");
     // Nothing may come before the name is answered: a second after the line was typed, still
@@ -167,8 +175,8 @@ fn a_line_typed_while_the_name_is_sent_again_waits_for_the_welcome() {
 /// is not sent (the server would take it for a name), and the person is told so after 5 s.
 #[test]
 fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
-    let (mut alice, port) = alice_reconnecting();
-    let (_socket, mut lines) = stand_in_takes_the_name(port);
+    let (mut alice, port, key) = alice_reconnecting();
+    let (_socket, mut lines) = stand_in_takes_the_name(port, &key);
 
     alice.send("are you back?");
     alice.expect(
@@ -186,7 +194,7 @@ fn a_line_typed_while_the_name_goes_unanswered_is_not_sent_and_said() {
 /// exit 0, as after Ctrl+C. It sends no `close`, which the server would take for a name.
 #[test]
 fn end_of_input_while_reconnecting_leaves_at_once() {
-    let (mut alice, _port) = alice_reconnecting();
+    let (mut alice, _port, _key) = alice_reconnecting();
     alice.close_stdin();
     let closed = Instant::now();
     let status = alice
@@ -200,27 +208,39 @@ fn end_of_input_while_reconnecting_leaves_at_once() {
 }
 
 /// alice, registered with `--reconnect`, whose server was just killed: she is trying to
-/// reconnect to `port`.
-fn alice_reconnecting() -> (Client, u16) {
+/// reconnect to `port`. With the server's identity, which alice met (pinned).
+fn alice_reconnecting() -> (Client, u16, Identity) {
     let mut first = Server::start();
     let port = first.port();
     let alice = Client::registered_at(port, "alice", &["--reconnect"]);
+    let identity = first.home().labchat().join("server-identity");
+    let (key, _) = Identity::load_or_create(&identity).expect("the server's identity");
     first.signal("KILL");
     assert!(first.wait_exit(WAIT).is_some(), "the server did not die");
     alice.expect("lost the connection to the server; trying to reconnect");
-    (alice, port)
+    (alice, port, key)
 }
 
-/// A listener of the test's own that stands in for the restarted server on `port`: it takes
-/// alice's reconnection, her `hello` (left unanswered, as an old server that ignored it would)
-/// and her name sent again, and answers only what the test writes.
-fn stand_in_takes_the_name(port: u16) -> (TcpStream, BufReader<TcpStream>) {
+/// A listener of the test's own that stands in for the restarted server on `port`, with its
+/// identity `key`: it takes alice's reconnection, answers her `hello` with a proof (as the
+/// restarted server does, so that she knows it for the server she met), takes her name sent
+/// again, and answers only what the test writes.
+fn stand_in_takes_the_name(port: u16, key: &Identity) -> (TcpStream, BufReader<TcpStream>) {
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
     let (socket, _) = listener.accept().expect("alice reconnects");
     let mut lines = BufReader::new(socket.try_clone().expect("clone"));
     let mut hello = String::new();
     lines.read_line(&mut hello).expect("alice says hello");
-    assert!(hello.starts_with("hello "), "first line {hello:?}");
+    let Some(Hello(nonce)) = Hello::parse(hello.trim_end()) else {
+        panic!("first line {hello:?}");
+    };
+    answer(
+        &socket,
+        Notice::ServerProof {
+            key: key.public(),
+            signature: prove_server(key, &nonce),
+        },
+    );
     let mut name = String::new();
     lines.read_line(&mut name).expect("alice sends her name");
     assert_eq!(name, "alice\n");

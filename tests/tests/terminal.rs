@@ -415,7 +415,12 @@ fn losing_the_server_mid_chat_reconnects_and_keeps_the_line() {
     server.signal("KILL");
     assert!(server.wait_exit(WAIT).is_some(), "the server did not die");
     alice.wait_row_prefix("(client): lost the connection to the server; trying to reconnect");
-    let _back = Server::builder().port(port).start();
+    // The same server again: same port, same identity key (which alice met).
+    let identity = server.home().labchat().join("server-identity");
+    let _back = Server::builder()
+        .port(port)
+        .args(&["--identity", &identity.display().to_string()])
+        .start();
     alice.wait_row_prefix("(client): connected again; registering as alice;");
     alice.wait_row_prefix("(server): Hello alice!");
     alice.wait_last_row("alice> half a li");

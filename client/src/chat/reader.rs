@@ -177,6 +177,10 @@ impl Incoming {
     }
 
     fn handle(&mut self, line: &str) {
+        if self.state.lock().server_refused {
+            // Not the server expected: nothing it says is shown.
+            return;
+        }
         let parsed = ServerLine::parse_with(line, &mut self.senders);
         if let Some(rows) = &mut self.status {
             if let Ok(ServerLine::Notice(Notice::Status(entry))) = &parsed {
@@ -188,6 +192,14 @@ impl Incoming {
             // The answer was cut short: show what came.
             self.show_status();
         }
+        if let Ok(ServerLine::Notice(Notice::Registered(_))) = &parsed {
+            // Registered with no answer to `hello` (it did not come in time): no proof is
+            // coming, and that is checked before the welcome is shown.
+            if self.state.lock().server_proof.is_awaiting() && !self.settle(ServerProof::NotOffered)
+            {
+                return;
+            }
+        }
         match parsed {
             Ok(ServerLine::Notice(Notice::ServerProof { key, signature })) => {
                 self.server_proved(key, &signature);
@@ -196,7 +208,7 @@ impl Incoming {
                 if self.state.lock().server_proof.is_awaiting() =>
             {
                 // An older server took our `hello` for a name: that is its answer.
-                self.state.lock().server_proof = ServerProof::NotOffered;
+                self.settle(ServerProof::NotOffered);
             }
             Ok(ServerLine::Notice(notice)) => {
                 // A chat that starts over a running one: said after the notice itself.
@@ -318,10 +330,14 @@ impl Incoming {
     /// The server's answer to `hello`: its key and a signature over our nonce. A proof that
     /// does not verify ends the connection, loudly.
     fn server_proved(&self, key: PublicKey, signature: &Signature) {
-        let mut state = self.state.lock();
+        let state = self.state.lock();
         match server_proof::check(state.server_proof, key, signature) {
-            Ok(proof) => state.server_proof = proof,
+            Ok(proof) => {
+                drop(state);
+                self.settle(proof);
+            }
             Err(invalid) => {
+                let mut state = state;
                 state.closing = true;
                 drop(state);
                 // Said as the client's last words, after the terminal is given back.
@@ -329,6 +345,42 @@ impl Incoming {
                 let _ = self
                     .endings
                     .send(Ending::ServerProofInvalid(invalid.to_string()));
+            }
+        }
+    }
+
+    /// The answer to `hello` is in (`proof`: a key proven, or none): checks it against what the
+    /// person expects of this server (pins, `--server-key`: [`crate::server_pin`]) and records
+    /// it. A server that is not the one expected ends the connection loudly, and before the
+    /// name goes out: the keyboard waits for this answer, and finds the connection finished.
+    /// `false` when the connection was ended.
+    fn settle(&self, proof: ServerProof) -> bool {
+        let mut state = self.state.lock();
+        let verdict = match (&state.server_check, proof) {
+            (_, ServerProof::Awaiting(_)) | (None, _) => Ok(None),
+            (Some(check), proof) => check.lock().judge(proof.key()),
+        };
+        state.server_proof = proof;
+        match verdict {
+            Ok(note) => {
+                drop(state);
+                self.state.nudge();
+                for line in note.iter().flat_map(|note| note.lines()) {
+                    self.screen.note(line);
+                }
+                true
+            }
+            Err(refusal) => {
+                state.closing = true;
+                state.server_refused = true;
+                // Finished while the keyboard still waits on the lock: the name cannot go out.
+                self.link.finish();
+                drop(state);
+                self.state.nudge();
+                let _ = self
+                    .endings
+                    .send(Ending::ServerProofInvalid(refusal.to_string()));
+                false
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::chat::reader::Incoming;
 use crate::chat::reconnect::{Reconnect, Reconnector};
 use crate::chat::state::{Shared, State};
 use crate::chat::trust::Trust;
+use crate::server_pin::ServerCheck;
 use crate::terminal::input::{LineSource, Piped};
 use crate::terminal::line_editor::{self, LineEditor};
 use crate::terminal::screen::Screen;
@@ -46,6 +47,9 @@ pub struct Options {
     pub server: Option<(String, u16)>,
     /// `--reconnect`: also reconnect in piped mode.
     pub reconnect: bool,
+    /// What the server must prove on every connection (the pins, `--server-key`); `None`
+    /// checks nothing.
+    pub server_check: Option<Arc<parking_lot::Mutex<ServerCheck>>>,
     /// `--timestamps`: the local time (`HH:MM`) before each chat line.
     pub timestamps: bool,
     /// Our long-term identity, proved to partners that have one too (see
@@ -104,6 +108,7 @@ impl Client {
             let pins = Pins::load(partners).map_err(io::Error::other)?;
             state = state.with_identity(Arc::clone(me), Trust::new(pins));
         }
+        state.server_check = options.server_check.clone();
         let state = Arc::new(Shared::new(state));
         let link = Arc::new(Link::new(socket.try_clone()?));
         // The first line on every connection: the server proves its key, if it has one.
@@ -250,7 +255,10 @@ impl Client {
             self.screen.use_stdout();
         }
         if let Some(text) = last_words {
-            self.screen.note(&text);
+            // One note per paragraph: each is wrapped to the terminal.
+            for line in text.lines() {
+                self.screen.note(line);
+            }
         }
         outcome
     }

@@ -61,6 +61,10 @@ pub struct State {
     /// What the server proved about its identity on this connection (see
     /// [`crate::chat::server_proof`]).
     pub server_proof: ServerProof,
+    /// What the server's proof is checked against (pins, `--server-key`), if anything.
+    pub server_check: Option<std::sync::Arc<parking_lot::Mutex<crate::server_pin::ServerCheck>>>,
+    /// The server was refused (not the one expected): nothing more it says is shown.
+    pub server_refused: bool,
     /// After a reconnect, the name sent again, until the server answers. A refusal then means
     /// someone took the name while we were away.
     pub rejoining: Option<Name>,
@@ -99,6 +103,8 @@ impl State {
         State {
             name: None,
             server_proof: ServerProof::NotOffered,
+            server_check: None,
+            server_refused: false,
             rejoining: None,
             partner: None,
             keys: if explain {

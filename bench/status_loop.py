@@ -14,7 +14,9 @@ and max, and the looper's answers and refusals a second. Figures only; it checks
 """
 import re
 import socket
+import os
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -85,7 +87,10 @@ def main():
     binary = sys.argv[1]
     quiet = "--quiet" in sys.argv
     extra = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-    server = subprocess.Popen([binary, "0", "--max-per-host", "100000", "--max-per-network", "100000", *extra],
+    # Never on the LAN, and its identity key in a folder of its own (not ~/.config).
+    home = tempfile.mkdtemp(prefix="labchat-bench-")
+    server = subprocess.Popen([binary, "0", "--no-advertise", "--max-per-host", "100000", "--max-per-network", "100000", *extra],
+                              env={**os.environ, "XDG_CONFIG_HOME": home},
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = None

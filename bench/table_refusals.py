@@ -8,7 +8,9 @@ many refusals the server sent one by one and how many it counted instead.
 
 import re
 import socket
+import os
 import subprocess
+import tempfile
 import sys
 
 IGNORED = re.compile(rb"\(server\): ([0-9,]+) more lines? like that (?:were|was) ignored$")
@@ -16,7 +18,10 @@ IGNORED = re.compile(rb"\(server\): ([0-9,]+) more lines? like that (?:were|was)
 
 def main():
     binary = sys.argv[1]
+    # Its identity key in a folder of its own (not ~/.config).
+    home = tempfile.mkdtemp(prefix="labchat-bench-")
     server = subprocess.Popen([binary, "0", "--no-advertise", "--command-rate", "1000000"],
+                              env={**os.environ, "XDG_CONFIG_HOME": home},
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     try:

@@ -73,9 +73,13 @@ struct Running {
 
 impl Running {
     fn start(path: &PathBuf, extra: &[String]) -> Running {
+        // Its identity key in a folder of its own, not in the user's ~/.config.
+        let home =
+            std::env::temp_dir().join(format!("labchat-budget-bench-{}", std::process::id()));
         let mut child = Command::new(path)
             .args(["0", "--no-advertise"])
             .args(extra)
+            .env("XDG_CONFIG_HOME", home)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

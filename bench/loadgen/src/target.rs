@@ -53,6 +53,9 @@ pub struct Target {
     child: Option<Child>,
     // Kept open so the server never writes to a closed pipe.
     _stdout: Option<ChildStdout>,
+    /// The `XDG_CONFIG_HOME` of a labchat server this generator started (its identity key),
+    /// removed when it stops.
+    config: Option<PathBuf>,
 }
 
 impl Target {
@@ -78,6 +81,7 @@ impl Target {
                     pid,
                     child: None,
                     _stdout: None,
+                    config: None,
                 })
             }
         }
@@ -85,6 +89,9 @@ impl Target {
 
     /// Stops a server this generator started (SIGTERM, then SIGKILL after 3 s).
     pub fn down(mut self) {
+        if let Some(config) = self.config.take() {
+            let _ = std::fs::remove_dir_all(config);
+        }
         let Some(mut child) = self.child.take() else {
             return;
         };
@@ -103,6 +110,9 @@ impl Target {
     }
 }
 
+/// Numbers the servers one generator starts, for their config folders.
+static SERVERS_STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn start_labchat(bin: &PathBuf, log: Option<&PathBuf>, args: &[String]) -> Result<Target, String> {
     if !bin.exists() {
         return Err(format!(
@@ -119,10 +129,17 @@ fn start_labchat(bin: &PathBuf, log: Option<&PathBuf>, args: &[String]) -> Resul
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
         None => Stdio::null(),
     };
-    // A benchmark's server is for this machine alone: it never announces itself on the LAN.
+    // A benchmark's server is for this machine alone: it never announces itself on the LAN,
+    // and its identity key goes in a folder of its own, not in the user's ~/.config.
+    let config = std::env::temp_dir().join(format!(
+        "labchat-loadgen-{}-{}",
+        std::process::id(),
+        SERVERS_STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let mut child = Command::new(bin)
         .args(["0", "--no-advertise"])
         .args(args)
+        .env("XDG_CONFIG_HOME", &config)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr)
@@ -156,6 +173,7 @@ fn start_labchat(bin: &PathBuf, log: Option<&PathBuf>, args: &[String]) -> Resul
         pid,
         child: Some(child),
         _stdout: Some(stdout.into_inner()),
+        config: Some(config),
     })
 }
 
@@ -199,5 +217,6 @@ fn start_ngircd(bin: &PathBuf, conf: &PathBuf, addr: SocketAddr) -> Result<Targe
         pid: child.id(),
         child: Some(child),
         _stdout: None,
+        config: None,
     })
 }

@@ -152,8 +152,9 @@ impl Reconnector {
                     let _ = socket.set_nodelay(true);
                     if let Ok(writer) = socket.try_clone() {
                         link.replace(writer);
-                        let hello = crate::chat::server_proof::say_hello(link, state);
-                        if hello.is_ok() && link.send_line(name.as_str()).is_ok() {
+                        let (awaiting, hello) = crate::chat::server_proof::ask();
+                        state.lock().server_proof = awaiting;
+                        if link.send_line(&hello).is_ok() && link.send_line(name.as_str()).is_ok() {
                             screen.note(&format!(
                                 "connected again; registering as {name}; any chat you were in \
                                  has ended"

@@ -109,10 +109,12 @@ impl Client {
             state = state.with_identity(Arc::clone(me), Trust::new(pins));
         }
         state.server_check = options.server_check.clone();
+        // The first line on every connection: the server proves its key, if it has one.
+        let (awaiting, hello) = crate::chat::server_proof::ask();
+        state.server_proof = awaiting;
         let state = Arc::new(Shared::new(state));
         let link = Arc::new(Link::new(socket.try_clone()?));
-        // The first line on every connection: the server proves its key, if it has one.
-        crate::chat::server_proof::say_hello(&link, &state)?;
+        link.send_line(&hello)?;
         let palette = Palette::new(console.colour);
         let (screen, feed) = if console.interactive {
             let (screen, feed) = Screen::terminal(palette);

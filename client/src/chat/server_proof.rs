@@ -11,12 +11,9 @@
 //! This module only checks the proof. What to do with a proven key (compare it with a pin or
 //! with `--server-key`) is decided by whoever reads [`State::server_proof`](crate::chat::state::State::server_proof).
 
-use crate::chat::link::Link;
-use crate::chat::state::Shared;
 use common::identity::server_proof::check_server_proof;
 use common::identity::{Nonce, PublicKey, Signature};
 use common::protocol::Hello;
-use std::io;
 use std::time::Duration;
 
 /// How long the keyboard waits for the answer to `hello` before it sends the name anyway (a
@@ -58,14 +55,12 @@ impl ServerProof {
 )]
 pub struct InvalidServerProof(pub common::identity::Fingerprint);
 
-/// Sends `hello <nonce>` on a new connection (before anything else) and remembers the nonce.
-///
-/// # Errors
-/// The socket's write error (the server is gone).
-pub fn say_hello(link: &Link, state: &Shared) -> io::Result<()> {
+/// What to say first on a new connection, and what we then wait for: `hello <nonce>` with a
+/// fresh nonce, and [`ServerProof::Awaiting`] that nonce. The caller records the state before
+/// it sends the line, so that no answer can come first.
+pub fn ask() -> (ServerProof, String) {
     let nonce = Nonce::generate();
-    state.lock().server_proof = ServerProof::Awaiting(nonce);
-    link.send_line(&Hello(nonce).to_string())
+    (ServerProof::Awaiting(nonce), Hello(nonce).to_string())
 }
 
 /// Checks the server's `proof <key> <signature>` against the nonce we sent: the new

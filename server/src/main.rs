@@ -100,12 +100,20 @@ enum Sub {
         #[arg(long, value_name = "PATH")]
         socket: Option<PathBuf>,
     },
+    /// Prints the fingerprint of the server's identity key and exits (the key is made now if
+    /// it does not exist yet, as the server would make it at start): what a teacher writes on
+    /// the board, or a lab install gives clients as `client --server-key FINGERPRINT`.
+    Fingerprint {
+        /// The server's --identity, if it is given one.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let args = match common::usage::parse_or_exit::<Args>(
         "server",
-        "server [PORT] | server console [PORT]",
+        "server [PORT] | server console [PORT] | server fingerprint",
     ) {
         Ok(args) => args,
         Err(code) => return code,
@@ -120,9 +128,17 @@ fn main() -> ExitCode {
 }
 
 fn try_main(args: Args) -> Result<(), String> {
-    if let Some(Sub::Console { port, socket }) = args.command {
-        let path = socket.unwrap_or_else(|| server::console::socket::default_path(port));
-        return server::console::remote::run(&path);
+    match args.command {
+        Some(Sub::Console { port, socket }) => {
+            let path = socket.unwrap_or_else(|| server::console::socket::default_path(port));
+            return server::console::remote::run(&path);
+        }
+        Some(Sub::Fingerprint { identity }) => {
+            let identity = load_identity(identity.as_deref())?;
+            println!("{}", identity.public().fingerprint());
+            return Ok(());
+        }
+        None => {}
     }
     // Every client is a socket: take all the file descriptors the system allows us.
     if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {

@@ -34,6 +34,24 @@ fn the_server_proves_its_key_over_our_nonce() {
     raw.expect("(server): Hello alice!");
 }
 
+/// `server fingerprint --identity FILE` prints the fingerprint the server prints at start with
+/// that key (what a lab install hands to `client --server-key`), without starting a server.
+#[test]
+fn server_fingerprint_prints_the_key_the_server_proves() {
+    let server = Server::start();
+    let file = server.home().labchat().join("server-identity");
+    let out = std::process::Command::new(tests::binary("server"))
+        .args(["fingerprint", "--identity"])
+        .arg(&file)
+        .output()
+        .expect("server fingerprint runs");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        server.fingerprint()
+    );
+}
+
 /// An older client (or `nc`) sends its name first and registers as it always did; `hello`
 /// after the first line is a name like any other (refused: it holds a space).
 #[test]

@@ -83,6 +83,35 @@ const MAX_PAYLOAD_LEN: usize = MAX_LINE_LEN - 4 * MAX_NAME_LEN - " (secure): ".l
 /// `MAX_PAYLOAD_LEN`. [`Session::seal`] refuses longer text before it uses a counter.
 pub const MAX_SECURE_TEXT: usize = (MAX_PAYLOAD_LEN - 20 - 2 - 44) / 4 * 3;
 
+/// HKDF-SHA256 (salt `labchat v1`, input the shared secret) of
+/// `label || group || "|from|" || sender || "|to|" || receiver`: 32 bytes of encryption key and
+/// 32 of MAC key for one direction of a chat. Public values have the fixed length of the
+/// group's modulus, so the concatenation has exactly one reading. The sealed messages and the
+/// sealed identity proofs ([`crate::identity::proof`]) differ only in `label`.
+pub(crate) fn directional_keys(
+    label: &[u8],
+    group: Group,
+    secret: &SharedSecret,
+    sender: &PublicValue,
+    receiver: &PublicValue,
+) -> ([u8; 32], [u8; 32]) {
+    let mut info = Vec::new();
+    info.extend_from_slice(label);
+    info.extend_from_slice(group.name().as_bytes());
+    info.extend_from_slice(b"|from|");
+    info.extend_from_slice(&sender.to_be_bytes());
+    info.extend_from_slice(b"|to|");
+    info.extend_from_slice(&receiver.to_be_bytes());
+    let mut okm = [0u8; 64];
+    Hkdf::<Sha256>::new(Some(KDF_SALT), secret.as_be_bytes())
+        .expand(&info, &mut okm)
+        .expect("64 bytes is a valid HKDF-SHA256 output length");
+    let (mut enc, mut mac) = ([0; 32], [0; 32]);
+    enc.copy_from_slice(&okm[..32]);
+    mac.copy_from_slice(&okm[32..]);
+    (enc, mac)
+}
+
 /// The keys for one direction of a chat.
 pub struct MessageKeys {
     /// Master key for the per-message RC4 keys.
@@ -124,27 +153,9 @@ impl MessageKeys {
         sender: &PublicValue,
         receiver: &PublicValue,
     ) -> MessageKeys {
-        // Public values have the fixed length of the group's modulus, so this concatenation
-        // has exactly one reading.
-        let mut info = Vec::new();
-        info.extend_from_slice(b"labchat v1 message keys|");
-        info.extend_from_slice(group.name().as_bytes());
-        info.extend_from_slice(b"|from|");
-        info.extend_from_slice(&sender.to_be_bytes());
-        info.extend_from_slice(b"|to|");
-        info.extend_from_slice(&receiver.to_be_bytes());
-
-        let mut okm = [0u8; 64];
-        Hkdf::<Sha256>::new(Some(KDF_SALT), secret.as_be_bytes())
-            .expand(&info, &mut okm)
-            .expect("64 bytes is a valid HKDF-SHA256 output length");
-        let mut keys = MessageKeys {
-            enc: [0; 32],
-            mac: [0; 32],
-        };
-        keys.enc.copy_from_slice(&okm[..32]);
-        keys.mac.copy_from_slice(&okm[32..]);
-        keys
+        let (enc, mac) =
+            directional_keys(b"labchat v1 message keys|", group, secret, sender, receiver);
+        MessageKeys { enc, mac }
     }
 
     /// The RC4 instance for message `n`, with the first [`RC4_DROP`] bytes already discarded.

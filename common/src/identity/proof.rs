@@ -32,7 +32,6 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use thiserror::Error;
@@ -41,7 +40,7 @@ use super::key::{Identity, PublicKey};
 use crate::commitment::Commitment;
 use crate::dh::{Group, PublicValue, SharedSecret};
 use crate::rc4::Rc4;
-use crate::secure::{KDF_SALT, RC4_DROP};
+use crate::secure::RC4_DROP;
 
 /// The label the signed transcript starts with.
 pub const TRANSCRIPT_LABEL: &[u8] = b"labchat v3 identity proof|";
@@ -107,24 +106,9 @@ impl ProofKeys {
         sender: &PublicValue,
         receiver: &PublicValue,
     ) -> ProofKeys {
-        let mut info = Vec::new();
-        info.extend_from_slice(PROOF_KEYS_LABEL);
-        info.extend_from_slice(group.name().as_bytes());
-        info.extend_from_slice(b"|from|");
-        info.extend_from_slice(&sender.to_be_bytes());
-        info.extend_from_slice(b"|to|");
-        info.extend_from_slice(&receiver.to_be_bytes());
-        let mut okm = [0u8; 64];
-        Hkdf::<Sha256>::new(Some(KDF_SALT), secret.as_be_bytes())
-            .expand(&info, &mut okm)
-            .expect("64 bytes is a valid HKDF-SHA256 output length");
-        let mut keys = ProofKeys {
-            enc: [0; 32],
-            mac: [0; 32],
-        };
-        keys.enc.copy_from_slice(&okm[..32]);
-        keys.mac.copy_from_slice(&okm[32..]);
-        keys
+        let (enc, mac) =
+            crate::secure::directional_keys(PROOF_KEYS_LABEL, group, secret, sender, receiver);
+        ProofKeys { enc, mac }
     }
 
     /// The 32-byte RC4 key (for the worked example).

@@ -13,28 +13,12 @@ use common::protocol::{Hello, KeyLine, Notice, ServerLine};
 use common::secure::Session;
 use std::collections::BTreeMap;
 
-/// The `name = value` lines of the first `text` block after the heading.
-fn documented_vector() -> BTreeMap<String, String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../PROTOCOL.md");
-    let doc = std::fs::read_to_string(path).expect("PROTOCOL.md is readable");
-    let section = doc
-        .split("### Worked example with identities")
-        .nth(1)
-        .expect("PROTOCOL.md has a Worked example with identities section");
-    let block = section
-        .split("```text\n")
-        .nth(1)
-        .and_then(|b| b.split("```").next())
-        .expect("the section has a text block");
-    block
-        .lines()
-        .filter_map(|line| line.split_once(" = "))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
-}
+mod support;
+use support::hex;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The example's `name = value` lines.
+fn documented_vector() -> BTreeMap<String, String> {
+    support::documented_vector("### Worked example with identities")
 }
 
 fn unhex32(text: &str) -> [u8; 32] {

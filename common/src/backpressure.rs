@@ -18,6 +18,17 @@
 
 use std::time::Duration;
 
+/// What a sender finds when it waits for room in a reader's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// The backlog is at or below the high-water mark: relay on.
+    Ready,
+    /// The queue is closing or its reader was cut off: nothing more goes to it.
+    Gone,
+    /// The backlog stayed above the high-water mark for [`STALL`]: the reader is not reading.
+    Stalled,
+}
+
 /// Bytes that may wait for one reader before it is cut off, unless configured otherwise.
 pub const DEFAULT_BACKLOG_LIMIT: usize = 1024 * 1024;
 

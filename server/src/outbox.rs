@@ -50,16 +50,7 @@ const KEEP_SPARE: usize = 4 * 1024;
 /// The writer thread sends in pieces of this size, so progress can be seen while it blocks.
 const WRITE_PIECE: usize = 16 * 1024;
 
-/// What [`Outbox::wait_room`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Room {
-    /// The backlog is at or below the high-water mark: relay on.
-    Ready,
-    /// The outbox is closing or its client was cut off: nothing more will be sent to it.
-    Gone,
-    /// The backlog stayed above the high-water mark for [`STALL`]: the client is not reading.
-    Stalled,
-}
+pub use common::backpressure::Room;
 
 /// Queued bytes for one client plus the means to send them or cut it off.
 #[derive(Debug)]

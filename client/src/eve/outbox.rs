@@ -15,16 +15,7 @@ use std::io::Write;
 use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
 
-/// What [`Outbox::wait_room`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Room {
-    /// The backlog is at or below the high-water mark: relay on.
-    Ready,
-    /// The outbox is closing or was cut off: nothing more goes to it.
-    Gone,
-    /// The backlog stayed above the high-water mark for [`STALL`]: the peer is not reading.
-    Stalled,
-}
+pub use common::backpressure::Room;
 
 /// One socket's queued lines.
 #[derive(Debug)]

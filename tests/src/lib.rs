@@ -157,3 +157,21 @@ fn status_rows(received: &Transcript, seen: impl Fn() -> String) -> Vec<String> 
         })
         .collect()
 }
+
+/// The lines the server said it ignored without answering each: the sum of its coalesced
+/// counts (`(server): 1,234 more lines like that were ignored`, `... 1 more line like that was
+/// ignored`) in `lines`.
+///
+/// # Panics
+/// If a count is not a number.
+pub fn coalesced_count(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("(server): "))
+        .filter_map(|l| {
+            l.strip_suffix(" more lines like that were ignored")
+                .or_else(|| l.strip_suffix(" more line like that was ignored"))
+        })
+        .map(|n| n.replace(',', "").parse::<usize>().expect("a count"))
+        .sum()
+}

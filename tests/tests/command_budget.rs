@@ -13,15 +13,7 @@ fn answered_and_ignored(received: &Transcript, sent: usize) -> (usize, usize) {
             .iter()
             .filter(|l| l.contains("Error: too many commands"))
             .count();
-        let repeats: usize = lines
-            .iter()
-            .filter_map(|l| l.strip_prefix("(server): "))
-            .filter_map(|l| {
-                l.strip_suffix(" more lines like that were ignored")
-                    .or_else(|| l.strip_suffix(" more line like that was ignored"))
-            })
-            .map(|n| n.replace(',', "").parse::<usize>().expect("a count"))
-            .sum();
+        let repeats = tests::coalesced_count(lines);
         (answered, refusals + repeats)
     };
     let deadline = Instant::now() + WAIT;
@@ -117,15 +109,7 @@ fn refused_and_counted(
     let count = |lines: &[String]| {
         let lines = &lines[from..];
         let told = lines.iter().filter(|l| l.contains(refusal)).count();
-        let repeats: usize = lines
-            .iter()
-            .filter_map(|l| l.strip_prefix("(server): "))
-            .filter_map(|l| {
-                l.strip_suffix(" more lines like that were ignored")
-                    .or_else(|| l.strip_suffix(" more line like that was ignored"))
-            })
-            .map(|n| n.replace(',', "").parse::<usize>().expect("a count"))
-            .sum();
+        let repeats = tests::coalesced_count(lines);
         (told, told + repeats)
     };
     let deadline = Instant::now() + WAIT;

@@ -38,15 +38,7 @@ fn a_client_looping_on_status_is_refused_and_bystanders_are_unaffected() {
         .count();
     let refusals = lines.iter().filter(|l| *l == REFUSAL).count();
     // Repeats of a refusal are counted, not told again.
-    let repeats: usize = lines
-        .iter()
-        .filter_map(|l| l.strip_prefix("(server): "))
-        .filter_map(|l| {
-            l.strip_suffix(" more lines like that were ignored")
-                .or_else(|| l.strip_suffix(" more line like that was ignored"))
-        })
-        .map(|n| n.replace(',', "").parse::<usize>().expect("a count"))
-        .sum();
+    let repeats = tests::coalesced_count(&lines);
     assert_eq!(
         answers + refusals + repeats,
         60,

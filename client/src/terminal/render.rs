@@ -93,7 +93,7 @@ impl Painter {
     /// goes back up the same rows as before and clears them: no stale copy of a line of
     /// several rows is left, and no message above it is erased. A terminal that reflows splits
     /// each row that no longer fits a narrower window into as many as it now needs, and the
-    /// painter counts those (see [`Painter::rows_above`]).
+    /// painter counts those when it next draws.
     pub fn resize(&mut self, width: u16, height: u16) {
         self.width = usize::from(width.max(1));
         self.height = usize::from(height.max(1));

@@ -30,10 +30,10 @@ pub fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
 
 /// The fewest columns a row of text is given beside a label before the text goes under it
 /// instead (see [`said`]).
-const MIN_ROOM: usize = 20;
+pub const MIN_ROOM: usize = 20;
 
 /// How far rows are indented under a label too wide to keep the text beside it.
-const UNDER_LABEL: usize = 4;
+pub const UNDER_LABEL: usize = 4;
 
 /// `label ` and `text` (someone's message) as rows of at most `width` columns: later rows
 /// indented under the text, as [`wrap`] does, unless the label leaves the text fewer than

@@ -37,18 +37,17 @@ fn main() {
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let port = listener.local_addr().expect("a bound port").port();
-    // An identity file of its own in the temporary folder: a benchmark writes nothing in ~/.config.
-    let identity = std::env::temp_dir().join(format!("labchat-flood-bench-{}", std::process::id()));
-    let command = format!(
-        "{} 127.0.0.1 {port} --name alice --identity {}",
-        client.display(),
-        identity.display()
-    );
+    // A config folder of its own (identity key, pins): a benchmark writes nothing in ~/.config.
+    // Not a key file directly in the temporary folder: the client refuses a key in a folder
+    // that others may write, as ssh does.
+    let home = std::env::temp_dir().join(format!("labchat-flood-bench-{}", std::process::id()));
+    let command = format!("{} 127.0.0.1 {port} --name alice", client.display());
     // `script` gives the client a pseudo-terminal; its output (the screen) is read and dropped.
     // Its stdin stays open (an end of input would be Ctrl+D, which closes the client).
     let mut terminal = Command::new("script")
         .args(["-q", "-f", "-c", &command, "/dev/null"])
         .env("TERM", "xterm-256color")
+        .env("XDG_CONFIG_HOME", &home)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -119,7 +118,7 @@ fn main() {
     let _ = Command::new("kill").arg(pid.to_string()).status();
     let _ = terminal.kill();
     let _ = terminal.wait();
-    let _ = std::fs::remove_file(&identity);
+    let _ = std::fs::remove_dir_all(&home);
     let _ = drawn;
 }
 

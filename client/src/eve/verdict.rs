@@ -46,6 +46,14 @@ pub(super) fn verdict(
             _ => format!("{head}: the key held; {read}{plain}"),
         };
     }
+    // Eve cannot see the clients' pins, only that she asked them for no identity.
+    let identity = if chat.identity_stripped.is_empty() {
+        String::new()
+    } else {
+        "; eve asked for no identity (she cannot sign as them): a pair who typed trust \
+         before sees \"identity changed\", secure: held"
+            .to_string()
+    };
     match codes {
         [(a, code_a), (b, code_b)] => {
             let same = code_a
@@ -65,11 +73,11 @@ pub(super) fn verdict(
                     count(same as u32, "digit")
                 )
             };
-            format!("{head}: eve sat in the middle; {read}{plain}; {codes}: {compared}")
+            format!("{head}: eve sat in the middle; {read}{plain}; {codes}: {compared}{identity}")
         }
         _ => format!(
             "{head}: eve sat in the middle, but not both clients agreed a key with her (a \
-             client refused her value, so secure: is off, or left first); {read}{plain}"
+             client refused her value, so secure: is off, or left first); {read}{plain}{identity}"
         ),
     }
 }

@@ -352,8 +352,8 @@ pub enum NotSealed {
     /// The partner was pinned, and this chat proves no identity at all: nothing to trust.
     #[error(
         "secure: to {0} is held: {0}'s identity changed, and this chat proves no identity \
-         (someone in the middle cannot prove one); type forget {0} only once you are sure it \
-         is {0}"
+         (an older client, or someone in the middle who cannot prove one); type forget {0} \
+         only once you are sure it is {0}"
     )]
     HeldNoIdentity(String),
 }

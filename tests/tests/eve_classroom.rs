@@ -32,6 +32,108 @@ fn assert_readable(eve: &FakeTerminal, screen: &[String]) {
     }
 }
 
+/// eve's screen as one line of words: a sentence broken across rows reads whole.
+fn flat(screen: &[String]) -> String {
+    screen
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The port eve on `eve`'s screen says it listens on.
+fn eve_port(eve: &FakeTerminal) -> u16 {
+    let screen = eve.wait_row_prefix("eve: listening on port ");
+    screen
+        .iter()
+        .find_map(|r| r.strip_prefix("eve: listening on port "))
+        .and_then(|r| r.split(',').next())
+        .and_then(|p| p.parse().ok())
+        .expect("eve says its port")
+}
+
+/// eve --mitm on an 80x24 projector between a pair who compared their codes directly and
+/// typed trust: eve's screen says she asked each of them for no identity (she cannot sign as
+/// them); both clients say the identity changed and hold secure:, telling them not to trust
+/// a chat that proves nothing; nothing sealed passes eve; and her verdict says what a pinned
+/// pair sees. Then a first contact through her: the clients say only that the chat proves no
+/// identity, and never that the partner's client has none.
+#[test]
+fn eve_between_a_pinned_pair_asks_for_no_identity() {
+    let _serial = serial(Serial::Terminal);
+    let server = Server::start();
+    let (alice_home, bob_home) = crate::identity::pinned_pair(server.port());
+    let target = format!("127.0.0.1:{}", server.port());
+    let Some(eve) = FakeTerminal::builder(&["0", &target, "--mitm"])
+        .program("eve")
+        .size(24, 80)
+        .start()
+    else {
+        return;
+    };
+    let port = eve_port(&eve);
+    let mut alice = Client::registered_in(&alice_home, port, "alice", &[]);
+    let mut bob = Client::registered_in(&bob_home, port, "bob", &[]);
+    alice.send("connect bob");
+    alice.expect("WARNING: bob's identity changed: you trusted identity");
+    bob.expect("WARNING: alice's identity changed: you trusted identity");
+    let screen = eve.wait_steady("eve asking for no identity", |s| {
+        let text = flat(s);
+        text.contains("asks alice for no identity") && text.contains("asks bob for no identity")
+    });
+    assert_readable(&eve, &screen);
+    assert!(
+        flat(&screen).contains("eve cannot sign as either"),
+        "{}",
+        screen.join("\n")
+    );
+
+    alice.send("secure: the vault code is purple-walrus");
+    let held = alice.expect("secure: to bob is held:");
+    assert!(
+        held.contains("type forget bob only once you are sure") && !held.contains("type trust"),
+        "{held}"
+    );
+    bob.send("secure: the vault code is purple-walrus");
+    bob.expect("secure: to alice is held: alice's identity changed, and this chat proves no");
+    alice.send("verify");
+    let verify = alice.expect("WARNING: bob's identity changed, and secure: to bob is held");
+    assert!(verify.contains("nothing to trust"), "{verify}");
+    alice.send("a plain line");
+    bob.expect_line("alice: a plain line");
+    alice.send("goodbye");
+    let screen = eve.wait_steady("the verdict", |s| {
+        flat(s).contains("secure: held") && s.iter().any(|r| r.starts_with("eve: verdict on "))
+    });
+    assert_readable(&eve, &screen);
+    let text = flat(&screen);
+    assert!(text.contains("no secure message went by"), "{text}");
+    assert!(
+        text.contains("eve asked for no identity")
+            && text.contains("a pair who typed trust before sees \"identity changed\""),
+        "{text}"
+    );
+    assert!(!text.contains("purple-walrus"), "{text}");
+    assert!(!text.contains("(secure)"), "{text}");
+    let verdict = screen
+        .iter()
+        .position(|r| r.starts_with("eve: verdict on "))
+        .expect("a verdict");
+    assert!(screen.len() - verdict <= 6, "{}", screen.join("\n"));
+    drop((alice, bob));
+
+    // A first contact through eve: nothing pinned, nothing seen before.
+    let mut carol = Client::registered_at(port, "carol", &[]);
+    let dave = Client::registered_at(port, "dave", &[]);
+    carol.send("connect dave");
+    let ready = carol.expect("secure messages to dave are ready");
+    assert!(
+        ready.contains("this chat proves no identity") && !ready.contains("has no identity key"),
+        "{ready}"
+    );
+    drop(dave);
+}
+
 /// eve --mitm on an 80x24 terminal through a whole ffdhe2048 chat: no row runs past the
 /// edge, no number is longer than 40 digits, and when the chat ends the verdict is on the
 /// screen with both safety codes whole, each on one row.

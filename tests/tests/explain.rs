@@ -58,3 +58,43 @@ fn both_sides_explain_the_same_numbers() {
     );
     assert_eq!(sent, received);
 }
+
+/// With identities (both clients have one), `--explain` tells the identity step too: each
+/// side's own fingerprint when the chat begins, the sealed proof it sent, and the partner's
+/// proof opened, naming the fingerprint the partner announced as its own; the safety code
+/// covers both identities.
+#[test]
+fn the_identity_proof_is_explained() {
+    let server = Server::start();
+    let flags = ["--explain"];
+    let mut alice = Client::registered_at(server.port(), "alice", &flags);
+    let bob = Client::registered_at(server.port(), "bob", &flags);
+    connect_until_keyed(&mut alice, &bob);
+    // The lines are all out once the safety code is shown.
+    let line_with = |c: &Client, text: &str| {
+        c.stdout
+            .lines()
+            .into_iter()
+            .find(|l| l.starts_with("(explain): ") && l.contains(text))
+            .unwrap_or_else(|| panic!("no {text:?}:\n{}", c.dump()))
+    };
+    let own = |c: &Client| {
+        let line = line_with(c, "GEN_KEYS says identity: ");
+        after(&line, "(yours: ").trim_end_matches(");").to_string()
+    };
+    let (alice_key, bob_key) = (own(&alice), own(&bob));
+    assert_ne!(alice_key, bob_key);
+    line_with(
+        &alice,
+        "sent key_proof: your identity key and your Ed25519 signature",
+    );
+    line_with(
+        &bob,
+        "sent key_proof: your identity key and your Ed25519 signature",
+    );
+    let opened = line_with(&alice, "bob's key_proof opened with the shared secret");
+    assert_eq!(after(&opened, "identity ").trim_end_matches(';'), bob_key);
+    let opened = line_with(&bob, "alice's key_proof opened with the shared secret");
+    assert_eq!(after(&opened, "identity ").trim_end_matches(';'), alice_key);
+    line_with(&alice, "secret, both identities) mod 10^12 = ");
+}

@@ -25,7 +25,7 @@ fn trust_each_other(alice: &mut Client, bob: &mut Client) {
 
 /// alice and bob, each in a home of their own, chat once through the server on `port`,
 /// compare their codes and trust each other; then both leave. Returns their homes.
-fn pinned_pair(port: u16) -> (ConfigHome, ConfigHome) {
+pub(crate) fn pinned_pair(port: u16) -> (ConfigHome, ConfigHome) {
     let (alice_home, bob_home) = (ConfigHome::new(), ConfigHome::new());
     let mut alice = Client::registered_in(&alice_home, port, "alice", &[]);
     let mut bob = Client::registered_in(&bob_home, port, "bob", &[]);
@@ -158,7 +158,7 @@ fn a_partner_without_identity_is_not_verified_and_a_pinned_one_is_changed() {
     let payload = sealed.trim_start_matches("dave (secure): ");
     assert_eq!(session.open(payload).as_deref(), Ok("hello old friend"));
     dave.send("trust");
-    dave.expect("carol's client proved no identity key");
+    dave.expect("this chat proves no identity for carol");
 
     // bob is pinned; a bob without identity is a change, and secure: is held.
     let (alice_home, _bob_home) = pinned_pair(server.port());
@@ -237,8 +237,8 @@ fn a_relay_restarting_a_pinned_chat_reads_nothing() {
     bob.send("plain still works");
     alice.expect_line("bob: plain still works");
     let wire = relay.wire();
-    // The words, not the digits alone: a 617-digit key value holds "4711" by chance about
-    // one time in 16.
+    // The words, not the digits: a 617-digit public value holds "4711" by chance about one
+    // time in 16, and several cross this relay.
     for secret in ["door code", "my PIN", "(secure)", "secure:"] {
         assert!(
             !wire.contains(secret),

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use common::commitment::Commitment;
 use common::dh::{decimal, Group, KeyPair, PublicValue};
+use common::identity::PublicKey;
 use common::secure::{MessageKeys, RC4_DROP};
 
 /// A decimal number as a person can read it: whole if short, else its first and last digits.
@@ -45,11 +46,18 @@ fn group_line(group: Group) -> String {
 /// The server asked for keys: our secret exponent, our public value and our commitment.
 /// Each screen calls its own value "your value" and the other one by the partner's name, so
 /// two students reading their lines aloud never both say "A" for different numbers.
+/// `identity`: this chat proves identities, so the commitment binds our identity key too.
 pub fn started(
     pair: &KeyPair,
     commitment: Option<(u64, Commitment)>,
     partner: &str,
+    identity: bool,
 ) -> Vec<String> {
+    let bound = if identity {
+        "your value, your identity key"
+    } else {
+        "your value"
+    };
     let mut lines = vec![
         group_line(pair.group()),
         format!(
@@ -63,8 +71,8 @@ pub fn started(
     ];
     match commitment {
         Some((chat, c)) => lines.push(format!(
-            "sent first: key_commit {chat} {}... = SHA-256(label, group, chat {chat}, your \
-             value); your value follows only after {partner}'s commitment",
+            "sent first: key_commit {chat} {}... = SHA-256(label, group, chat {chat}, \
+             {bound}); your value follows only after {partner}'s commitment",
             &c.to_string()[..16]
         )),
         None => {
@@ -72,6 +80,47 @@ pub fn started(
         }
     }
     lines
+}
+
+/// The server asked for identities in this chat (`GEN_KEYS <group> <chat> identity`): what
+/// that adds to the exchange, with our key's fingerprint (`me`).
+pub fn identity_asked(me: &PublicKey, partner: &str) -> String {
+    format!(
+        "GEN_KEYS says identity: you and {partner} each prove a long-term identity key (yours: \
+         {}); once the key is agreed, each side sends a sealed key_proof",
+        me.fingerprint()
+    )
+}
+
+/// The server sent a `GEN_KEYS` without `identity` to a client that has an identity key: what
+/// that can mean.
+pub fn identity_not_asked(partner: &str) -> String {
+    format!(
+        "GEN_KEYS without the word identity: no identity is proved in this chat. Either \
+         {partner}'s client has no identity key, or someone in the middle removed the word \
+         (eve --mitm does: she cannot sign as anyone); a pin from trust, or the safety code \
+         read aloud, tells which"
+    )
+}
+
+/// The key is agreed in a chat with identities: our proof went out, the code waits for the
+/// partner's.
+pub fn proof_sent(partner: &str) -> String {
+    format!(
+        "sent key_proof: your identity key and your Ed25519 signature of both names, both \
+         commitments and both values, sealed with keys from the shared secret, so that only \
+         {partner} can open it (someone in the middle holds another secret with each side, \
+         and can neither read nor pass it on); the code waits for {partner}'s proof"
+    )
+}
+
+/// The partner's proof opened and checked: the identity it proved.
+pub fn proof_checked(partner: &str, key: &PublicKey) -> String {
+    format!(
+        "{partner}'s key_proof opened with the shared secret: identity {}; its signature \
+         checks, and {partner}'s commitment opens to that key and value",
+        key.fingerprint()
+    )
 }
 
 /// The partner's commitment arrived; our value goes out now.
@@ -97,11 +146,12 @@ pub fn agreed(pair: &KeyPair, peer: &PublicValue, partner: &str) -> Vec<String> 
     ]
 }
 
-/// The safety code, and where it comes from.
-pub fn code(code: &str) -> String {
+/// The safety code, and where it comes from; `identities`: it covers both identity keys too.
+pub fn code(code: &str, identities: bool) -> String {
+    let identities = if identities { ", both identities" } else { "" };
     format!(
-        "safety code = first 8 bytes of SHA-256(commitments, both values, secret) mod 10^12 = \
-         {code}"
+        "safety code = first 8 bytes of SHA-256(commitments, both values, secret{identities}) \
+         mod 10^12 = {code}"
     )
 }
 
@@ -158,7 +208,12 @@ mod tests {
         let group = Group::Toy;
         let a = KeyPair::from_private_be(group, &[4, 210]).unwrap();
         let b = KeyPair::from_private_be(group, &[0, 19]).unwrap();
-        let started = started(&a, Some((7, Commitment::to(group, 7, a.public()))), "bob");
+        let started = started(
+            &a,
+            Some((7, Commitment::to(group, 7, a.public()))),
+            "bob",
+            false,
+        );
         assert!(started[1].ends_with("= 1234"), "{started:?}");
         assert!(
             started[2].starts_with("your public value = "),

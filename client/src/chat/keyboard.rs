@@ -363,7 +363,17 @@ impl<S: LineSource> Keyboard<S> {
                 .partner
                 .as_ref()
                 .map_or_else(|| "your partner".to_string(), ToString::to_string);
-            return Err(NotSealed::Held(partner));
+            let proved = state
+                .trust
+                .as_ref()
+                .and_then(Trust::current)
+                .and_then(Verdict::key)
+                .is_some();
+            return Err(if proved {
+                NotSealed::Held(partner)
+            } else {
+                NotSealed::HeldNoIdentity(partner)
+            });
         }
         let toy = state.keys.is_toy();
         let explain = state.keys.explains();
@@ -498,15 +508,18 @@ fn pin_line(trust: &Trust, partner: &str) -> String {
             pin.key.fingerprint(),
             pin.date
         ),
-        (Some(Verdict::Changed { .. }), _) => format!(
+        (Some(Verdict::Changed { now: Some(_), .. }), _) => format!(
             "WARNING: {partner}'s identity changed, and secure: to {partner} is held: compare the safety code with {partner}, then type trust"
+        ),
+        (Some(Verdict::Changed { now: None, .. }), _) => format!(
+            "WARNING: {partner}'s identity changed, and secure: to {partner} is held: this chat proves no identity, so there is nothing to trust; type forget {partner} only once you are sure it is {partner}"
         ),
         (Some(Verdict::New(key)), _) => format!(
             "{partner} proved identity {}, which you have not trusted yet: once your codes match, type trust",
             key.fingerprint()
         ),
         (Some(Verdict::NoIdentity), _) => {
-            format!("{partner} is not verified: their client has no identity key")
+            format!("{partner} is not verified: this chat proves no identity ({partner}'s client has none, or someone in the middle left it out)")
         }
         (_, Some(pin)) => format!(
             "you trusted identity {} for {partner} on {}",

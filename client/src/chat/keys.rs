@@ -153,6 +153,7 @@ impl Keys {
         names: Option<Names>,
     ) -> KeyStep {
         self.started.get_or_insert_with(Instant::now);
+        let asked = names.is_some();
         let step = match names {
             Some(names) => {
                 self.exchange
@@ -161,7 +162,19 @@ impl Keys {
             None => self.exchange.on_gen_keys(group, chat),
         };
         if let (true, Some(pair)) = (self.explain, self.exchange.pair()) {
-            let lines = explain::started(pair, self.exchange.my_commitment(), &self.partner);
+            let identity = self.exchange.proves_identity();
+            let mut lines =
+                explain::started(pair, self.exchange.my_commitment(), &self.partner, identity);
+            match (&self.me, asked) {
+                (Some(me), true) => {
+                    lines.insert(0, explain::identity_asked(&me.public(), &self.partner));
+                }
+                // Only a chat the server numbered could have said identity.
+                (Some(_), false) if chat.is_some() => {
+                    lines.insert(0, explain::identity_not_asked(&self.partner));
+                }
+                _ => {}
+            }
             self.explained.extend(lines);
         }
         let toy = self.exchange.group() == Some(Group::Toy);
@@ -191,10 +204,12 @@ impl Keys {
         if let (true, Step::Agreed, Some(session)) = (self.explain, &step, self.exchange.session())
         {
             self.explained.extend(before);
-            self.explained.push(explain::code(&session.safety_code()));
+            self.explained
+                .push(explain::code(&session.safety_code(), false));
         } else if self.explain && matches!(step, Step::Send(_)) {
             // A chat with identities: the key is agreed, the code waits for the partner's proof.
             self.explained.extend(before);
+            self.explained.push(explain::proof_sent(&self.partner));
         }
         self.step(step, None)
     }
@@ -204,7 +219,14 @@ impl Keys {
         let step = self.exchange.on_proof(text);
         if let (true, Step::Agreed, Some(session)) = (self.explain, &step, self.exchange.session())
         {
-            self.explained.push(explain::code(&session.safety_code()));
+            if let Some(key) = self.exchange.partner_key() {
+                self.explained
+                    .push(explain::proof_checked(&self.partner, &key));
+            }
+            self.explained.push(explain::code(
+                &session.safety_code(),
+                self.exchange.partner_key().is_some(),
+            ));
         }
         self.step(step, None)
     }
@@ -327,6 +349,13 @@ pub enum NotSealed {
          (type verify to see it), then type trust"
     )]
     Held(String),
+    /// The partner was pinned, and this chat proves no identity at all: nothing to trust.
+    #[error(
+        "secure: to {0} is held: {0}'s identity changed, and this chat proves no identity \
+         (an older client, or someone in the middle who cannot prove one); type forget {0} \
+         only once you are sure it is {0}"
+    )]
+    HeldNoIdentity(String),
 }
 
 /// Failures that mean someone between the two clients interfered.

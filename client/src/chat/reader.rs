@@ -55,7 +55,7 @@ pub fn agreed_lines(
                     format!("you trusted identity {} on {since}", key.fingerprint())
                 }
                 Expected::SeenEarlier(key) => format!(
-                    "earlier on this connection {partner} proved identity {}",
+                    "earlier in this run of the client {partner} proved identity {}",
                     key.fingerprint()
                 ),
             };
@@ -75,7 +75,7 @@ pub fn agreed_lines(
             "{ready} (compare it with {partner}; type verify to see it again; once they match, type trust and your next chats with {partner} are verified)"
         )],
         Some(Verdict::NoIdentity) => vec![format!(
-            "{ready} (compare it with {partner}; type verify to see it again; {partner} is not verified: their client has no identity key)"
+            "{ready} (compare it with {partner}; type verify to see it again; {partner} is not verified: this chat proves no identity ({partner}'s client has none, or someone in the middle left it out))"
         )],
         None => vec![format!(
             "{ready} (compare it with {partner}; type verify to see it again)"

@@ -183,7 +183,7 @@ pub enum TrustError {
     #[error("nothing to trust: no chat's key is agreed (connect to someone first, and wait for the safety code)")]
     NoChat,
     /// The partner proved no identity.
-    #[error("{0}'s client proved no identity key (an older client, or nc), so there is nothing to pin; compare the safety code in each chat instead (forget {0} removes an old pin)")]
+    #[error("this chat proves no identity for {0} (an older client, nc, or someone in the middle who cannot prove one), so there is nothing to pin; compare the safety code in each chat instead (forget {0} removes an old pin)")]
     NoIdentity(String),
     /// The pins file could not be written.
     #[error(transparent)]

@@ -182,6 +182,7 @@ impl Interceptor {
             }
             Way::ToClient => {
                 // The line goes on before eve's verdict on a chat it ended is printed.
+                let mut stripped = false;
                 match (&self.mode, ServerLine::parse(line)) {
                     // In the middle eve cannot prove anyone's identity, so she asks for none:
                     // the clients run the exchange without identities (and a partner they
@@ -200,13 +201,43 @@ impl Interceptor {
                             identity: false,
                         };
                         actions.forward(conn, way, &bare.to_string());
+                        stripped = true;
                     }
                     _ => actions.forward(conn, way, line),
                 }
                 self.follow_server(conn, line, prepared, &mut actions);
+                if stripped {
+                    self.asked_for_no_identity(conn, &mut actions.print);
+                }
             }
         }
         actions
+    }
+
+    /// In the middle, the server asked `conn`'s client to prove its identity and eve passed
+    /// `GEN_KEYS` on without it: says so, the first time in a chat at length, and remembers it
+    /// for the verdict. Eve cannot see whether the clients pinned each other, only what she
+    /// stripped.
+    fn asked_for_no_identity(&mut self, conn: usize, print: &mut Vec<String>) {
+        let who = self.watch.label(conn);
+        let partner = self.watch.conns.get(&conn).and_then(|c| c.partner.clone());
+        let Some(chat) = self.watch.chat_of(conn) else {
+            return;
+        };
+        let first = chat.identity_stripped.is_empty();
+        if !chat.identity_stripped.contains(&conn) {
+            chat.identity_stripped.push(conn);
+        }
+        print.push(if first {
+            let partner = partner.unwrap_or_else(|| "the partner".into());
+            format!(
+                "  eve (middle): the server asks {who} and {partner} to prove who they are; \
+                 eve cannot sign as either, so she asks {who} for no identity (GEN_KEYS \
+                 without \"identity\")"
+            )
+        } else {
+            format!("  eve (middle): and asks {who} for no identity either")
+        });
     }
 
     /// Connection `conn` is over (the server closed it): forgets it, and any line of it that

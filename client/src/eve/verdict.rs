@@ -46,6 +46,20 @@ pub(super) fn verdict(
             _ => format!("{head}: the key held; {read}{plain}"),
         };
     }
+    // Eve cannot see the clients' pins, only that she asked them for no identity. What a
+    // pinned pair sees is said only when both agreed a key with her: a client that refused
+    // her value never gets as far as judging the identity.
+    let stripped = !chat.identity_stripped.is_empty();
+    let asked = if stripped {
+        "; eve asked for no identity (she cannot sign as them)"
+    } else {
+        ""
+    };
+    let identity = if stripped {
+        format!("{asked}: a pair who typed trust before sees \"identity changed\", secure: held")
+    } else {
+        String::new()
+    };
     match codes {
         [(a, code_a), (b, code_b)] => {
             let same = code_a
@@ -65,11 +79,11 @@ pub(super) fn verdict(
                     count(same as u32, "digit")
                 )
             };
-            format!("{head}: eve sat in the middle; {read}{plain}; {codes}: {compared}")
+            format!("{head}: eve sat in the middle; {read}{plain}; {codes}: {compared}{identity}")
         }
         _ => format!(
             "{head}: eve sat in the middle, but not both clients agreed a key with her (a \
-             client refused her value, so secure: is off, or left first); {read}{plain}"
+             client refused her value, so secure: is off, or left first); {read}{plain}{asked}"
         ),
     }
 }
@@ -79,5 +93,42 @@ fn count(n: u32, thing: &str) -> String {
     match n {
         1 => format!("1 {thing}"),
         n => format!("{n} {thing}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat(stripped: bool) -> Chat {
+        Chat {
+            group: Some(Group::Ffdhe2048),
+            people: vec![(0, "alice".into()), (1, "bob".into())],
+            identity_stripped: if stripped { vec![0, 1] } else { Vec::new() },
+            ..Chat::default()
+        }
+    }
+
+    /// In the middle of clients that asked for identities, the verdict says eve asked for
+    /// none, and what a pinned pair sees only when both agreed a key with her; without
+    /// identities it says nothing of them.
+    #[test]
+    fn the_verdict_says_what_eve_did_about_identities() {
+        let codes = [
+            (0, "1111 2222 3333".to_string()),
+            (1, "4444 5555 6666".to_string()),
+        ];
+        let agreed = verdict(7, &chat(true), true, &codes);
+        assert!(agreed.contains("eve asked for no identity (she cannot sign as them)"));
+        assert!(agreed.contains("a pair who typed trust before sees \"identity changed\""));
+        let refused = verdict(7, &chat(true), true, &[]);
+        assert!(refused.contains("eve asked for no identity"), "{refused}");
+        assert!(!refused.contains("identity changed"), "{refused}");
+        for plain in [
+            verdict(7, &chat(false), true, &codes),
+            verdict(7, &chat(false), true, &[]),
+        ] {
+            assert!(!plain.contains("identity"), "{plain}");
+        }
     }
 }

@@ -37,6 +37,9 @@ pub(super) struct Chat {
     pub(super) cracking: bool,
     /// The toy group's key, found: the exponent and how long the search took.
     pub(super) cracked: Option<(u64, Duration)>,
+    /// In the middle: the server asked for identities and eve passed `GEN_KEYS` on without
+    /// them (she cannot prove anyone's identity), to these connections.
+    pub(super) identity_stripped: Vec<usize>,
     /// The two people of the chat (connection and name), as eve knew them when it began.
     pub(super) people: Vec<(usize, String)>,
     /// What went by in this chat, for the verdict at its end.

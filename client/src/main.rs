@@ -51,8 +51,8 @@ struct Args {
     #[arg(long)]
     allow_toy_group: bool,
     /// Show each step of the key agreement and of every secure message with its numbers (your
-    /// x, A = g^x mod p, the partner's B, the shared secret, each message's key and tag), as
-    /// the course walks through them.
+    /// secret x, your public value g^x mod p, your partner's public value, the shared secret,
+    /// the identity proofs, each message's key and tag), as the course walks through them.
     #[arg(long)]
     explain: bool,
     /// When the connection is lost, connect again (for up to 60 s) and register the same name.

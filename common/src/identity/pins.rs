@@ -123,7 +123,7 @@ impl Pins {
 
     fn save(&self) -> Result<(), PinsError> {
         let mut text =
-            String::from("# labchat pins: <key> <date> <name>; see `verify` and `trust`\n");
+            String::from("# labchat pins, one key per name: <key> <date pinned> <name>\n");
         for pin in &self.pins {
             text.push_str(&format!(
                 "{} {} {}\n",

@@ -516,23 +516,15 @@ pub fn committed_safety_code(
     publics: [&PublicValue; 2],
     secret: &SharedSecret,
 ) -> String {
-    let mut commitments = commitments.map(|c| *c.as_bytes());
-    commitments.sort();
-    let mut publics = publics.map(PublicValue::to_be_bytes);
-    publics.sort();
-    let digest = Sha256::new()
-        .chain_update(b"labchat v2 safety code|")
-        .chain_update(group.name().as_bytes())
-        .chain_update(b"|")
-        .chain_update(chat.to_string().as_bytes())
-        .chain_update(b"|")
-        .chain_update(commitments[0])
-        .chain_update(commitments[1])
-        .chain_update(&publics[0])
-        .chain_update(&publics[1])
-        .chain_update(secret.as_be_bytes())
-        .finalize();
-    code_digits(&digest)
+    code_over(
+        b"labchat v2 safety code|",
+        group,
+        chat,
+        commitments,
+        publics,
+        secret,
+        &[],
+    )
 }
 
 /// The safety code of a chat with identities: as [`committed_safety_code`] under the label
@@ -552,14 +544,36 @@ pub fn identity_safety_code(
     secret: &SharedSecret,
     identities: [&crate::identity::PublicKey; 2],
 ) -> String {
+    let mut identities = identities.map(|k| k.0);
+    identities.sort();
+    code_over(
+        b"labchat v3 safety code|",
+        group,
+        chat,
+        commitments,
+        publics,
+        secret,
+        &identities,
+    )
+}
+
+/// The committed codes' hash: `label || group || "|" || chat || "|"`, the two commitments and
+/// the two values each sorted as byte strings, the secret, then `tail` (already sorted).
+fn code_over(
+    label: &[u8],
+    group: Group,
+    chat: u64,
+    commitments: [&Commitment; 2],
+    publics: [&PublicValue; 2],
+    secret: &SharedSecret,
+    tail: &[[u8; 32]],
+) -> String {
     let mut commitments = commitments.map(|c| *c.as_bytes());
     commitments.sort();
     let mut publics = publics.map(PublicValue::to_be_bytes);
     publics.sort();
-    let mut identities = identities.map(|k| k.0);
-    identities.sort();
-    let digest = Sha256::new()
-        .chain_update(b"labchat v3 safety code|")
+    let mut hash = Sha256::new()
+        .chain_update(label)
         .chain_update(group.name().as_bytes())
         .chain_update(b"|")
         .chain_update(chat.to_string().as_bytes())
@@ -568,11 +582,11 @@ pub fn identity_safety_code(
         .chain_update(commitments[1])
         .chain_update(&publics[0])
         .chain_update(&publics[1])
-        .chain_update(secret.as_be_bytes())
-        .chain_update(identities[0])
-        .chain_update(identities[1])
-        .finalize();
-    code_digits(&digest)
+        .chain_update(secret.as_be_bytes());
+    for piece in tail {
+        hash.update(piece);
+    }
+    code_digits(&hash.finalize())
 }
 
 /// The safety code of an exchange without commitments (the original's bare `GEN_KEYS`):

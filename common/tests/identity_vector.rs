@@ -176,13 +176,5 @@ fn computed(doc: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 #[test]
 fn protocol_md_identity_example_is_right() {
     let doc = documented_vector();
-    let computed = computed(&doc);
-    let block: String = computed
-        .iter()
-        .map(|(k, v)| format!("{k} = {v}\n"))
-        .collect();
-    assert_eq!(
-        doc, computed,
-        "PROTOCOL.md's worked example with identities differs from the code; the code computes:\n{block}"
-    );
+    support::assert_example_is(&doc, &computed(&doc), "worked example with identities");
 }

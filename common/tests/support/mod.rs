@@ -27,3 +27,20 @@ pub fn documented_vector(heading: &str) -> BTreeMap<String, String> {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Fails unless the example in PROTOCOL.md (`doc`) is exactly what the code computes, printing
+/// the computed block to paste when they differ.
+pub fn assert_example_is(
+    doc: &BTreeMap<String, String>,
+    computed: &BTreeMap<String, String>,
+    what: &str,
+) {
+    let block: String = computed
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}\n"))
+        .collect();
+    assert_eq!(
+        doc, computed,
+        "PROTOCOL.md's {what} differs from the code; the code computes:\n{block}"
+    );
+}

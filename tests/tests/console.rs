@@ -48,25 +48,30 @@ impl Console {
         match self.door {
             Door::Socket => remote_console(&self.server, &format!("{line}\n")),
             Door::Stdin => {
-                // A command that is sure to be refused marks where the answer ends.
+                // Commands that are sure to be refused mark where the answer starts and ends
+                // (the server's own start-up lines may still be on their way when it is asked).
                 self.asked += 1;
-                let marker = format!("end-of-answer-{}", self.asked);
-                let before = self.server.stdout.lines().len();
+                let [start, end] = ["start", "end"].map(|edge| {
+                    let marker = format!("{edge}-of-answer-{}", self.asked);
+                    (marker.clone(), format!("error: unknown command '{marker}'"))
+                });
+                self.server.console_line(&start.0);
                 self.server.console_line(line);
-                self.server.console_line(&marker);
-                let end = format!("error: unknown command '{marker}'");
+                self.server.console_line(&end.0);
                 self.server
                     .stdout
-                    .wait_for(WAIT, |l| l.starts_with(&end))
+                    .wait_for(WAIT, |l| l.starts_with(&end.1))
                     .unwrap_or_else(|| {
                         panic!("no answer to {line:?}: {:#?}", self.server.stdout.lines())
                     });
                 let lines = self.server.stdout.lines();
-                let at = lines
-                    .iter()
-                    .rposition(|l| l.starts_with(&end))
-                    .expect("the marker");
-                lines[before..at].to_vec()
+                let at = |refusal: &str| {
+                    lines
+                        .iter()
+                        .rposition(|l| l.starts_with(refusal))
+                        .expect("the marker")
+                };
+                lines[at(&start.1) + 1..at(&end.1)].to_vec()
             }
         }
     }

@@ -199,6 +199,9 @@ impl ServerPins {
         at: &str,
         proven: Option<PublicKey>,
     ) -> Result<Option<String>, Refusal> {
+        // Another client of this person may have pinned or forgotten a server since this one
+        // started; an unreadable file keeps what was loaded.
+        let _ = self.pins.reload();
         let verdict = self.assess(reached, at, proven)?;
         if let Some((name, key)) = verdict.pin {
             self.pins.set(&name, key)?;
@@ -584,5 +587,30 @@ mod tests {
         assert_eq!(shell_word("10.0.0.1:5000"), "10.0.0.1:5000");
         assert_eq!(shell_word("Lab 3"), "'Lab 3'");
         assert_eq!(shell_word("Bob's lab"), "'Bob'\\''s lab'");
+    }
+
+    /// A record whose name holds a newline (a forged pin line) met once cannot plant a pin for
+    /// the real server's name: an impostor under that name with its own key is still refused
+    /// afterwards. (Browsing drops such records before this; the pins file refuses the name
+    /// too.)
+    #[test]
+    fn a_newline_in_an_instance_name_plants_no_pin() {
+        let path = scratch("plant");
+        let real = Identity::generate().public();
+        let evil = Identity::generate().public();
+        let mut known = ServerPins::load_from(&path, None).unwrap();
+        known
+            .judge(&found("Lab 3", Some(real)), "10.0.0.1:5000", Some(real))
+            .unwrap();
+        let planted = format!("L\n{} x Lab 3", evil.to_base64());
+        assert!(planted.len() <= 63, "fits one DNS label");
+        let _ = known.judge(&found(&planted, Some(evil)), "10.0.0.9:5000", Some(evil));
+        let mut known = ServerPins::load_from(&path, None).unwrap();
+        let verdict = known.judge(&found("Lab 3", Some(evil)), "10.0.0.9:5000", Some(evil));
+        assert!(
+            verdict.is_err(),
+            "the impostor's key was accepted for Lab 3: {verdict:?}\n{}",
+            std::fs::read_to_string(&path).unwrap_or_default()
+        );
     }
 }

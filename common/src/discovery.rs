@@ -106,12 +106,15 @@ pub fn host_label(host: &str) -> String {
 
 /// The instance name inside a full name received from the network
 /// (`Lab 3._labchat._tcp.local.` is `Lab 3`). The label arrives as raw bytes, dots and
-/// backslashes included, so nothing is unescaped. `None` if the name is not of our type.
+/// backslashes included, so nothing is unescaped. `None` if the name is not of our type, or
+/// holds a control character: no labchat server advertises one ([`check_instance_name`]),
+/// and a newline in a name would be a line of the sender's choosing wherever it is written
+/// (the pins file).
 pub fn instance_from_received(fullname: &str) -> Option<&str> {
     fullname
         .strip_suffix(SERVICE_TYPE)?
         .strip_suffix('.')
-        .filter(|instance| !instance.is_empty())
+        .filter(|instance| !instance.is_empty() && !instance.chars().any(char::is_control))
 }
 
 /// The instance name inside a full name that `mdns-sd` built for our own advertisement, which
@@ -540,6 +543,10 @@ mod tests {
             Some("Lab.3")
         );
         assert_eq!(instance_from_received("printer._ipp._tcp.local."), None);
+        assert_eq!(
+            instance_from_received("L\nAAAA 2026-01-01 Lab 3._labchat._tcp.local."),
+            None
+        );
         assert_eq!(instance_from_received("_labchat._tcp.local."), None);
         assert_eq!(instance_from_received("._labchat._tcp.local."), None);
         // Our own, as mdns-sd escapes it.

@@ -96,6 +96,10 @@ impl Trust {
     /// The chat with `partner` agreed a key, and the partner proved `key` (`None`: it proved
     /// no identity). Returns the verdict, which stays the current chat's.
     pub fn judge(&mut self, partner: &str, key: Option<PublicKey>) -> Verdict {
+        // Another client of this person (another window, a machine with the same NFS home)
+        // may have trusted or forgotten someone since; an unreadable file keeps what was
+        // loaded.
+        let _ = self.pins.reload();
         let folded = fold(partner);
         let pinned = self.pin(partner).map(|pin| (pin.key, pin.date.clone()));
         let earlier = self.seen.get(&folded).copied();

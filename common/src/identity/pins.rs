@@ -21,6 +21,12 @@ pub enum PinsError {
     /// The file could not be used.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A name that cannot be written on one line of the file (a control character, or
+    /// spaces at either end): it came from the network, so it is refused, never written.
+    #[error(
+        "the name {0:?} holds a control character or spaces at either end, so it is not pinned"
+    )]
+    BadName(String),
     /// A line is not `<key> <date> <name>`.
     #[error("{path}, line {line}: not '<key> <date> <name>'; correct or delete that line")]
     Malformed {
@@ -98,9 +104,22 @@ impl Pins {
         self.pins.iter()
     }
 
+    /// Reads the file again: another client of the same person (another window, another
+    /// machine with the same NFS home) may have pinned or forgotten a key since.
+    pub fn reload(&mut self) -> Result<(), PinsError> {
+        *self = Pins::load(&self.path)?;
+        Ok(())
+    }
+
     /// Pins `key` for `name` with today's date, replacing any earlier pin for that name, and
-    /// saves the file.
+    /// saves the file. The file is read again first, so that pins another client made
+    /// meanwhile are kept. A name that would not stay one line (see [`PinsError::BadName`])
+    /// is refused.
     pub fn set(&mut self, name: &str, key: PublicKey) -> Result<(), PinsError> {
+        if !is_one_line(name) {
+            return Err(PinsError::BadName(name.to_string()));
+        }
+        self.reload()?;
         self.pins.retain(|pin| pin.name != name);
         self.pins.push(Pin {
             name: name.to_string(),
@@ -110,8 +129,10 @@ impl Pins {
         self.save()
     }
 
-    /// Forgets the pin for `name` and saves the file; `false` if there was none.
+    /// Forgets the pin for `name` and saves the file (read again first, as for
+    /// [`Pins::set`]); `false` if there was none.
     pub fn remove(&mut self, name: &str) -> Result<bool, PinsError> {
+        self.reload()?;
         let before = self.pins.len();
         self.pins.retain(|pin| pin.name != name);
         if self.pins.len() == before {
@@ -135,6 +156,13 @@ impl Pins {
         store::write_private(&self.path, &text)?;
         Ok(())
     }
+}
+
+/// Whether `name` can be written as the rest of one line and read back the same: no control
+/// character (a newline would start a line of the attacker's choosing) and no space at
+/// either end (trimmed on reading).
+pub fn is_one_line(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_control) && name.trim() == name
 }
 
 #[cfg(test)]
@@ -166,6 +194,60 @@ mod tests {
         assert!(Pins::load(&path).unwrap().get("bob").is_none());
         assert_eq!(Pins::load(&path).unwrap().iter().count(), 1);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A name from the network that holds a newline would add a line of the sender's choosing
+    /// (a pin for another name): refused, and the file is unchanged.
+    #[test]
+    fn a_name_that_would_add_a_line_is_refused() {
+        let dir = std::env::temp_dir().join(format!("labchat-inject-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let path = dir.join("servers");
+        let evil = Identity::generate().public();
+        let mut pins = Pins::load(&path).unwrap();
+        for name in [
+            format!("L\n{} 2026-01-01 Lab 3", evil.to_base64()),
+            "x\ry".to_string(),
+            " Lab 3".to_string(),
+            "Lab 3 ".to_string(),
+            String::new(),
+        ] {
+            assert!(
+                matches!(pins.set(&name, evil), Err(PinsError::BadName(_))),
+                "{name:?}"
+            );
+        }
+        let reloaded = Pins::load(&path).unwrap();
+        assert!(reloaded.get("Lab 3").is_none());
+        assert_eq!(reloaded.iter().count(), 0);
+        fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Two clients of one person with the pins file loaded: what one pins, the other's later
+    /// pin or forget keeps.
+    #[test]
+    fn two_clients_keep_each_other_s_pins() {
+        let dir = std::env::temp_dir().join(format!("labchat-twoclients-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let path = dir.join("partners");
+        let (bob, carol, dave) = (
+            Identity::generate().public(),
+            Identity::generate().public(),
+            Identity::generate().public(),
+        );
+        let mut first = Pins::load(&path).unwrap();
+        let mut second = Pins::load(&path).unwrap();
+        second.set("bob", bob).unwrap();
+        first.set("carol", carol).unwrap();
+        first.set("dave", dave).unwrap();
+        first.remove("dave").unwrap();
+        let file = Pins::load(&path).unwrap();
+        assert_eq!(file.get("bob").map(|pin| pin.key), Some(bob));
+        assert_eq!(file.get("carol").map(|pin| pin.key), Some(carol));
+        assert!(file.get("dave").is_none());
+        first.reload().unwrap();
+        assert_eq!(first.get("bob").map(|pin| pin.key), Some(bob));
+        fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -81,12 +81,13 @@ impl Identity {
         }
     }
 
-    /// Loads the identity in `path`, or makes one and saves it there (0600, in a 0700 folder)
-    /// when the file does not exist. The flag says whether it was made now.
+    /// Loads the identity in `path`, or makes one and saves it there (0600, in a folder made
+    /// 0700 if missing) when the file does not exist. The flag says whether it was made now.
+    /// A file others may read, or a folder others may write, is refused (ssh's rule).
     pub fn load_or_create(path: &Path) -> Result<(Self, bool), IdentityError> {
         if let Some(parent) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             if parent.exists() {
-                store::check_private(parent, 0o700)?;
+                store::check_folder(parent)?;
             }
         }
         if let Some(text) = store::read_private(path)? {

@@ -28,6 +28,24 @@ pub enum StoreError {
         /// The mode to set (0700 for a folder, 0600 for a file).
         fix: u32,
     },
+    /// A folder others may write to: anyone there could put a key of their own in place of
+    /// this one (ssh refuses such folders too).
+    #[error("{path} is a folder others can write to (mode {mode:o}), so anyone could replace a key kept there. Fix it with: chmod go-w {path}")]
+    FolderOpen {
+        /// The folder.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A folder everyone shares, such as `/tmp` (writable by all, with the sticky bit): it
+    /// must not be made private, so the key belongs elsewhere.
+    #[error("{path} is a folder everyone shares (mode {mode:o}, like /tmp), so anyone could put a key there before you do; keep the key in a folder of your own, such as ~/.config/labchat/")]
+    SharedFolder {
+        /// The folder.
+        path: String,
+        /// Its permission bits, sticky bit included.
+        mode: u32,
+    },
     /// Reading, writing or creating failed.
     #[error("{path}: {source}")]
     Io {
@@ -58,8 +76,8 @@ pub fn config_dir() -> Result<PathBuf, StoreError> {
     Ok(PathBuf::from(home).join(".config").join("labchat"))
 }
 
-/// Makes `dir` (and its parents) if missing, the last one 0700; refuses a folder that others
-/// may read or write.
+/// Makes `dir` (and its parents) if missing, the last one 0700; refuses an existing folder
+/// that others may write to ([`check_folder`]).
 pub fn private_dir(dir: &Path) -> Result<(), StoreError> {
     if !dir.exists() {
         fs::DirBuilder::new()
@@ -68,7 +86,27 @@ pub fn private_dir(dir: &Path) -> Result<(), StoreError> {
             .create(dir)
             .map_err(|error| StoreError::io(dir, error))?;
     }
-    check_private(dir, 0o700)
+    check_folder(dir)
+}
+
+/// Refuses a folder its group or others may write to, as ssh refuses one for its keys: they
+/// could replace a key file kept there. Reading is no danger to the folder itself (the files
+/// in it are private, see [`check_private`]). A folder everyone shares, such as `/tmp`, gets
+/// its own advice: it must stay shared, so the key belongs elsewhere.
+pub fn check_folder(dir: &Path) -> Result<(), StoreError> {
+    let meta = fs::metadata(dir).map_err(|error| StoreError::io(dir, error))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o022 == 0 {
+        return Ok(());
+    }
+    let path = dir.display().to_string();
+    if mode & 0o1002 == 0o1002 {
+        return Err(StoreError::SharedFolder { path, mode });
+    }
+    Err(StoreError::FolderOpen {
+        path,
+        mode: mode & 0o777,
+    })
 }
 
 /// Refuses `path` if its group or others have any permission on it. `fix` is the mode the
@@ -165,9 +203,19 @@ mod tests {
         let error = read_private(&file).unwrap_err().to_string();
         assert!(error.contains("chmod 600"), "{error}");
         assert!(error.contains("mode 644"), "{error}");
+        // A folder others may read is fine (its files are private); one they may write is not.
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o775)).unwrap();
         let error = private_dir(&dir).unwrap_err().to_string();
-        assert!(error.contains("chmod 700"), "{error}");
+        assert!(error.contains("chmod go-w"), "{error}");
+        // A folder everyone shares is never to be made private: the advice is another folder.
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777)).unwrap();
+        let error = private_dir(&dir).unwrap_err().to_string();
+        assert!(error.contains("a folder of your own"), "{error}");
+        assert!(!error.contains("chmod"), "{error}");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -162,7 +162,7 @@ fn server_and_client_agree_on_the_default_port() {
 /// relay of their own) before the server started: the server finds its name taken, renames
 /// itself `Lab 3 (2)` and logs it, and a client lists both claims with their addresses and a
 /// warning, so the person picks by the address the teacher gave. A name full of escape codes
-/// is shown escaped.
+/// is not listed at all.
 #[test]
 fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
     let test = "a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning";
@@ -216,11 +216,11 @@ fn a_name_taken_before_the_server_starts_is_shown_twice_with_a_warning() {
     };
     let real_number = number_of(&real);
     number_of(&fake);
+    // No labchat server advertises a name with control characters, and such a name written
+    // anywhere (the pins file) could start a line of its sender's choosing: not listed.
     assert!(
-        shown
-            .iter()
-            .any(|l| l.contains("\"free pizza\\x1b[2J\\x07\" at")),
-        "the escape codes were not shown escaped: {shown:#?}"
+        !shown.iter().any(|l| l.contains("free pizza")),
+        "a name with escape codes was listed: {shown:#?}"
     );
     assert!(
         shown

@@ -551,7 +551,8 @@ mod tests {
         }
         // The commands that take a name: the disguised word with a name is the command, alone
         // it is incomplete.
-        let with_a_name: [(&str, fn(String) -> Input, Incomplete); 3] = [
+        type WithName = fn(String) -> Input;
+        let with_a_name: [(&str, WithName, Incomplete); 3] = [
             ("connect", Input::Connect, Incomplete::Connect),
             ("forget", Input::Forget, Incomplete::Forget),
             ("untrust", Input::Forget, Incomplete::Forget),

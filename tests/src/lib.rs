@@ -21,7 +21,7 @@ mod transcript;
 
 pub use binaries::binary;
 pub use home::ConfigHome;
-pub use raw::{connect_from, RawClient};
+pub use raw::{connect_from, propose_name_from, RawClient};
 pub use running::{run_to_exit, Client, Finished, Server, ServerBuilder};
 pub use transcript::Transcript;
 

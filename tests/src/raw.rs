@@ -102,6 +102,35 @@ impl RawClient {
     }
 }
 
+/// Connects from `from` (see [`connect_from`], `buffers` as there), proposes `name` and returns
+/// the socket with the server's answer to it: the first line after the welcome (`(server):
+/// Hello <name>! ...` or a refusal). Reads nothing after that line but what arrived with it.
+///
+/// # Panics
+/// If the server closes the connection before it answers.
+pub fn propose_name_from(
+    from: std::net::Ipv4Addr,
+    port: u16,
+    buffers: Option<usize>,
+    name: &str,
+) -> (TcpStream, String) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = connect_from(from, port, buffers);
+    stream
+        .write_all(format!("{name}\n").as_bytes())
+        .expect("the name goes out");
+    let mut reader = BufReader::new(stream.try_clone().expect("socket clones"));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line).expect("the server answers");
+        assert!(n > 0, "{name} from {from} was closed before an answer");
+        if !line.contains("Welcome") && !line.contains("seconds to send a name") {
+            return (stream, line.trim_end().to_string());
+        }
+    }
+}
+
 /// A TCP connection to the server on `127.0.0.1:port` from the loopback address `from`
 /// (127.0.0.2 is "another machine" to the server), with send and receive buffers of `buffers`
 /// bytes if given (a client whose own memory must stay small), and reads that give up after

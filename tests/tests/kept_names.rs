@@ -1,26 +1,12 @@
 //! A name kept after a lost connection cannot be evicted by other addresses, however many
 //! connections they lose.
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, TcpStream};
-use tests::{connect_from, serial, Serial, Server, WAIT};
+use tests::{serial, Serial, Server, WAIT};
 
 /// Connects from `from`, sends `name` and returns the server's answer to it.
 fn propose_from(from: Ipv4Addr, port: u16, name: &str) -> (TcpStream, String) {
-    let mut stream = connect_from(from, port, None);
-    stream
-        .write_all(format!("{name}\n").as_bytes())
-        .expect("the name goes out");
-    let mut reader = BufReader::new(stream.try_clone().expect("socket clones"));
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line).expect("the server answers");
-        assert!(n > 0, "{name} from {from} was closed before an answer");
-        if !line.contains("Welcome") && !line.contains("seconds to send a name") {
-            return (stream, line.trim_end().to_string());
-        }
-    }
+    tests::propose_name_from(from, port, None, name)
 }
 
 /// The victim on 127.0.0.1 loses its connection; then 4,000 other 127.x addresses each

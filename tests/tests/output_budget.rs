@@ -1,10 +1,10 @@
 //! The server's memory budget for queued output: connections that ask for answers and never
 //! read them cost the server a bounded amount, whatever their number and addresses.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{Ipv4Addr, TcpStream};
 use std::thread;
-use tests::{connect_from, peak_rss_kib, rss_kib, serial, RawClient, Serial, Server};
+use tests::{peak_rss_kib, rss_kib, serial, RawClient, Serial, Server};
 
 /// Connections per address: the default `--max-per-host`.
 const PER_ADDRESS: usize = 32;
@@ -14,20 +14,12 @@ const ADDRESSES: u8 = 4;
 /// Connects from `from` with a small receive buffer (the attacker's own memory is not what is
 /// measured) and registers `name`, reading nothing after the welcome.
 fn register_from(from: Ipv4Addr, port: u16, name: &str) -> TcpStream {
-    let mut stream = connect_from(from, port, Some(4096));
+    let (stream, answer) = tests::propose_name_from(from, port, Some(4096), name);
+    assert!(
+        answer.starts_with(&format!("(server): Hello {name}!")),
+        "{name} from {from} was not welcomed: {answer}"
+    );
     stream
-        .write_all(format!("{name}\n").as_bytes())
-        .expect("the name goes out");
-    let mut reader = BufReader::new(stream.try_clone().expect("socket clones"));
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line).expect("the server answers");
-        assert!(n > 0, "{name} from {from} was closed before its welcome");
-        if line.starts_with(&format!("(server): Hello {name}!")) {
-            return stream;
-        }
-    }
 }
 
 /// 128 connections from 4 addresses ask for `help` in a loop and never read the answers: the

@@ -236,11 +236,6 @@ impl Keys {
         self.me.as_deref()
     }
 
-    /// Whether this chat proves identities and the partner's proof is still to come.
-    pub fn proves_identity(&self) -> bool {
-        self.exchange.proves_identity()
-    }
-
     fn step(&self, step: Step, warn: Option<&'static str>) -> KeyStep {
         match step {
             Step::Quiet => KeyStep::Quiet,
@@ -279,6 +274,11 @@ impl Keys {
     /// True once this chat's exchange has failed for good.
     pub fn failed(&self) -> bool {
         self.exchange.failure().is_some()
+    }
+
+    /// True while this chat's exchange has begun and is neither agreed nor failed.
+    pub fn pending(&self) -> bool {
+        self.exchange.is_pending()
     }
 
     /// True once the exchange has waited [`KEY_EXCHANGE_PATIENCE`] for the partner and is

@@ -467,7 +467,11 @@ impl Incoming {
         let _ = thread::Builder::new()
             .name("key-patience".into())
             .spawn(move || {
-                thread::sleep(KEY_EXCHANGE_PATIENCE);
+                // Woken early when the chat changes or its exchange ends (the reader nudges
+                // after every line); otherwise the patience runs out.
+                state.wait_until(KEY_EXCHANGE_PATIENCE, |state| {
+                    state.chat_changes != this_chat || !state.keys.pending()
+                });
                 let why = {
                     let state = state.lock();
                     let same_chat = state.chat_changes == this_chat;
@@ -580,10 +584,7 @@ impl Incoming {
         }
         match notice {
             Notice::Registered(name) if state.name.is_none() => {
-                if state.server_proof.is_awaiting() {
-                    // Registered without an answer to `hello`: no proof is coming.
-                    state.server_proof = ServerProof::NotOffered;
-                }
+                // An unanswered `hello` was settled before this line was followed (`handle`).
                 state.name = Some(name.clone());
                 state.rejoining = None;
                 return Some(Registration::Accepted);

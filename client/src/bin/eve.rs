@@ -28,9 +28,15 @@ fn main() -> ExitCode {
     };
     let server = match args::server_addr(&args.server) {
         Ok(server) => server,
-        Err(err) => {
+        // A mistake in the command is a usage error (2); a host that cannot be found is like
+        // a server that does not answer (1).
+        Err(err) if err.is_usage() => {
             eprintln!("eve: {err}; usage: {USAGE} (see eve --help)");
             return ExitCode::from(2);
+        }
+        Err(err) => {
+            eprintln!("eve: {err}");
+            return ExitCode::from(1);
         }
     };
     if let Err(err) = args::check_reachable(server) {

@@ -85,7 +85,7 @@ pub struct Interceptor {
     /// In the middle: key lines from a client whose partner's `GEN_KEYS` has not passed yet
     /// (the server sends both at once, but they cross eve on two connections); swapped and
     /// passed on once it has.
-    early: Vec<(usize, String)>,
+    early: Vec<(usize, String, Option<Agreed>)>,
 }
 
 impl Interceptor {
@@ -247,7 +247,7 @@ impl Interceptor {
         let ended = self.watch.leave(conn);
         self.chat_over(ended, &mut actions);
         self.watch.conns.remove(&conn);
-        self.early.retain(|(c, _)| *c != conn);
+        self.early.retain(|(c, ..)| *c != conn);
         actions
     }
 
@@ -291,9 +291,10 @@ impl Interceptor {
         let command = Command::parse(line);
         let key_line = matches!(command, Ok(Command::KeyCommit(_) | Command::KeyParam(_)));
         let Some((chat, partner)) = self.watch.partner(conn) else {
-            let waiting = self.early.iter().filter(|(c, _)| *c == conn).count();
+            let waiting = self.early.iter().filter(|(c, ..)| *c == conn).count();
             if key_line && waiting < EARLY_PER_CONN && self.watch.partner_on_the_way(conn) {
-                self.early.push((conn, line.to_string()));
+                // With the key arithmetic already done outside the lock, kept for later.
+                self.early.push((conn, line.to_string(), agreed));
             } else {
                 actions.forward(conn, Way::ToServer, line);
             }
@@ -354,23 +355,23 @@ impl Interceptor {
         let (chat, group) = match self.watch.server_said(conn, line, &mut actions.print) {
             Heard::Nothing => return,
             Heard::Ended(ended) => {
-                self.early.retain(|(c, _)| *c != conn);
+                self.early.retain(|(c, ..)| *c != conn);
                 return self.chat_over(ended, actions);
             }
             Heard::Began(chat, group) => (chat, group),
         };
         // A line of this connection's previous chat that still waited is stale.
-        self.early.retain(|(c, _)| *c != conn);
+        self.early.retain(|(c, ..)| *c != conn);
         let Some(middle) = self.mode.middle_mut() else {
             return;
         };
         middle.begin(chat, conn, group, prepared.pair);
         let early = std::mem::take(&mut self.early);
-        for (from, line) in early {
+        for (from, line, agreed) in early {
             if self.watch.partner(from).is_some() {
-                self.pass_to_server(from, &line, None, actions);
+                self.pass_to_server(from, &line, agreed, actions);
             } else {
-                self.early.push((from, line));
+                self.early.push((from, line, agreed));
             }
         }
     }

@@ -214,7 +214,7 @@ fn pump(relay: &Arc<Relay>, conn: usize, way: Way, mut from: TcpStream) {
 /// then decided and queued under the lock; then the slow parts, and the wait for room.
 fn take_line(relay: &Arc<Relay>, conn: usize, way: Way, text: &str) {
     let mut shared = relay.shared.lock();
-    let actions = match shared.interceptor.needs(conn, way, text) {
+    let mut actions = match shared.interceptor.needs(conn, way, text) {
         Needs::Nothing => shared.interceptor.relay(conn, way, text),
         needs => {
             drop(shared);
@@ -223,7 +223,6 @@ fn take_line(relay: &Arc<Relay>, conn: usize, way: Way, text: &str) {
             shared.interceptor.relay_prepared(conn, way, text, prepared)
         }
     };
-    let mut actions = actions;
     if let Some(job) = actions.crack.take() {
         // Once per chat, with no lock held, and before this line goes on: its partner cannot
         // send a secure message before eve holds the key. Microseconds (see `CrackJob`).
@@ -233,10 +232,10 @@ fn take_line(relay: &Arc<Relay>, conn: usize, way: Way, text: &str) {
         let cracked = shared.interceptor.cracked(&job, outcome);
         actions.print.extend(cracked.print);
     }
-    let mut touched = dispatch(relay, &mut shared, actions);
+    let touched = dispatch(relay, &mut shared, actions);
     drop(shared);
-    // Queued to: wait for each to have room before reading more (a flood waits here).
-    touched.dedup_by(|a, b| Arc::ptr_eq(a, b));
+    // Queued to (each once, see `dispatch`): wait for each to have room before reading more
+    // (a flood waits here).
     for outbox in touched {
         if outbox.wait_room() == Room::Stalled {
             relay.print(format!(

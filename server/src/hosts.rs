@@ -45,11 +45,11 @@ struct Host {
 
 /// One address, or its network, already has the most connections it may have open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooManyFromHost {
-    /// The limit that was reached: `--max-per-host`, or `--max-per-network`.
-    pub max_per_host: usize,
-    /// True when it was the network's ceiling, not the address's own cap.
-    pub network: bool,
+pub enum TooMany {
+    /// The address's own cap (`--max-per-host`) was reached.
+    FromAddress(usize),
+    /// The network's ceiling (`--max-per-network`) was reached, whatever this address holds.
+    FromNetwork(usize),
 }
 
 /// The network an address belongs to, for the looser ceiling.
@@ -117,8 +117,9 @@ impl Hosts {
     /// Takes a place for a new connection from `ip`.
     ///
     /// # Errors
-    /// [`TooManyFromHost`] when `ip` already has `max_per_host` connections open.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<HostSlot, TooManyFromHost> {
+    /// [`TooMany`] when `ip` already has `max_per_host` connections open, or its network
+    /// `max_per_network`.
+    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<HostSlot, TooMany> {
         let ip = ip.to_canonical();
         let mut open = self.open.lock();
         let (per_second, burst) = self.commands;
@@ -127,10 +128,7 @@ impl Hosts {
             commands: Arc::new(Mutex::new(RateLimit::new(per_second, burst))),
         });
         if host.open >= self.max_per_host {
-            return Err(TooManyFromHost {
-                max_per_host: self.max_per_host,
-                network: false,
-            });
+            return Err(TooMany::FromAddress(self.max_per_host));
         }
         // The network's count under the address map's lock: one order, no deadlock.
         {
@@ -140,10 +138,7 @@ impl Hosts {
                 if host.open == 0 {
                     open.remove(&ip);
                 }
-                return Err(TooManyFromHost {
-                    max_per_host: self.max_per_network,
-                    network: true,
-                });
+                return Err(TooMany::FromNetwork(self.max_per_network));
             }
             *count += 1;
         }
@@ -201,13 +196,7 @@ mod tests {
     fn the_next_connection_past_the_limit_is_refused_until_one_closes() {
         let hosts = Arc::new(Hosts::new(3));
         let mut slots: Vec<HostSlot> = (0..3).map(|_| hosts.admit(LAB_PC).unwrap()).collect();
-        assert_eq!(
-            hosts.admit(LAB_PC).unwrap_err(),
-            TooManyFromHost {
-                max_per_host: 3,
-                network: false
-            }
-        );
+        assert_eq!(hosts.admit(LAB_PC).unwrap_err(), TooMany::FromAddress(3));
         let other = hosts
             .admit(OTHER_PC)
             .expect("another host has its own count");
@@ -231,10 +220,7 @@ mod tests {
         let slots: Vec<HostSlot> = (0..100).map(|n| hosts.admit(in_lab(n)).unwrap()).collect();
         assert_eq!(
             hosts.admit(in_lab(500)).unwrap_err(),
-            TooManyFromHost {
-                max_per_host: 100,
-                network: true
-            }
+            TooMany::FromNetwork(100)
         );
         assert_eq!(
             hosts.open_from(in_lab(500)),

@@ -7,7 +7,7 @@
 
 use crate::budget::Budget;
 use crate::config::Config;
-use crate::hosts::{HostSlot, Hosts, TooManyFromHost};
+use crate::hosts::{HostSlot, Hosts, TooMany};
 use crate::kept::Keeping;
 use crate::linger;
 use crate::log;
@@ -53,16 +53,14 @@ pub fn serve(
     // Held until the socket is closed, drain included.
     let slot = match hosts.admit(peer.ip()) {
         Ok(slot) => slot,
-        Err(TooManyFromHost {
-            max_per_host,
-            network,
-        }) => {
-            refuse(&outbox, &stream, Notice::TooManyFromHost(max_per_host));
-            if network {
-                log!("refused {peer}: its network has {max_per_host} connection(s) open already (--max-per-network)");
-            } else {
-                log!("refused {peer}: its address has {max_per_host} connection(s) open already (--max-per-host)");
-            }
+        Err(TooMany::FromAddress(most)) => {
+            refuse(&outbox, &stream, Notice::TooManyFromHost(most));
+            log!("refused {peer}: its address has {most} connection(s) open already (--max-per-host)");
+            return;
+        }
+        Err(TooMany::FromNetwork(most)) => {
+            refuse(&outbox, &stream, Notice::TooManyFromNetwork(most));
+            log!("refused {peer}: its network has {most} connection(s) open already (--max-per-network)");
             return;
         }
     };

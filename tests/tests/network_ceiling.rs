@@ -16,8 +16,9 @@ fn first_line_from(from: Ipv4Addr, port: u16) -> (TcpStream, String) {
 }
 
 /// With `--max-per-network 40`, 40 connections from 40 different 127.x addresses are let in
-/// and the next one, from yet another 127.x address, is refused and the refusal logged:
-/// many loopback addresses are still one machine.
+/// and the next one, from yet another 127.x address, is refused (told that its network, not
+/// its address, is full: that address holds nothing) and the refusal logged: many loopback
+/// addresses are still one machine.
 #[test]
 fn many_loopback_addresses_share_one_ceiling() {
     let server = Server::builder().args(&["--max-per-network", "40"]).start();
@@ -32,7 +33,7 @@ fn many_loopback_addresses_share_one_ceiling() {
     let (_refused, line) = first_line_from(Ipv4Addr::new(127, 4, 0, 1), port);
     assert_eq!(
         line,
-        "(server): Too many connections from your address (at most 40 at once); close one of them and try again"
+        "(server): Too many connections from your network (at most 40 at once from its addresses); try again later"
     );
     server
         .log

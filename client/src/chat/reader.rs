@@ -616,6 +616,7 @@ impl Incoming {
             // just ruled out, so the client does not reconnect.
             Notice::ServerFull(_)
             | Notice::TooManyFromHost(_)
+            | Notice::TooManyFromNetwork(_)
             | Notice::NameTimeout(_)
             | Notice::Kicked(_)
             | Notice::Banned(_) => {

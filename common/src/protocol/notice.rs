@@ -96,6 +96,10 @@ pub enum Notice {
     /// `Too many connections from your address (at most <n> at once); close one of them and
     /// try again` (the connection is then closed).
     TooManyFromHost(usize),
+    /// `Too many connections from your network (at most <n> at once from its addresses); try
+    /// again later` (the connection is then closed): the addresses of this one's network (an
+    /// IPv6 /64, or loopback) hold `server --max-per-network` connections together.
+    TooManyFromNetwork(usize),
     /// `No user name received within <n> seconds; disconnecting`
     NameTimeout(u64),
     /// `Error: <the line error>`, e.g. `Error: line too long (more than 8192 bytes); it was
@@ -216,6 +220,10 @@ impl fmt::Display for Notice {
             Notice::TooManyFromHost(n) => write!(
                 f,
                 "Too many connections from your address (at most {n} at once); close one of them and try again"
+            ),
+            Notice::TooManyFromNetwork(n) => write!(
+                f,
+                "Too many connections from your network (at most {n} at once from its addresses); try again later"
             ),
             Notice::NameTimeout(1) => {
                 f.write_str("No user name received within 1 second; disconnecting")
@@ -419,6 +427,15 @@ impl Notice {
         {
             return Some(Notice::TooManyFromHost(n));
         }
+        if let Some(n) = between(
+            text,
+            "Too many connections from your network (at most ",
+            " at once from its addresses); try again later",
+        )
+        .and_then(parse_number)
+        {
+            return Some(Notice::TooManyFromNetwork(n));
+        }
         if let Some(secs) = between(
             text,
             "No user name received within ",
@@ -597,6 +614,7 @@ mod tests {
             Notice::NameTimeLimit(30),
             Notice::NameTimeLimit(1),
             Notice::TooManyFromHost(32),
+            Notice::TooManyFromNetwork(512),
             Notice::NameTimeout(30),
             Notice::NameTimeout(1),
             Notice::Error("line too long".into()),

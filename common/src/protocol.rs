@@ -28,7 +28,7 @@ pub use command::{Command, CommandError};
 pub use hello::{Hello, HELLO_WORD};
 pub use key_line::{KeyLine, KeyOffer};
 pub use name::{Name, NameError};
-pub use notice::{Notice, Presence, StatusEntry};
+pub use notice::{with_commas, Notice, Presence, StatusEntry};
 pub use server_line::{Senders, ServerLine, UnknownServerLine};
 
 /// Splits `text` at the first space: the word and the rest (without the space).

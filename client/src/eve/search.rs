@@ -20,6 +20,7 @@
 
 use common::commitment::Commitment;
 use common::dh::{Group, KeyPair, PublicValue, SharedSecret, Walk};
+use common::protocol::with_commas;
 use common::secure::{committed_safety_code, format_safety_code, uncommitted_safety_code};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -330,7 +331,7 @@ pub fn grind(
          in the first {digits} digits (about {} candidates expected; giving up after {} s)",
         names[0],
         names[1],
-        thousands(expected_candidates(digits)),
+        with_commas(expected_candidates(digits)),
         goal.budget.as_secs_f64()
     ));
     let mut last_report = Instant::now();
@@ -339,7 +340,7 @@ pub fn grind(
             Progress::Found(reveal) => break (*reveal, true),
             Progress::Closer { digits, codes } => report(format!(
                 "  eve (grind): {} candidates: codes agree in {}: {} would see {}, {} {}",
-                thousands(search.candidates()),
+                with_commas(search.candidates()),
                 plural(digits, "digit"),
                 names[0],
                 codes[0],
@@ -369,7 +370,7 @@ pub fn grind(
         if started.elapsed() >= goal.budget {
             report(format!(
                 "  eve (grind): out of time after {} candidates; the best pair agreed in {}",
-                thousands(search.candidates()),
+                with_commas(search.candidates()),
                 plural(search.best(), "digit")
             ));
             break (search.starts(), false);
@@ -378,8 +379,8 @@ pub fn grind(
             last_report = Instant::now();
             report(format!(
                 "  eve (grind): {} candidates, {} a second; best so far {}",
-                thousands(search.candidates()),
-                thousands(rate(search.candidates(), searching.elapsed())),
+                with_commas(search.candidates()),
+                with_commas(rate(search.candidates(), searching.elapsed())),
                 plural(search.best(), "digit")
             ));
         }
@@ -389,7 +390,7 @@ pub fn grind(
     if matched {
         report(format!(
             "  eve (grind): found after {} candidates in {:.2} s: {} would see {}, {} {}",
-            thousands(search.candidates()),
+            with_commas(search.candidates()),
             elapsed.as_secs_f64(),
             names[0],
             reveal[0].code,
@@ -401,12 +402,12 @@ pub fn grind(
     report(format!(
         "  eve (grind): {} candidates in {:.2} s, {} a second on this machine: the whole \
          {CODE_DIGITS}-digit code needs about {} candidates, {} / {} = about {}",
-        thousands(search.candidates()),
+        with_commas(search.candidates()),
         searching.elapsed().as_secs_f64(),
-        thousands(per_second),
-        thousands(whole),
-        thousands(whole),
-        thousands(per_second),
+        with_commas(per_second),
+        with_commas(whole),
+        with_commas(whole),
+        with_commas(per_second),
         duration_words(whole, per_second)
     ));
     Ok(Finding {
@@ -450,19 +451,6 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A code `dddd dddd dddd` as the number its digits spell.
 fn code_number(code: &str) -> u64 {
     code.bytes()
@@ -499,8 +487,8 @@ mod tests {
         }
         assert_eq!(code_number("0412 9981 2271"), 41_299_812_271);
         assert_eq!(format_safety_code(41_299_812_271), "0412 9981 2271");
-        assert_eq!(thousands(1_772_454), "1,772,454");
-        assert_eq!(thousands(999), "999");
+        assert_eq!(with_commas(1_772_454), "1,772,454");
+        assert_eq!(with_commas(999), "999");
         assert_eq!(expected_candidates(12), 1_772_454);
         assert_eq!(expected_candidates(4), 177);
     }

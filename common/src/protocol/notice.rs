@@ -279,8 +279,8 @@ impl fmt::Display for Notice {
     }
 }
 
-/// `n` with a comma between thousands: `1,234,567`.
-fn with_commas(n: u64) -> String {
+/// `n` with a comma between thousands: `1,234,567` (the server's counts; eve's figures).
+pub fn with_commas(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {

@@ -275,6 +275,23 @@ mod tests {
         let relay = KeyPair::generate(group);
         let theirs = ProofKeys::derive(group, &relay.agree(a.public()), a.public(), relay.public());
         assert_eq!(theirs.open(&sealed), Err(ProofError::Unreadable));
+        // A relay in the middle that shares its own key with alice can open her proof, and
+        // seal her key and signature again for bob: bob sees the relay's value and commitment
+        // in alice's place, which her signature does not cover.
+        let relayed_key =
+            ProofKeys::derive(group, &relay.agree(a.public()), a.public(), relay.public());
+        let stolen =
+            relayed_key.open(&relayed_key.seal(&ia, &transcript(group, 3, &alice, &ka, &bob)));
+        let (stolen_key, stolen_signature) = stolen.expect("the relay opens what it can read");
+        let c_relay = Commitment::with_identity(group, 3, relay.public(), &stolen_key);
+        let as_bob_sees_it = Party {
+            name: "alice",
+            commitment: &c_relay,
+            value: relay.public(),
+        };
+        assert!(
+            check_signature(group, 3, (&as_bob_sees_it, &ka), &bob, &stolen_signature).is_err()
+        );
         assert!(!is_proof_payload("abc"));
         assert!(!is_proof_payload("a.b c"));
     }

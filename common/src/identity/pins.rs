@@ -56,8 +56,13 @@ pub struct Pins {
 }
 
 impl Pins {
-    /// Loads `path`; a missing file is an empty set of pins.
+    /// Loads `path`; a missing file is an empty set of pins. A file others may read, or in a
+    /// folder others may write to, is refused (ssh's rule, as for keys): others could have put
+    /// pins of their own there.
     pub fn load(path: &Path) -> Result<Self, PinsError> {
+        if let Some(parent) = path.parent().filter(|dir| dir.exists()) {
+            store::check_folder(parent)?;
+        }
         let text = store::read_private(path)?.unwrap_or_default();
         let mut pins = Vec::new();
         for (index, line) in text.lines().enumerate() {
@@ -208,6 +213,9 @@ mod tests {
         for name in [
             format!("L\n{} 2026-01-01 Lab 3", evil.to_base64()),
             "x\ry".to_string(),
+            "\u{1b}[2J".to_string(),
+            "a\tb".to_string(),
+            "a\u{85}b".to_string(),
             " Lab 3".to_string(),
             "Lab 3 ".to_string(),
             String::new(),
@@ -247,6 +255,25 @@ mod tests {
         assert!(file.get("dave").is_none());
         first.reload().unwrap();
         assert_eq!(first.get("bob").map(|pin| pin.key), Some(bob));
+        fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Pins in a folder others may write to could be theirs: refused when loaded.
+    #[test]
+    fn pins_in_a_folder_others_may_write_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("labchat-openpins-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let path = dir.join("partners");
+        Pins::load(&path)
+            .unwrap()
+            .set("bob", Identity::generate().public())
+            .unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let error = Pins::load(&path).unwrap_err().to_string();
+        assert!(error.contains("chmod go-w"), "{error}");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(Pins::load(&path).unwrap().get("bob").is_some());
         fs::remove_dir_all(&dir).ok();
     }
 

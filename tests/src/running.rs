@@ -424,6 +424,15 @@ impl Client {
         self
     }
 
+    /// Its standard input, to write to from another thread (a flood that may block); the
+    /// client then reads no more lines from [`Client::send`].
+    ///
+    /// # Panics
+    /// If it was taken or closed already.
+    pub fn take_stdin(&mut self) -> ChildStdin {
+        self.stdin.take().expect("stdin is still open")
+    }
+
     /// Types one line.
     pub fn send(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin is still open");

@@ -116,3 +116,80 @@ fn server_ctrl_c_ends_every_chat_cleanly() {
 fn server_sigterm_ends_every_chat_cleanly() {
     server_signal_ends_every_chat_cleanly("TERM");
 }
+
+/// A piped client sends to a server that stopped reading, so its write blocks with the
+/// sending lock held: Ctrl+C still ends it at once (it does not wait for that lock to send
+/// `close`; shutting the socket down also ends the blocked write). It used to hang for good.
+#[test]
+fn ctrl_c_ends_a_client_whose_send_is_blocked() {
+    use socket2::{Domain, Socket, Type};
+    use std::io::{BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    // A server that reads the name, puts the client in a chat, then never reads again.
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    listener.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let address: std::net::SocketAddr = "127.0.0.1:0".parse().expect("an address");
+    listener.bind(&address.into()).expect("bind");
+    listener.listen(1).expect("listen");
+    let listener: std::net::TcpListener = listener.into();
+    let port = listener.local_addr().expect("bound").port();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().expect("the client connects");
+        socket
+            .write_all(b"(server): Welcome to labchat! Please enter your user name:\n")
+            .expect("greet");
+        let mut lines = BufReader::new(socket.try_clone().expect("clone"));
+        let name = tests::fake_server::read_name(&mut lines, &mut socket);
+        writeln!(
+            socket,
+            "(server): Hello {name}! Type status to see who is here, connect <user> to chat, help for more.\n(server): You are now connected to bob"
+        )
+        .expect("welcome");
+        socket
+    });
+    let mut alice = Client::registered_at(port, "alice", &[]);
+    alice.expect("You are now connected to bob");
+    let _socket = server.join().expect("the fake server ran");
+
+    // Lines until the two sockets' buffers are full (a few MB) and the client's write blocks.
+    let typed = Arc::new(AtomicUsize::new(0));
+    let mut stdin = alice.take_stdin();
+    let counter = Arc::clone(&typed);
+    std::thread::spawn(move || {
+        let line = format!("{}\n", "x".repeat(999));
+        while stdin.write_all(line.as_bytes()).is_ok() {
+            counter.fetch_add(line.len(), Ordering::Relaxed);
+        }
+    });
+    let deadline = Instant::now() + WAIT;
+    while typed.load(Ordering::Relaxed) < 1 << 20 {
+        assert!(
+            Instant::now() < deadline,
+            "the client stopped reading its input early: {} bytes\n{}",
+            typed.load(Ordering::Relaxed),
+            alice.dump()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Its input keeps flowing only while its sends do: once they block, so does the typing.
+    let blocked = Instant::now() + WAIT;
+    let mut last = typed.load(Ordering::Relaxed);
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = typed.load(Ordering::Relaxed);
+        if now == last {
+            break;
+        }
+        assert!(Instant::now() < blocked, "the client's sends never blocked");
+        last = now;
+    }
+
+    alice.signal("INT");
+    assert!(
+        alice.wait_exit(Duration::from_secs(5)).is_some(),
+        "Ctrl+C did not end a client whose send was blocked\n{}",
+        alice.dump()
+    );
+}

@@ -34,6 +34,9 @@ pub enum Ending {
     Interrupted,
 }
 
+/// How long Ctrl+C waits for a send in progress before it gives up on sending `close`.
+const CLOSE_PATIENCE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Ctrl+C: close, which also ends the chat, and tell the main thread. Shared by the SIGINT
 /// handler and the keyboard (the line editor sees Ctrl+C as a key). Only `close` is sent, not
 /// `goodbye` first: the partner is told "alice disconnected; the chat is over", which is what
@@ -47,8 +50,10 @@ pub fn interrupt(link: &Link, state: &Shared, endings: &Sender<Ending>) {
     };
     // A typed line waiting for the name to be taken back is not sent now.
     state.nudge();
+    // A send blocked on a server that stopped reading must not keep Ctrl+C from ending the
+    // client: `close` goes only if the socket comes free soon, and the shutdown never waits.
     if registered {
-        let _ = link.send(&Command::Close);
+        link.try_send(&Command::Close, CLOSE_PATIENCE);
     }
     link.finish();
     let _ = endings.send(Ending::Interrupted);

@@ -151,10 +151,12 @@ impl Reconnector {
                 Attempt::Connected(socket) => {
                     let _ = socket.set_nodelay(true);
                     if let Ok(writer) = socket.try_clone() {
-                        link.replace(writer);
                         let (awaiting, hello) = crate::chat::server_proof::ask();
                         state.lock().server_proof = awaiting;
-                        if link.send_line(&hello).is_ok() && link.send_line(name.as_str()).is_ok() {
+                        if link.replace(writer).is_ok()
+                            && link.send_line(&hello).is_ok()
+                            && link.send_line(name.as_str()).is_ok()
+                        {
                             screen.note(&format!(
                                 "connected again; registering as {name}; any chat you were in \
                                  has ended"

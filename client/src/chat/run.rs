@@ -113,7 +113,7 @@ impl Client {
         let (awaiting, hello) = crate::chat::server_proof::ask();
         state.server_proof = awaiting;
         let state = Arc::new(Shared::new(state));
-        let link = Arc::new(Link::new(socket.try_clone()?));
+        let link = Arc::new(Link::new(socket.try_clone()?)?);
         link.send_line(&hello)?;
         let palette = Palette::new(console.colour);
         let (screen, feed) = if console.interactive {
